@@ -1,0 +1,38 @@
+#pragma once
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "persistence/database.hpp"
+#include "persistence/types.hpp"
+
+namespace chat::persistence {
+
+/// Conversation rows and the memberships projection (written by event_store::append for
+/// membership events; read here).
+class conversation_store {
+ public:
+  explicit conversation_store(database& db) : db_(db) {}
+
+  /// The direct conversation of a pair, created if missing; the same pair (either order) always
+  /// gets the same id (unique key on the ordered pair), also when two callers race.
+  /// `created` tells whether this call made it.
+  struct direct_result {
+    conversation c;
+    bool created = false;
+  };
+  result<direct_result> get_or_create_direct(user_id a, user_id b, std::int64_t now_ms);
+  result<conversation> create_group(std::string_view title, std::int64_t now_ms);
+  result<std::optional<conversation>> find(conversation_id id);
+
+  /// Current members (from the projection), ascending.
+  result<std::vector<user_id>> members(conversation_id id);
+  result<bool> is_member(conversation_id id, user_id u);
+  /// Conversations the user is a member of, with last_seq, most recent activity first.
+  result<std::vector<conversation>> conversations_of(user_id u);
+
+ private:
+  database& db_;
+};
+
+}  // namespace chat::persistence

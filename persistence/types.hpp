@@ -1,0 +1,51 @@
+#pragma once
+// Plain rows shared by the stores. No SOCI types leak out of persistence/.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace chat::persistence {
+
+using user_id = std::int64_t;
+using conversation_id = std::int64_t;
+using seq_t = std::int64_t;
+
+/// One entry of the append-only conversation log (table conversation_events).
+struct event {
+  conversation_id conversation = 0;
+  seq_t seq = 0;
+  std::string event_id;       ///< 32 hex chars, random, globally unique
+  std::string type;           ///< "message", "created", "member_added", "member_removed", "member_left", ...
+  user_id sender = 0;         ///< who caused it
+  std::string client_msg_id;  ///< sender's idempotency key; empty for server-made events (stored NULL)
+  user_id subject = 0;        ///< the user a membership event concerns (0 when none)
+  std::string payload;        ///< opaque to the store (the message body, or JSON for other types)
+  std::int64_t created_at_ms = 0;  ///< unix epoch milliseconds
+};
+
+struct user {
+  user_id id = 0;
+  std::string username;  ///< as chosen; uniqueness is on the lower-cased form
+  std::int64_t created_at_ms = 0;
+};
+
+struct session {
+  std::string token_hash;  ///< hex SHA-256 of the random token; the token itself is never stored
+  user_id user = 0;
+  std::int64_t created_at_ms = 0;
+  std::int64_t expires_at_ms = 0;
+  std::int64_t last_seen_ms = 0;
+  std::string user_agent;
+};
+
+enum class conversation_kind { direct, group };
+
+struct conversation {
+  conversation_id id = 0;
+  conversation_kind kind = conversation_kind::group;
+  std::string title;           ///< empty for direct conversations
+  std::int64_t created_at_ms = 0;
+  seq_t last_seq = 0;          ///< filled by list queries (MAX(seq) of the log)
+};
+
+}  // namespace chat::persistence

@@ -1,0 +1,72 @@
+#pragma once
+// Typed client requests and server frames. Actors only see these, never JSON.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "protocol/error_code.hpp"
+
+namespace chat::protocol {
+
+using id_t = std::int64_t;  ///< user, conversation and seq numbers (<= 2^53-1)
+
+// ---- client -> server requests. `id` is the client's request id (string, 1..64 bytes). ----
+struct hello_req { std::string id; int version = 0; std::optional<std::string> token; };
+struct send_req { std::string id; id_t conversation = 0; std::string client_msg_id; std::string body; };
+/// Exactly one of before/after; neither = newest page.
+struct history_req { std::string id; id_t conversation = 0; std::optional<id_t> before; std::optional<id_t> after; int limit = 50; };
+struct sync_position { id_t conversation = 0; id_t last_seq = 0; };
+struct sync_req { std::string id; std::vector<sync_position> positions; };
+struct open_direct_req { std::string id; std::string username; };
+struct create_group_req { std::string id; std::string title; std::vector<std::string> members; };
+struct add_member_req { std::string id; id_t conversation = 0; std::string username; };
+struct remove_member_req { std::string id; id_t conversation = 0; std::string username; };
+struct leave_req { std::string id; id_t conversation = 0; };
+struct typing_req { std::string id; id_t conversation = 0; };
+struct read_req { std::string id; id_t conversation = 0; id_t seq = 0; };
+struct list_conversations_req { std::string id; };
+struct search_users_req { std::string id; std::string prefix; int limit = 20; };
+struct ping_req { std::string id; };
+
+using request = std::variant<hello_req, send_req, history_req, sync_req, open_direct_req,
+                             create_group_req, add_member_req, remove_member_req, leave_req,
+                             typing_req, read_req, list_conversations_req, search_users_req,
+                             ping_req>;
+
+// ---- server -> client frames ----
+struct user_ref { id_t id = 0; std::string username; };
+struct welcome_frame { std::string ref; int version = 0; user_ref user; std::string session_expires; };
+struct ack_frame { std::string ref; id_t conversation = 0; std::string client_msg_id; id_t seq = 0; std::int64_t ts = 0; bool duplicate = false; };
+/// One log event as clients see it. `type` is message / created / member_added / member_removed /
+/// member_left; `body` is the text for messages; `subject` is the user a membership event concerns.
+struct event_frame {
+  id_t conversation = 0; id_t seq = 0; std::string event_id; std::string type;
+  user_ref sender; std::string client_msg_id; std::optional<user_ref> subject;
+  std::string body; std::int64_t ts = 0;  ///< unix ms
+};
+struct history_frame { std::string ref; id_t conversation = 0; std::vector<event_frame> events; bool has_more = false; };
+/// Reply to sync after the gap events were sent: per conversation the seq now reached.
+struct sync_done_frame { std::string ref; std::vector<sync_position> positions; };
+struct conversation_info {
+  id_t id = 0; std::string kind;  ///< "direct" | "group"
+  std::string title; std::vector<user_ref> members; id_t last_seq = 0;
+  std::optional<event_frame> last_event; id_t read_seq = 0;
+};
+struct conversation_frame { std::string ref; conversation_info conversation; };  ///< reply to open_direct / create_group / add / remove
+struct conversations_frame { std::string ref; std::vector<conversation_info> conversations; };
+struct users_frame { std::string ref; std::vector<user_ref> users; };
+struct typing_frame { id_t conversation = 0; user_ref user; };
+struct read_frame { id_t conversation = 0; user_ref user; id_t seq = 0; };
+struct presence_frame { user_ref user; bool online = false; };
+struct ok_frame { std::string ref; };  ///< generic success (leave, typing, read)
+struct pong_frame { std::string ref; };
+struct error_frame { error_code code = error_code::internal; std::string message; std::string ref; };
+
+using server_frame = std::variant<welcome_frame, ack_frame, event_frame, history_frame,
+                                  sync_done_frame, conversation_frame, conversations_frame,
+                                  users_frame, typing_frame, read_frame, presence_frame, ok_frame,
+                                  pong_frame, error_frame>;
+
+}  // namespace chat::protocol

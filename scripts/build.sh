@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour. Usage: scripts/build.sh [release|asan] [targets...]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+flavour=${1:-release}; shift || true
+case $flavour in
+  release) dir=$root/build; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+  asan) dir=$root/build-asan; flags=(-DCMAKE_BUILD_TYPE=Debug -DCHAT_SANITIZE=ON -DCHAT_BENCH=OFF) ;;
+  *) echo "build.sh: unknown flavour $flavour (release|asan)" >&2; exit 2 ;;
+esac
+launcher=(); command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+if [[ ! -f $dir/build.ninja ]]; then
+  cmake -S "$root" -B "$dir" -G Ninja "${flags[@]}" "${launcher[@]}"
+fi
+# Beast translation units need ~1.3 GB each; two jobs fit comfortably.
+cmake --build "$dir" -j "${CHAT_JOBS:-2}" ${1:+--target "$@"}
