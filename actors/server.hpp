@@ -1,0 +1,80 @@
+#pragma once
+// The face the gateway sees of the actor system: hand it an authenticated WebSocket, feed it frames.
+// Everything behind it (connection, user, conversation, directory, log writer actors) is private
+// to actors/. No Beast or JSON types cross this header.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "persistence/result.hpp"
+#include "persistence/types.hpp"
+
+namespace caf {
+class actor_system;
+}
+
+namespace chat::actors {
+
+/// Where one connection's outbound frames go; implemented by the gateway's WebSocket session.
+/// Called from CAF worker threads: implementations must not block (post to their own executor).
+/// The sink owns the bounded outbound queue: when it overflows it closes the socket itself with
+/// close code 4008 "slow consumer" and then reports on_closed().
+class frame_sink {
+ public:
+  virtual ~frame_sink() = default;
+  /// Queue one serialized text frame (shared: one serialization per event, many recipients).
+  virtual void send(std::shared_ptr<const std::string> frame) = 0;
+  /// Send queued frames, then a close frame with this code and reason.
+  virtual void close(std::uint16_t code, std::string reason) = 0;
+};
+
+struct server_config {
+  std::string db_url = "sqlite:chatd.db";
+  std::chrono::milliseconds idle_passivation{std::chrono::minutes(5)};
+  std::size_t directory_shards = 4;
+  std::size_t max_batch = 512;  ///< log writer: most events per commit
+};
+
+/// Counters for /metrics (monotonic unless named as a gauge).
+struct metrics {
+  std::int64_t connections = 0;          ///< gauge
+  std::int64_t live_users = 0;           ///< gauge
+  std::int64_t live_conversations = 0;   ///< gauge
+  std::int64_t frames_in = 0, frames_out = 0;
+  std::int64_t log_batches = 0, log_events = 0;
+  std::int64_t log_commit_us_total = 0;  ///< sum of commit latencies
+  std::int64_t log_commit_us_max = 0;
+  std::int64_t passivations = 0;
+  /// errors sent, by protocol error code name
+  std::vector<std::pair<std::string, std::int64_t>> errors_by_code;
+};
+
+/// One live connection as the gateway holds it. Thread-safe; cheap to copy around inside the session.
+class connection {
+ public:
+  virtual ~connection() = default;
+  /// One text frame from the client (the gateway already enforced the frame byte limit).
+  virtual void on_frame(std::string text) = 0;
+  /// The socket is gone (closed by either side or failed); frees the connection actor.
+  virtual void on_closed() = 0;
+};
+
+class server {
+ public:
+  /// Opens the database (migrations must have been applied by the caller), spawns the directory
+  /// and log writer. Errors: one line naming what is wrong.
+  static persistence::result<std::unique_ptr<server>> start(caf::actor_system& sys,
+                                                            server_config cfg);
+  virtual ~server() = default;
+
+  /// A WebSocket whose user is authenticated. The connection expects a `hello` as its first frame.
+  virtual std::shared_ptr<connection> connect(persistence::user_id user, std::string username,
+                                              std::shared_ptr<frame_sink> sink) = 0;
+  /// Graceful stop: refuse new work, flush every pending append, close every connection with
+  /// 1001 "server shutting down". Blocks until done or `deadline` passes.
+  virtual void stop(std::chrono::milliseconds deadline) = 0;
+  virtual metrics snapshot() const = 0;
+};
+
+}  // namespace chat::actors
