@@ -1,0 +1,77 @@
+#pragma once
+// Accounts, sessions and sign-in over HTTP, free of Beast: the gateway turns a Beast request into an
+// http_request, calls handle() off its I/O threads (these calls block on the database), and writes
+// the http_response back. Owns every /api/ and /auth/ endpoint (see docs/http-api.md).
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "persistence/result.hpp"
+#include "persistence/types.hpp"
+
+namespace chat::auth {
+
+struct http_request {
+  std::string method;  ///< "GET", "POST", ...
+  std::string target;  ///< path + query, as received
+  std::string body;
+  std::string cookie;         ///< raw Cookie header
+  std::string authorization;  ///< raw Authorization header ("Bearer <token>")
+  std::string user_agent;
+  std::string remote_ip;
+  std::string host;  ///< Host header
+  bool tls = false;  ///< request arrived over TLS (or X-Forwarded-Proto: https from a trusted proxy)
+};
+
+struct http_response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< e.g. Set-Cookie, Location
+};
+
+struct identity {
+  persistence::user_id user = 0;
+  std::string username;
+};
+
+/// An OpenID Connect provider: any issuer by discovery, or the "google" preset.
+struct oidc_provider_config {
+  std::string name;  ///< short id used in URLs, e.g. "google"
+  std::string display_name;
+  std::string issuer;  ///< discovery at issuer + "/.well-known/openid-configuration"
+  std::string client_id;
+  std::string client_secret;
+};
+
+struct config {
+  std::string db_url = "sqlite:chatd.db";
+  std::chrono::seconds session_ttl{std::chrono::hours(24 * 30)};  ///< sliding
+  std::string public_base_url;  ///< e.g. "http://127.0.0.1:8080", for OIDC redirect URIs
+  std::vector<oidc_provider_config> providers;
+  bool allow_http_loopback_issuer = false;  ///< dev/test only: plain-HTTP issuer on 127.0.0.1
+};
+
+/// Name of the session cookie.
+inline constexpr std::string_view session_cookie = "chatd_session";
+
+class service {
+ public:
+  static persistence::result<std::unique_ptr<service>> create(config cfg);
+  virtual ~service() = default;
+
+  /// True for targets this service answers (/api/..., /auth/...).
+  virtual bool handles(std::string_view target) const = 0;
+  /// Blocking (database, outbound HTTPS): call off the gateway's I/O threads. Never throws.
+  virtual http_response handle(const http_request& req) = 0;
+  /// The signed-in user of a request (session cookie or Bearer token), or nothing. Blocking.
+  virtual std::optional<identity> authenticate(const http_request& req) = 0;
+  /// The user of a raw session token (the `token` field of a WebSocket hello). Blocking.
+  virtual std::optional<identity> authenticate_token(std::string_view token) = 0;
+};
+
+}  // namespace chat::auth
