@@ -8,6 +8,8 @@ case $flavour in
   asan) dir=$root/build-asan; flags=(-DCMAKE_BUILD_TYPE=Debug -DCHAT_SANITIZE=ON -DCHAT_BENCH=OFF) ;;
   *) echo "build.sh: unknown flavour $flavour (release|asan)" >&2; exit 2 ;;
 esac
+# ccache keyed on paths relative to the checkout, so a fresh clone elsewhere (CI) hits the cache.
+export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=1
 launcher=(); command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 if [[ ! -f $dir/build.ninja ]]; then
   cmake -S "$root" -B "$dir" -G Ninja "${flags[@]}" "${launcher[@]}"
