@@ -3,6 +3,8 @@
 // http_request, calls handle() off its I/O threads (these calls block on the database), and writes
 // the http_response back. Owns every /api/ and /auth/ endpoint (see docs/http-api.md).
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +27,9 @@ struct http_request {
   std::string remote_ip;
   std::string host;  ///< Host header
   bool tls = false;  ///< request arrived over TLS (or X-Forwarded-Proto: https from a trusted proxy)
+  /// Content-Type header. When set, POST bodies must be application/json (415 otherwise): a
+  /// cross-site HTML form cannot send that type, which closes login CSRF.
+  std::string content_type;
 };
 
 struct http_response {
@@ -54,6 +59,26 @@ struct config {
   std::string public_base_url;  ///< e.g. "http://127.0.0.1:8080", for OIDC redirect URIs
   std::vector<oidc_provider_config> providers;
   bool allow_http_loopback_issuer = false;  ///< dev/test only: plain-HTTP issuer on 127.0.0.1
+
+  /// Token bucket: `burst` requests at once, refilled at `per_minute`.
+  struct rate_limit {
+    double burst;
+    double per_minute;
+  };
+  rate_limit login_per_ip{30, 60};       ///< POST /api/login, by remote_ip
+  rate_limit login_per_username{10, 5};  ///< POST /api/login, by lower-cased username
+  rate_limit register_per_ip{30, 30};    ///< POST /api/register and /api/choose-username
+  rate_limit lookup_per_ip{120, 240};    ///< GET /api/username (enumeration brake)
+  rate_limit oidc_start_per_ip{30, 30};  ///< GET /auth/oidc/<p>/start and callback
+  int db_pool_size = 4;                  ///< database connections held for handle() threads
+  /// Tests only: argon2id with libsodium's minimum limits instead of the interactive ones.
+  bool fast_password_hashing = false;
+  /// Clock (unix ms); empty = system clock. Tests move time with it.
+  std::function<std::int64_t()> now_ms;
+  /// Log sink for one-line events (failures, rate limits); empty = stderr. Never gets secrets.
+  std::function<void(std::string_view)> log;
+  /// Extra PEM CA file trusted for provider HTTPS, besides the system store (tests).
+  std::string extra_ca_file;
 };
 
 /// Name of the session cookie.

@@ -1,0 +1,55 @@
+#pragma once
+// A few database connections shared by the threads that call service::handle(); each connection is
+// used by one thread at a time (persistence::database is not thread-safe).
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "persistence/database.hpp"
+
+namespace chat::auth {
+
+class db_pool {
+ public:
+  db_pool(persistence::db_config cfg, int size)
+      : cfg_(std::move(cfg)), size_(size < 1 ? 1 : size) {}
+
+  /// Exclusive use of one connection until destroyed. `broken()` drops it instead of returning it
+  /// (after a lost connection), so the next lease reconnects.
+  class lease {
+   public:
+    lease(db_pool& p, std::unique_ptr<persistence::database> db) : pool_(&p), db_(std::move(db)) {}
+    lease(lease&& o) noexcept : pool_(o.pool_), db_(std::move(o.db_)) {}
+    lease& operator=(lease&&) = delete;
+    ~lease() {
+      if (db_) pool_->put_back(std::move(db_));
+    }
+    persistence::database& operator*() { return *db_; }
+    persistence::database* operator->() { return db_.get(); }
+    void broken() {
+      db_.reset();
+      pool_->forget_one();
+    }
+
+   private:
+    db_pool* pool_;
+    std::unique_ptr<persistence::database> db_;
+  };
+
+  /// Waits for a free connection (opening one if fewer than `size` exist).
+  persistence::result<lease> acquire();
+
+ private:
+  void put_back(std::unique_ptr<persistence::database> db);
+  void forget_one();
+
+  persistence::db_config cfg_;
+  int size_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<persistence::database>> idle_;
+  int open_ = 0;
+};
+
+}  // namespace chat::auth

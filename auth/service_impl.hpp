@@ -1,0 +1,82 @@
+#pragma once
+// The implementation behind auth::service (private to auth/): routing, local accounts, sessions.
+// OpenID Connect sign-in lives in oidc_flow; this class calls it and turns its outcomes into users
+// and sessions.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "auth/db_pool.hpp"
+#include "auth/password.hpp"
+#include "auth/rate_limiter.hpp"
+#include "auth/service.hpp"
+#include "persistence/types.hpp"
+
+namespace chat::auth {
+
+class oidc_flow;
+
+class service_impl final : public service {
+ public:
+  explicit service_impl(config cfg, persistence::db_config db);
+  ~service_impl() override;
+
+  bool handles(std::string_view target) const override;
+  http_response handle(const http_request& req) override;
+  std::optional<identity> authenticate(const http_request& req) override;
+  std::optional<identity> authenticate_token(std::string_view token) override;
+
+ private:
+  /// The signed-in session of a request, with what handle() needs to renew the cookie.
+  struct current_session {
+    identity who;
+    persistence::session s;
+    bool renewed = false;  ///< sliding renewal happened: re-send the cookie
+    bool from_cookie = false;
+    std::string token;
+  };
+  struct issued {
+    std::string token;
+    persistence::session s;
+  };
+
+  http_response route(const http_request& req);
+  http_response do_register(const http_request& req);
+  http_response do_login(const http_request& req);
+  http_response do_logout(const http_request& req);
+  http_response do_me(const http_request& req);
+  http_response do_username(const http_request& req);
+  http_response do_sessions(const http_request& req);
+  http_response do_session_delete(const http_request& req, std::string_view id);
+  http_response do_providers(const http_request& req);
+  http_response do_choose_username(const http_request& req);
+  http_response do_oidc(const http_request& req, std::string_view provider, std::string_view step);
+
+  /// Looks up a raw token (no format check done by the caller needed). Errors are logged.
+  std::optional<current_session> session_of_token(db_pool::lease& db, std::string_view token);
+  std::optional<current_session> session_of_request(db_pool::lease& db, const http_request& req);
+  persistence::result<issued> issue_session(db_pool::lease& db, persistence::user_id u,
+                                            std::string_view user_agent);
+  /// 201/200 body {"user":..., "token"?} with the session cookie.
+  http_response signed_in(int status, const persistence::user& u, const issued& s, bool want_token,
+                          bool tls);
+  http_response db_failure(db_pool::lease* db, const persistence::error& e, std::string_view what);
+  http_response rate_limited(rate_limiter& rl, std::string_view key, std::string_view what,
+                             const http_request& req);
+  long long ttl_s() const;
+
+ public:
+  // Used by oidc_flow.
+  std::int64_t now_ms() const;
+  void log(std::string_view line) const;
+  const config& cfg() const { return cfg_; }
+
+ private:
+  config cfg_;
+  db_pool pool_;
+  password_hasher hasher_;
+  rate_limiter login_ip_, login_user_, register_ip_, lookup_ip_, oidc_ip_;
+  std::unique_ptr<oidc_flow> oidc_;
+};
+
+}  // namespace chat::auth
