@@ -1,0 +1,770 @@
+// The only Beast translation unit of chatd: listener, HTTP session, WebSocket session.
+// Shaped after Boost.Beast's example/websocket/server/chat-multi (a strand per connection, send()
+// posts onto the session's executor) and example/advanced/server (timeouts, bounded queue).
+#include "gateway/server.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/server.hpp"
+#include "auth/service.hpp"
+#include "gateway/log.hpp"
+#include "gateway/metrics_text.hpp"
+#include "gateway/static_files.hpp"
+#include "protocol/limits.hpp"
+#include "protocol/parser.hpp"
+#include "protocol/serializer.hpp"
+
+namespace chat::gateway {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using error_code = beast::error_code;
+
+struct server::impl {
+  impl(config c, actors::server& a, auth::service& s)
+      : cfg(std::move(c)),
+        actors(a),
+        auth(s),
+        ioc(std::make_unique<net::io_context>(std::max(1, cfg.io_threads))),
+        pool(std::make_unique<net::thread_pool>(std::max(1, cfg.blocking_threads))) {}
+
+  config cfg;
+  actors::server& actors;
+  auth::service& auth;
+  counters stats;
+  std::uint16_t bound_port = 0;
+  std::atomic<bool> accepting{false};
+  std::promise<int> signal_promise;
+  std::future<int> signal_future = signal_promise.get_future();
+  // Owned by pointer so the destructor can tear them down in a safe order (handlers still queued
+  // in the io_context reference this impl).
+  std::unique_ptr<net::io_context> ioc;
+  std::unique_ptr<net::thread_pool> pool;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<net::signal_set> signals;
+  std::vector<std::thread> threads;
+  bool stopped = false;
+  // Open WebSocket sessions, so shutdown can close those the actor system does not know (yet).
+  std::mutex sessions_mutex;
+  std::uint64_t next_session_id = 0;
+  std::unordered_map<std::uint64_t, std::function<void()>> session_closers;
+
+  std::uint64_t add_session(std::function<void()> closer) {
+    std::lock_guard lock(sessions_mutex);
+    auto id = ++next_session_id;
+    session_closers.emplace(id, std::move(closer));
+    return id;
+  }
+  void remove_session(std::uint64_t id) {
+    std::lock_guard lock(sessions_mutex);
+    session_closers.erase(id);
+  }
+  void close_all_sessions() {
+    std::vector<std::function<void()>> closers;
+    {
+      std::lock_guard lock(sessions_mutex);
+      for (auto& [id, f] : session_closers) closers.push_back(f);
+    }
+    for (auto& f : closers) f();  // outside the lock: each only posts to its session's strand
+  }
+
+  void do_accept();
+  void shutdown_threads();
+};
+
+namespace {
+
+// Boost 1.74's Beast speaks boost::string_view; our code speaks std::string_view.
+std::string_view sv(beast::string_view s) {
+  return {s.data(), s.size()};
+}
+beast::string_view bsv(std::string_view s) {
+  return {s.data(), s.size()};
+}
+
+// Errors that only mean "the other side went away" or "we cancelled": not worth a log line.
+bool benign(const error_code& ec) {
+  return ec == net::error::operation_aborted || ec == websocket::error::closed ||
+         ec == net::error::eof || ec == http::error::end_of_stream ||
+         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+         ec == beast::error::timeout;
+}
+
+void fail(const error_code& ec, const char* what) {
+  if (benign(ec)) return;
+  log_line("gateway", fmt::format("{}: {}", what, ec.message()));
+}
+
+std::string error_json(std::string_view code, std::string_view message) {
+  std::string s = "{\"error\":";
+  protocol::append_json_string(s, code);
+  s += ",\"message\":";
+  protocol::append_json_string(s, message);
+  s += "}";
+  return s;
+}
+
+std::string_view path_of(std::string_view target) {
+  return target.substr(0, target.find_first_of("?#"));
+}
+
+// The chatd_session cookie's value, if the Cookie header carries one.
+std::string session_cookie_value(std::string_view header) {
+  while (!header.empty()) {
+    auto semi = header.find(';');
+    auto item = header.substr(0, semi);
+    header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    auto eq = item.find('=');
+    if (eq != std::string_view::npos && item.substr(0, eq) == auth::session_cookie)
+      return std::string(item.substr(eq + 1));
+  }
+  return {};
+}
+
+template <class Body>
+auth::http_request to_auth_request(const http::request<Body>& req, const tcp::socket& sock) {
+  auth::http_request r;
+  r.method = std::string(req.method_string());
+  r.target = std::string(req.target());
+  if constexpr (std::is_same_v<Body, http::string_body>) r.body = req.body();
+  r.cookie = std::string(req[http::field::cookie]);
+  r.authorization = std::string(req[http::field::authorization]);
+  r.user_agent = std::string(req[http::field::user_agent]);
+  r.host = std::string(req[http::field::host]);
+  error_code ec;
+  auto ep = sock.remote_endpoint(ec);
+  if (!ec) r.remote_ip = ep.address().to_string();
+  return r;
+}
+
+std::string serialize_error(protocol::error_code code, std::string message, std::string ref = {}) {
+  return protocol::serialize(
+      protocol::server_frame{protocol::error_frame{code, std::move(message), std::move(ref)}});
+}
+
+// ------------------------------------------------------------------------------------------------
+// WebSocket session: one per /ws upgrade, all of its handlers on one strand.
+class websocket_session : public std::enable_shared_from_this<websocket_session> {
+ public:
+  websocket_session(tcp::socket&& socket, server::impl& st)
+      : ws_(std::move(socket)), st_(st), hello_timer_(ws_.get_executor()) {
+    ++st_.stats.ws_sessions;
+  }
+
+  ~websocket_session() {
+    if (registry_id_) st_.remove_session(registry_id_);
+    // Safety net: the actor side hears about the end exactly once whatever path we took.
+    report_closed();
+    --st_.stats.ws_sessions;
+  }
+
+  // Authenticates (cookie / Bearer) before accepting; no credentials -> accept and wait for hello.
+  void run(http::request<http::string_body> req) {
+    req_ = std::move(req);
+    bool has_cookie = !session_cookie_value(sv(req_[http::field::cookie])).empty();
+    bool has_bearer = !req_[http::field::authorization].empty();
+    if (!has_cookie && !has_bearer) {
+      do_accept(std::nullopt);
+      return;
+    }
+    auto areq = to_auth_request(req_, beast::get_lowest_layer(ws_).socket());
+    // The auth service blocks on the database: ask it on the pool, answer on our strand.
+    net::post(*st_.pool, [self = shared_from_this(), areq = std::move(areq)] {
+      auto who = self->st_.auth.authenticate(areq);
+      net::post(self->ws_.get_executor(), [self, who = std::move(who)]() mutable {
+        if (!who) {
+          self->reject_401();
+          return;
+        }
+        self->do_accept(std::move(who));
+      });
+    });
+  }
+
+  // Called from CAF threads through the sink: hop onto our strand.
+  void post_send(std::shared_ptr<const std::string> frame) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+      self->enqueue(std::move(frame));
+    });
+  }
+
+  void post_close(std::uint16_t code, std::string reason) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
+      self->begin_close(code, reason);
+    });
+  }
+
+ private:
+  // The actor system holds this; a weak reference so a forgotten sink cannot keep a socket alive.
+  struct sink final : actors::frame_sink {
+    explicit sink(std::weak_ptr<websocket_session> s) : session(std::move(s)) {}
+    void send(std::shared_ptr<const std::string> frame) override {
+      if (auto s = session.lock()) s->post_send(std::move(frame));
+    }
+    void close(std::uint16_t code, std::string reason) override {
+      if (auto s = session.lock()) s->post_close(code, std::move(reason));
+    }
+    std::weak_ptr<websocket_session> session;
+  };
+
+  void reject_401() {
+    ++st_.stats.ws_rejected_401;
+    auto res = std::make_shared<http::response<http::string_body>>(http::status::unauthorized,
+                                                                   req_.version());
+    res->set(http::field::server, "chatd");
+    res->set(http::field::content_type, "application/json");
+    res->set(http::field::cache_control, "no-store");
+    res->keep_alive(false);
+    res->body() = error_json("not_authenticated", "invalid or expired session");
+    res->prepare_payload();
+    auto& stream = beast::get_lowest_layer(ws_);
+    stream.expires_after(st_.cfg.http_timeout);
+    http::async_write(stream, *res, [self = shared_from_this(), res](error_code ec, std::size_t) {
+      auto& s = beast::get_lowest_layer(self->ws_);
+      s.socket().shutdown(tcp::socket::shutdown_send, ec);
+    });
+  }
+
+  void do_accept(std::optional<auth::identity> who) {
+    auto& stream = beast::get_lowest_layer(ws_);
+    stream.expires_never();  // the websocket stream runs its own timeouts from here on
+    auto t = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    t.idle_timeout = st_.cfg.ws_idle_timeout;
+    t.keep_alive_pings = true;
+    ws_.set_option(t);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "chatd"); }));
+    // Our own check in on_read enforces max_frame_bytes (so an error frame can go out first);
+    // this is the backstop should a message slip past it.
+    ws_.read_message_max(2 * protocol::limits::max_frame_bytes);
+    ws_.async_accept(req_, [self = shared_from_this(), who = std::move(who)](
+                               error_code ec) mutable { self->on_accept(ec, std::move(who)); });
+  }
+
+  void on_accept(error_code ec, std::optional<auth::identity> who) {
+    if (ec) return fail(ec, "ws accept");
+    ++st_.stats.ws_upgrades;
+    registry_id_ = st_.add_session([weak = weak_from_this()] {
+      if (auto s = weak.lock()) s->post_close(1001, "server shutting down");
+    });
+    req_ = {};
+    if (who) {
+      connect_actor(*who);
+    } else {
+      // Non-browser clients: the first frame must be a hello carrying a token, within the limit.
+      hello_timer_.expires_after(st_.cfg.hello_timeout);
+      hello_timer_.async_wait([self = shared_from_this()](error_code ec) {
+        if (ec || self->conn_ || self->closing_) return;
+        ++self->st_.stats.ws_closed_4001;
+        self->begin_close(4001, "not authenticated");
+      });
+    }
+    do_read();
+  }
+
+  void connect_actor(const auth::identity& who) {
+    conn_ = st_.actors.connect(who.user, who.username, std::make_shared<sink>(weak_from_this()));
+  }
+
+  void do_read() {
+    if (closing_ || finished_) return;
+    // Read in pieces so an oversized message is noticed before it is buffered whole.
+    ws_.async_read_some(
+        buffer_, 16 * 1024,
+        [self = shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
+  }
+
+  void on_read(error_code ec, std::size_t) {
+    if (ec) {
+      if (ec == websocket::error::message_too_big) ++st_.stats.ws_closed_1009;
+      fail(ec, "ws read");
+      return finish();
+    }
+    if (closing_) return;
+    if (buffer_.size() > protocol::limits::max_frame_bytes) {
+      ++st_.stats.ws_closed_1009;
+      buffer_.consume(buffer_.size());
+      enqueue_own(serialize_error(
+          protocol::error_code::frame_too_large,
+          fmt::format("frame larger than {} bytes", protocol::limits::max_frame_bytes)));
+      // The close handshake drains the rest of the oversized message.
+      begin_close(1009, "frame too large");
+      return;
+    }
+    if (!ws_.is_message_done()) return do_read();
+    if (!ws_.got_text()) {
+      ++st_.stats.ws_binary_refused;
+      buffer_.consume(buffer_.size());
+      enqueue_own(serialize_error(protocol::error_code::bad_json,
+                                  "binary frames are not supported: send JSON text frames"));
+      return do_read();
+    }
+    std::string text = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    if (conn_) {
+      conn_->on_frame(std::move(text));
+      return do_read();
+    }
+    on_hello_frame(std::move(text));
+  }
+
+  // Unauthenticated so far: the frame must be a hello with a token.
+  void on_hello_frame(std::string text) {
+    if (!parser_) parser_ = std::make_unique<protocol::parser>();
+    auto parsed = parser_->parse(text);
+    const protocol::hello_req* hello = nullptr;
+    std::string ref;
+    if (auto* r = std::get_if<protocol::request>(&parsed)) {
+      ref = protocol::request_id(*r);
+      hello = std::get_if<protocol::hello_req>(r);
+    } else {
+      ref = std::get<protocol::parse_error>(parsed).ref;
+    }
+    if (!hello || !hello->token || hello->token->empty()) {
+      reject_4001(ref, "the first frame must be a hello with a token (or upgrade with a cookie)");
+      return;
+    }
+    std::string token = *hello->token;
+    parser_.reset();
+    // Stop reading until the token is checked: frames after hello wait in the socket.
+    net::post(*st_.pool, [self = shared_from_this(), token = std::move(token),
+                          text = std::move(text), ref = std::move(ref)]() mutable {
+      auto who = self->st_.auth.authenticate_token(token);
+      net::post(self->ws_.get_executor(), [self, who = std::move(who), text = std::move(text),
+                                           ref = std::move(ref)]() mutable {
+        if (self->closing_ || self->finished_) return;
+        if (!who) return self->reject_4001(ref, "invalid or expired token");
+        self->hello_timer_.cancel();
+        self->connect_actor(*who);
+        self->conn_->on_frame(std::move(text));  // the connection answers the hello (welcome)
+        self->do_read();
+      });
+    });
+  }
+
+  void reject_4001(const std::string& ref, std::string message) {
+    ++st_.stats.ws_closed_4001;
+    enqueue_own(serialize_error(protocol::error_code::not_authenticated, std::move(message), ref));
+    begin_close(4001, "not authenticated");
+  }
+
+  void enqueue_own(std::string frame) {
+    enqueue(std::make_shared<const std::string>(std::move(frame)));
+  }
+
+  void enqueue(std::shared_ptr<const std::string> frame) {
+    if (closing_ || finished_) return;
+    if (queue_.size() >= protocol::limits::max_outbound_queue) {
+      // A consumer this far behind resyncs on reconnect; never let it hold frames or slow a sender.
+      ++st_.stats.ws_closed_4008;
+      if (writing_) {
+        queue_.erase(queue_.begin() + 1, queue_.end());
+      } else {
+        queue_.clear();
+      }
+      begin_close(4008, "slow consumer");
+      return;
+    }
+    queue_.push_back(std::move(frame));
+    if (!writing_) do_write();
+  }
+
+  void do_write() {
+    writing_ = true;
+    ws_.text(true);
+    // The handler holds the frame too: finish() may clear the queue while this write runs.
+    auto frame = queue_.front();
+    ws_.async_write(net::buffer(*frame), [self = shared_from_this(), frame](
+                                             error_code ec, std::size_t) { self->on_write(ec); });
+  }
+
+  void on_write(error_code ec) {
+    writing_ = false;
+    if (ec) {
+      fail(ec, "ws write");
+      return finish();
+    }
+    if (finished_) return;
+    queue_.pop_front();
+    if (!queue_.empty()) return do_write();
+    if (close_reason_ && !close_started_) do_close();
+  }
+
+  // Flush what is queued, then the close frame.
+  void begin_close(std::uint16_t code, std::string_view reason) {
+    if (closing_ || finished_) return;
+    closing_ = true;
+    hello_timer_.cancel();
+    close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), bsv(reason));
+    if (!writing_ && queue_.empty()) do_close();
+  }
+
+  void do_close() {
+    close_started_ = true;
+    ws_.async_close(*close_reason_, [self = shared_from_this()](error_code ec) {
+      fail(ec, "ws close");
+      self->finish();
+    });
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    hello_timer_.cancel();
+    queue_.clear();
+    report_closed();
+  }
+
+  void report_closed() {
+    if (conn_) {
+      auto c = std::move(conn_);
+      conn_.reset();
+      c->on_closed();
+    }
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  server::impl& st_;
+  net::steady_timer hello_timer_;
+  http::request<http::string_body> req_;
+  beast::flat_buffer buffer_;
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  std::shared_ptr<actors::connection> conn_;
+  std::unique_ptr<protocol::parser> parser_;  // only while waiting for hello
+  std::uint64_t registry_id_ = 0;
+  std::optional<websocket::close_reason> close_reason_;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool close_started_ = false;
+  bool finished_ = false;
+};
+
+// ------------------------------------------------------------------------------------------------
+// HTTP session: reads one request at a time, answers it, hands upgrades to websocket_session.
+class http_session : public std::enable_shared_from_this<http_session> {
+ public:
+  http_session(tcp::socket&& socket, server::impl& st) : stream_(std::move(socket)), st_(st) {}
+
+  void run() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+  }
+
+ private:
+  void do_read() {
+    parser_.emplace();
+    parser_->body_limit(st_.cfg.max_http_body);
+    parser_->header_limit(static_cast<std::uint32_t>(st_.cfg.max_http_header));
+    stream_.expires_after(st_.cfg.http_timeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(error_code ec) {
+    if (ec == http::error::end_of_stream) return do_eof();
+    if (ec == http::error::body_limit)
+      return send_error(http::status::payload_too_large, 11, "body_too_large",
+                        "request body too large", false);
+    if (ec == http::error::header_limit)
+      return send_error(http::status::request_header_fields_too_large, 11, "headers_too_large",
+                        "request headers too large", false);
+    if (ec) return fail(ec, "http read");
+    ++st_.stats.http_requests;
+    auto req = parser_->release();
+    auto path = path_of(sv(req.target()));
+    if (websocket::is_upgrade(req)) {
+      if (path != "/ws")
+        return send_error(http::status::not_found, req.version(), "not_found",
+                          "no WebSocket endpoint here", false);
+      if (!st_.accepting)
+        return send_error(http::status::service_unavailable, req.version(), "unavailable",
+                          "server shutting down", false);
+      std::make_shared<websocket_session>(stream_.release_socket(), st_)->run(std::move(req));
+      return;
+    }
+    handle(std::move(req));
+  }
+
+  void handle(http::request<http::string_body>&& req) {
+    auto target = std::string(req.target());
+    auto path = path_of(target);
+    bool get = req.method() == http::verb::get, head = req.method() == http::verb::head;
+    if (path == "/healthz" && (get || head)) {
+      return send_text(req, http::status::ok, "text/plain; charset=utf-8", "ok\n", "no-store");
+    }
+    if (path == "/metrics" && (get || head)) {
+      return send_text(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                       render_metrics(st_.actors.snapshot(), st_.stats), "no-store");
+    }
+    if (path == "/ws")
+      return send_error(http::status::upgrade_required, req.version(), "upgrade_required",
+                        "GET /ws with a WebSocket upgrade", req.keep_alive());
+    if (st_.auth.handles(target)) return handle_auth(std::move(req));
+    if (path.rfind("/api/", 0) == 0 || path == "/api" || path.rfind("/auth/", 0) == 0)
+      return send_error(http::status::not_found, req.version(), "not_found", "no such endpoint",
+                        req.keep_alive());
+    if (!st_.cfg.web_root.empty() && (get || head)) return handle_static(req);
+    if (!get && !head)
+      return send_error(http::status::method_not_allowed, req.version(), "method_not_allowed",
+                        "method not allowed", req.keep_alive());
+    send_error(http::status::not_found, req.version(), "not_found", "not found", req.keep_alive());
+  }
+
+  void handle_auth(http::request<http::string_body>&& req) {
+    auto areq = to_auth_request(req, stream_.socket());
+    unsigned version = req.version();
+    bool keep_alive = req.keep_alive();
+    // These calls block on the database: run them on the pool, write the answer on our strand.
+    net::post(*st_.pool, [self = shared_from_this(), areq = std::move(areq), version, keep_alive] {
+      auto res = self->st_.auth.handle(areq);
+      net::post(self->stream_.get_executor(), [self, res = std::move(res), version, keep_alive] {
+        http::response<http::string_body> out{static_cast<http::status>(res.status), version};
+        out.set(http::field::server, "chatd");
+        out.set(http::field::content_type, res.content_type);
+        out.set(http::field::cache_control, "no-store");
+        for (const auto& [name, value] : res.headers) out.insert(name, value);
+        out.keep_alive(keep_alive);
+        out.body() = res.body;
+        out.prepare_payload();
+        self->send(std::move(out));
+      });
+    });
+  }
+
+  void handle_static(const http::request<http::string_body>& req) {
+    auto found =
+        resolve_static(st_.cfg.web_root, sv(req.target()), sv(req[http::field::accept_encoding]));
+    using outcome = static_lookup::outcome;
+    if (found.result == outcome::forbidden)
+      return send_error(http::status::bad_request, req.version(), "bad_path", "bad path",
+                        req.keep_alive());
+    if (found.result == outcome::not_found)
+      return send_error(http::status::not_found, req.version(), "not_found", "not found",
+                        req.keep_alive());
+    error_code ec;
+    http::file_body::value_type body;
+    body.open(found.path.c_str(), beast::file_mode::scan, ec);
+    if (ec)
+      return send_error(http::status::not_found, req.version(), "not_found", "not found",
+                        req.keep_alive());
+    auto size = body.size();
+    auto decorate = [&](auto& res) {
+      res.set(http::field::server, "chatd");
+      res.set(http::field::content_type, found.content_type);
+      res.set(http::field::cache_control, found.cache_control);
+      res.set("X-Content-Type-Options", "nosniff");
+      if (!found.content_encoding.empty())
+        res.set(http::field::content_encoding, found.content_encoding);
+      if (found.vary_accept_encoding) res.set(http::field::vary, "Accept-Encoding");
+      res.content_length(size);
+      res.keep_alive(req.keep_alive());
+    };
+    if (req.method() == http::verb::head) {
+      http::response<http::empty_body> res{http::status::ok, req.version()};
+      decorate(res);
+      return send(std::move(res));
+    }
+    http::response<http::file_body> res{std::piecewise_construct, std::make_tuple(std::move(body)),
+                                        std::make_tuple(http::status::ok, req.version())};
+    decorate(res);
+    send(std::move(res));
+  }
+
+  void send_text(const http::request<http::string_body>& req, http::status status,
+                 std::string_view type, std::string body, std::string_view cache) {
+    http::response<http::string_body> res{status, req.version()};
+    res.set(http::field::server, "chatd");
+    res.set(http::field::content_type, bsv(type));
+    res.set(http::field::cache_control, bsv(cache));
+    res.keep_alive(req.keep_alive());
+    bool head = req.method() == http::verb::head;
+    res.body() = std::move(body);
+    res.prepare_payload();
+    if (head) res.body().clear();
+    send(std::move(res));
+  }
+
+  void send_error(http::status status, unsigned version, std::string_view code,
+                  std::string_view message, bool keep_alive) {
+    http::response<http::string_body> res{status, version};
+    res.set(http::field::server, "chatd");
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::cache_control, "no-store");
+    res.keep_alive(keep_alive);
+    res.body() = error_json(code, message);
+    res.prepare_payload();
+    send(std::move(res));
+  }
+
+  template <class Body>
+  void send(http::response<Body>&& msg) {
+    auto sp = std::make_shared<http::response<Body>>(std::move(msg));
+    bool close = sp->need_eof();
+    if constexpr (std::is_same_v<Body, http::string_body>) {
+      // HEAD answers keep Content-Length but carry no body.
+      if (sp->body().empty() && sp->has_content_length()) {
+        http::response<http::empty_body> head{sp->result(), sp->version()};
+        for (const auto& f : *sp) head.insert(f.name_string(), f.value());
+        return write(std::make_shared<http::response<http::empty_body>>(std::move(head)), close);
+      }
+    }
+    write(std::move(sp), close);
+  }
+
+  template <class Msg>
+  void write(std::shared_ptr<Msg> sp, bool close) {
+    stream_.expires_after(st_.cfg.http_timeout);
+    http::async_write(stream_, *sp,
+                      [self = shared_from_this(), sp, close](error_code ec, std::size_t) {
+                        if (ec) return fail(ec, "http write");
+                        if (close) return self->do_eof();
+                        self->do_read();
+                      });
+  }
+
+  void do_eof() {
+    error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  server::impl& st_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+};
+
+}  // namespace
+
+void server::impl::do_accept() {
+  acceptor->async_accept(net::make_strand(*ioc), [this](error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec != net::error::operation_aborted) fail(ec, "accept");
+      if (!accepting) return;
+    } else {
+      std::make_shared<http_session>(std::move(socket), *this)->run();
+    }
+    if (accepting) do_accept();
+  });
+}
+
+void server::impl::shutdown_threads() {
+  if (stopped) return;
+  stopped = true;
+  accepting = false;
+  work.reset();
+  ioc->stop();
+  for (auto& t : threads)
+    if (t.joinable()) t.join();
+  threads.clear();
+  pool->join();
+  error_code ec;
+  if (acceptor) acceptor->close(ec);
+  if (signals) signals->cancel(ec);
+}
+
+server::server(config cfg, actors::server& actors, auth::service& auth)
+    : impl_(std::make_unique<impl>(std::move(cfg), actors, auth)) {}
+
+server::~server() {
+  impl_->shutdown_threads();
+  // Destroy queued handlers (and the sessions they own) while the rest of impl is still alive.
+  impl_->acceptor.reset();
+  impl_->signals.reset();
+  impl_->ioc.reset();
+  impl_->pool.reset();
+}
+
+persistence::status server::start() {
+  auto& st = *impl_;
+  error_code ec;
+  auto addr = net::ip::make_address(st.cfg.address, ec);
+  if (ec)
+    return persistence::error{persistence::errc::bad_config,
+                              fmt::format("bad listen address '{}'", st.cfg.address)};
+  tcp::endpoint ep{addr, st.cfg.port};
+  auto acc = std::make_unique<tcp::acceptor>(*st.ioc);
+  acc->open(ep.protocol(), ec);
+  if (!ec) acc->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acc->bind(ep, ec);
+  if (!ec) acc->listen(net::socket_base::max_listen_connections, ec);
+  if (ec)
+    return persistence::error{
+        persistence::errc::unavailable,
+        fmt::format("cannot listen on {}:{}: {}", st.cfg.address, st.cfg.port, ec.message())};
+  st.bound_port = acc->local_endpoint().port();
+  st.acceptor = std::move(acc);
+  // Signals are caught from now on, so a SIGTERM during start-up is not the default (fatal) one.
+  st.signals = std::make_unique<net::signal_set>(*st.ioc, SIGINT, SIGTERM);
+  st.signals->async_wait([&st](error_code ec, int sig) {
+    if (!ec) st.signal_promise.set_value(sig);
+  });
+  st.work.emplace(st.ioc->get_executor());
+  st.accepting = true;
+  st.do_accept();
+  for (int i = 0; i < std::max(1, st.cfg.io_threads); ++i)
+    st.threads.emplace_back([&st] { st.ioc->run(); });
+  return persistence::success();
+}
+
+std::uint16_t server::port() const {
+  return impl_->bound_port;
+}
+
+int server::wait_for_signal() {
+  return impl_->signal_future.get();
+}
+
+void server::stop_accepting() {
+  auto& st = *impl_;
+  if (!st.accepting.exchange(false)) return;
+  std::promise<void> done;
+  net::post(*st.ioc, [&st, &done] {
+    error_code ec;
+    if (st.acceptor) st.acceptor->close(ec);
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+void server::stop(std::chrono::milliseconds grace) {
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  // Sessions still waiting for hello have no actor to close them.
+  impl_->close_all_sessions();
+  // Sessions close themselves once the actor system has sent them 1001; wait for that.
+  while (impl_->stats.ws_sessions.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  impl_->shutdown_threads();
+}
+
+const counters& server::stats() const {
+  return impl_->stats;
+}
+
+}  // namespace chat::gateway

@@ -1,0 +1,74 @@
+#pragma once
+// The HTTP + WebSocket front door (Boost.Beast behind a pimpl: nothing Beast or Asio leaks out of
+// this header, so apps/ and tests compile quickly).
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "persistence/result.hpp"
+
+namespace chat::actors {
+class server;
+}
+namespace chat::auth {
+class service;
+}
+
+namespace chat::gateway {
+
+struct config {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8080;  ///< 0 = an ephemeral port (see server::port())
+  int io_threads = 2;         ///< threads running the io_context (a strand per connection)
+  int blocking_threads = 4;   ///< pool for auth::service calls, which block on the database
+  std::string web_root;       ///< folder with the built web client; empty = no static files
+  std::chrono::seconds hello_timeout{10};  ///< no-credential upgrade: wait this long for hello
+  std::chrono::seconds http_timeout{30};   ///< per HTTP read/write
+  std::chrono::seconds ws_idle_timeout{
+      60};                                  ///< pings at half of it; closed when nothing comes back
+  std::size_t max_http_body = 64 * 1024;    ///< request body limit (413 above)
+  std::size_t max_http_header = 16 * 1024;  ///< request header limit (431 above)
+};
+
+/// Counters the gateway itself keeps (the rest of /metrics comes from actors::server::snapshot()).
+struct counters {
+  std::atomic<std::int64_t> http_requests{0};
+  std::atomic<std::int64_t> ws_sessions{0};      ///< gauge: open WebSocket sessions
+  std::atomic<std::int64_t> ws_upgrades{0};      ///< accepted upgrades
+  std::atomic<std::int64_t> ws_rejected_401{0};  ///< upgrades refused with HTTP 401
+  std::atomic<std::int64_t> ws_closed_4001{0};   ///< no/bad hello token
+  std::atomic<std::int64_t> ws_closed_4008{0};   ///< slow consumers
+  std::atomic<std::int64_t> ws_closed_1009{0};   ///< oversized frames
+  std::atomic<std::int64_t> ws_binary_refused{0};
+};
+
+/// One listening server. Thread-safe; start() once, stop() once (the destructor stops too).
+class server {
+ public:
+  server(config cfg, actors::server& actors, auth::service& auth);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Binds, listens and starts the I/O threads. Errors: one line (e.g. address in use).
+  persistence::status start();
+  /// The bound port (the real one when config::port was 0). Valid after start().
+  std::uint16_t port() const;
+  /// Blocks until SIGTERM or SIGINT arrives; returns the signal number.
+  int wait_for_signal();
+  /// Closes the listening socket: new connections are refused, existing ones keep working.
+  void stop_accepting();
+  /// Waits for WebSocket sessions to end (up to `grace`), then stops the I/O threads and joins
+  /// them.
+  void stop(std::chrono::milliseconds grace);
+  const counters& stats() const;
+
+  struct impl;  ///< opaque (Beast lives behind it)
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace chat::gateway
