@@ -1,0 +1,41 @@
+import { Component, computed, effect, inject } from '@angular/core';
+import { Router, RouterOutlet } from '@angular/router';
+import { AuthService } from './auth.service';
+import { ChatService } from './chat.service';
+
+@Component({
+  selector: 'app-root',
+  imports: [RouterOutlet],
+  template: `
+    <div class="conn-banner" role="status" [class.visible]="!!banner()">{{ banner() }}</div>
+    <div class="sr-only" aria-live="polite" aria-atomic="true" data-testid="announcer">{{ chat.announcement() }}</div>
+    <router-outlet />
+  `,
+})
+export class App {
+  protected readonly chat = inject(ChatService);
+  private readonly auth = inject(AuthService);
+  private readonly router = inject(Router);
+
+  protected readonly banner = computed(() => {
+    switch (this.chat.status()) {
+      case 'reconnecting':
+        return 'Reconnecting…';
+      case 'connecting':
+        return this.auth.user() ? 'Connecting…' : '';
+      default:
+        return '';
+    }
+  });
+
+  constructor() {
+    // Signed out elsewhere (session revoked, sign-out in another tab): go to the sign-in page.
+    effect(() => {
+      if (this.auth.user() === null) {
+        this.chat.stop();
+        const url = this.router.url;
+        if (!url.startsWith('/sign-in') && !url.startsWith('/choose-username')) void this.router.navigateByUrl('/sign-in');
+      }
+    });
+  }
+}

@@ -1,0 +1,139 @@
+import { Component, computed, effect, inject, input, signal } from '@angular/core';
+import { Router, RouterLink } from '@angular/router';
+import { AuthService } from './auth.service';
+import { ChatService, Conv } from './chat.service';
+import { GroupDialog, NewChatDialog } from './dialogs';
+import { MessageView } from './message-view';
+import { describeEvent, formatListTime } from './format';
+
+@Component({
+  selector: 'app-chat-page',
+  imports: [RouterLink, MessageView, NewChatDialog, GroupDialog],
+  template: `
+    <div class="chat-layout" [class.has-active]="activeId() !== null">
+      <aside class="sidebar" aria-label="Conversations">
+        <header class="sidebar-head">
+          <h1 class="brand"><span class="brand-mark" aria-hidden="true"></span>chatd</h1>
+          <div class="me">
+            <span class="me-name" title="Signed in as {{ me()?.username }}">
+              <span class="sr-only">Signed in as </span>{{ me()?.username }}
+            </span>
+            <button type="button" class="btn btn-small btn-secondary" (click)="signOut()">Sign out</button>
+          </div>
+        </header>
+        <div class="sidebar-actions">
+          <button type="button" class="btn btn-primary" (click)="newChatOpen.set(true)">New chat</button>
+          <button type="button" class="btn btn-secondary" (click)="newGroupOpen.set(true)">New group</button>
+        </div>
+        <h2 class="sr-only" id="conv-list-head">Conversations</h2>
+        @if (!chat.listed()) {
+          <p class="empty">Loading conversations…</p>
+        } @else if (list().length === 0) {
+          <p class="empty">No conversations yet. Start one with <strong>New chat</strong>.</p>
+        }
+        <ul class="conv-list" aria-labelledby="conv-list-head">
+          @for (c of list(); track c.info.id) {
+            <li>
+              <a class="conv-item" [routerLink]="['/c', c.info.id]" [class.active]="c.info.id === activeId()"
+                [attr.aria-current]="c.info.id === activeId() ? 'page' : null">
+                <span class="avatar" aria-hidden="true">
+                  {{ avatarOf(c) }}
+                  @if (peerOnline(c) !== null) {
+                    <span class="presence" [class.online]="peerOnline(c)"></span>
+                  }
+                </span>
+                <span class="conv-main">
+                  <span class="conv-top">
+                    <span class="conv-title">{{ chat.titleOf(c) }}</span>
+                    @if (peerOnline(c) !== null) {
+                      <span class="sr-only">({{ peerOnline(c) ? 'online' : 'offline' }})</span>
+                    }
+                    <span class="conv-time">{{ listTime(c) }}</span>
+                  </span>
+                  <span class="conv-bottom">
+                    <span class="conv-preview">{{ preview(c) }}</span>
+                    @if (chat.unread(c) > 0) {
+                      <span class="badge"><span aria-hidden="true">{{ chat.unread(c) > 99 ? '99+' : chat.unread(c) }}</span><span class="sr-only">{{ chat.unread(c) }} unread</span></span>
+                    }
+                  </span>
+                </span>
+              </a>
+            </li>
+          }
+        </ul>
+      </aside>
+      <main class="main-pane" id="main">
+        @if (activeId() !== null) {
+          <app-message-view [conversationId]="activeId()!" (manage)="manageOpen.set(true)" />
+        } @else {
+          <div class="placeholder">
+            <p>Select a conversation, or start a new one.</p>
+          </div>
+        }
+      </main>
+    </div>
+    <app-new-chat-dialog [(open)]="newChatOpen" />
+    <app-group-dialog [(open)]="newGroupOpen" [conversation]="null" />
+    <app-group-dialog [(open)]="manageOpen" [conversation]="activeId()" />
+  `,
+})
+export class ChatPage {
+  protected readonly chat = inject(ChatService);
+  private readonly auth = inject(AuthService);
+  private readonly router = inject(Router);
+  /** Route parameter (#/c/:id). */
+  readonly id = input<string>();
+  protected readonly activeId = computed(() => {
+    const v = Number(this.id());
+    return Number.isFinite(v) && v > 0 ? v : null;
+  });
+  protected readonly me = this.chat.me;
+  protected readonly list = this.chat.conversationList;
+  protected readonly newChatOpen = signal(false);
+  protected readonly newGroupOpen = signal(false);
+  protected readonly manageOpen = signal(false);
+
+  constructor() {
+    effect(() => this.chat.activeId.set(this.activeId()));
+    effect(() => {
+      const id = this.activeId();
+      const title = id === null ? 'Chats' : this.chat.titleOf(this.chat.convs()[id]) || 'Chat';
+      document.title = `${title} – chatd`;
+    });
+  }
+
+  protected peerOnline(c: Conv): boolean | null {
+    const peer = this.chat.peerOf(c);
+    if (!peer) return null;
+    return !!this.chat.presence()[peer.id];
+  }
+
+  protected avatarOf(c: Conv): string {
+    return (this.chat.titleOf(c).charAt(0) || '#').toUpperCase();
+  }
+
+  protected preview(c: Conv): string {
+    const out = this.chat.outbox().filter((o) => o.conversation === c.info.id);
+    if (out.length) return `You: ${out[out.length - 1].body}`;
+    const e = c.info.last_event;
+    if (!e) return c.info.kind === 'group' ? 'New group' : 'No messages yet';
+    if (e.kind !== 'message') return describeEvent(e.kind, e.sender.username, e.subject?.username);
+    const who = e.sender.id === this.me()?.id ? 'You' : c.info.kind === 'group' ? e.sender.username : '';
+    return who ? `${who}: ${e.body}` : e.body;
+  }
+
+  protected listTime(c: Conv): string {
+    const ts = c.info.last_event?.ts;
+    return ts ? formatListTime(ts) : '';
+  }
+
+  protected async signOut(): Promise<void> {
+    this.chat.stop();
+    try {
+      await this.auth.logout();
+    } catch {
+      /* signed out locally anyway */
+    }
+    await this.router.navigateByUrl('/sign-in');
+  }
+}

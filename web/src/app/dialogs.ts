@@ -1,0 +1,215 @@
+import { Component, ElementRef, computed, effect, inject, input, model, signal, viewChild } from '@angular/core';
+import { Router } from '@angular/router';
+import { ChatService, RequestError } from './chat.service';
+import { LIMITS, UserRef } from './protocol';
+import { UserSearch } from './user-search';
+
+/** Opens/closes a native modal <dialog> from a boolean model (focus trap, Esc and focus return for free). */
+function bindDialog(open: () => boolean, el: () => ElementRef<HTMLDialogElement>, onOpen: () => void): void {
+  effect(() => {
+    const d = el().nativeElement;
+    if (open() && !d.open) {
+      onOpen();
+      d.showModal();
+    } else if (!open() && d.open) d.close();
+  });
+}
+
+function explain(e: unknown): string {
+  if (e instanceof RequestError) {
+    switch (e.code) {
+      case 'not_found':
+        return 'No such user.';
+      case 'forbidden':
+        return 'You are not allowed to do that.';
+      case 'too_many_members':
+        return `A group has at most ${LIMITS.maxGroupMembers} members.`;
+      case 'disconnected':
+      case 'timeout':
+        return 'Not connected. Try again in a moment.';
+      default:
+        return e.message || e.code;
+    }
+  }
+  return 'Something went wrong.';
+}
+
+@Component({
+  selector: 'app-new-chat-dialog',
+  imports: [UserSearch],
+  template: `
+    <dialog #dlg class="dialog" aria-labelledby="new-chat-title" (close)="open.set(false)">
+      <div class="dialog-head">
+        <h2 id="new-chat-title">New chat</h2>
+        <button type="button" class="icon-btn" aria-label="Close" (click)="open.set(false)">✕</button>
+      </div>
+      @if (open()) {
+        <app-user-search action="start a chat" (picked)="start($event)" />
+      }
+      <p class="form-error" role="alert">{{ error() }}</p>
+    </dialog>
+  `,
+})
+export class NewChatDialog {
+  private readonly chat = inject(ChatService);
+  private readonly router = inject(Router);
+  readonly open = model(false);
+  protected readonly error = signal('');
+  private readonly dlg = viewChild.required<ElementRef<HTMLDialogElement>>('dlg');
+
+  constructor() {
+    bindDialog(() => this.open(), () => this.dlg(), () => this.error.set(''));
+  }
+
+  protected async start(u: UserRef): Promise<void> {
+    try {
+      const id = await this.chat.openDirect(u.username);
+      this.open.set(false);
+      await this.router.navigate(['/c', id]);
+    } catch (e) {
+      this.error.set(explain(e));
+    }
+  }
+}
+
+/** Create a group (no conversation given) or manage an existing group's members. */
+@Component({
+  selector: 'app-group-dialog',
+  imports: [UserSearch],
+  template: `
+    <dialog #dlg class="dialog" aria-labelledby="group-dialog-title" (close)="open.set(false)">
+      <div class="dialog-head">
+        <h2 id="group-dialog-title">{{ conversation() === null ? 'New group' : 'Group members' }}</h2>
+        <button type="button" class="icon-btn" aria-label="Close" (click)="open.set(false)">✕</button>
+      </div>
+      @if (open()) {
+        @if (conversation() === null) {
+          <form (submit)="$event.preventDefault(); create()">
+            <div class="field">
+              <label for="group-title">Group name</label>
+              <input id="group-title" [value]="title()" (input)="title.set($any($event.target).value)"
+                [attr.maxlength]="maxTitle" required />
+            </div>
+            <app-user-search label="Add people by username" action="add to the group" [exclude]="selectedNames()" (picked)="select($event)" />
+            <h3 class="small-head" id="selected-head">Members ({{ selected().length + 1 }})</h3>
+            <ul class="member-list" aria-labelledby="selected-head">
+              <li><span>{{ me()?.username }} (you)</span></li>
+              @for (u of selected(); track u.id) {
+                <li>
+                  <span>{{ u.username }}</span>
+                  <button type="button" class="btn btn-small" (click)="unselect(u)" [attr.aria-label]="'Remove ' + u.username">Remove</button>
+                </li>
+              }
+            </ul>
+            <p class="form-error" role="alert">{{ error() }}</p>
+            <div class="dialog-actions">
+              <button type="button" class="btn btn-secondary" (click)="open.set(false)">Cancel</button>
+              <button type="submit" class="btn btn-primary" [disabled]="busy()">Create group</button>
+            </div>
+          </form>
+        } @else {
+          <h3 class="small-head" id="members-head">Members ({{ members().length }})</h3>
+          <ul class="member-list" aria-labelledby="members-head">
+            @for (u of members(); track u.id) {
+              <li>
+                <span>{{ u.username }}{{ u.id === me()?.id ? ' (you)' : '' }}</span>
+                @if (u.id !== me()?.id) {
+                  <button type="button" class="btn btn-small" [disabled]="busy()" (click)="remove(u)" [attr.aria-label]="'Remove ' + u.username + ' from the group'">Remove</button>
+                }
+              </li>
+            }
+          </ul>
+          <app-user-search label="Add people by username" action="add to the group" [exclude]="memberNames()" (picked)="add($event)" />
+          <p class="form-error" role="alert">{{ error() }}</p>
+          <div class="dialog-actions">
+            <button type="button" class="btn btn-danger" [disabled]="busy()" (click)="leave()">Leave group</button>
+            <button type="button" class="btn btn-secondary" (click)="open.set(false)">Done</button>
+          </div>
+        }
+      }
+    </dialog>
+  `,
+})
+export class GroupDialog {
+  private readonly chat = inject(ChatService);
+  private readonly router = inject(Router);
+  readonly open = model(false);
+  readonly conversation = input<number | null>(null);
+  protected readonly maxTitle = LIMITS.maxTitleChars;
+  protected readonly title = signal('');
+  protected readonly selected = signal<UserRef[]>([]);
+  protected readonly error = signal('');
+  protected readonly busy = signal(false);
+  protected readonly me = this.chat.me;
+  protected readonly selectedNames = computed(() => this.selected().map((u) => u.username));
+  protected readonly members = computed(() => {
+    const id = this.conversation();
+    return id === null ? [] : (this.chat.convs()[id]?.info.members ?? []);
+  });
+  protected readonly memberNames = computed(() => this.members().map((u) => u.username));
+  private readonly dlg = viewChild.required<ElementRef<HTMLDialogElement>>('dlg');
+
+  constructor() {
+    bindDialog(() => this.open(), () => this.dlg(), () => {
+      this.error.set('');
+      this.title.set('');
+      this.selected.set([]);
+    });
+  }
+
+  protected select(u: UserRef): void {
+    if (!this.selected().some((s) => s.id === u.id)) this.selected.update((s) => [...s, u]);
+  }
+
+  protected unselect(u: UserRef): void {
+    this.selected.update((s) => s.filter((x) => x.id !== u.id));
+  }
+
+  protected async create(): Promise<void> {
+    const title = this.title().trim();
+    if (!title) {
+      this.error.set('Give the group a name.');
+      return;
+    }
+    this.busy.set(true);
+    try {
+      const id = await this.chat.createGroup(title, this.selectedNames());
+      this.open.set(false);
+      await this.router.navigate(['/c', id]);
+    } catch (e) {
+      this.error.set(explain(e));
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  protected async add(u: UserRef): Promise<void> {
+    await this.act(() => this.chat.addMember(this.conversation()!, u.username));
+  }
+
+  protected async remove(u: UserRef): Promise<void> {
+    await this.act(() => this.chat.removeMember(this.conversation()!, u.username));
+  }
+
+  protected async leave(): Promise<void> {
+    const ok = await this.act(() => this.chat.leave(this.conversation()!));
+    if (ok) {
+      this.open.set(false);
+      await this.router.navigateByUrl('/');
+    }
+  }
+
+  private async act(fn: () => Promise<void>): Promise<boolean> {
+    this.busy.set(true);
+    this.error.set('');
+    try {
+      await fn();
+      return true;
+    } catch (e) {
+      this.error.set(explain(e));
+      return false;
+    } finally {
+      this.busy.set(false);
+    }
+  }
+}

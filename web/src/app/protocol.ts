@@ -1,0 +1,103 @@
+// Wire protocol v1 as the web client sees it (docs/protocol.md; C++ types in
+// protocol/messages.hpp). Field names are snake_case on the wire; frames carry "type";
+// replies carry "ref" = the request "id".
+
+export const PROTOCOL_VERSION = 1;
+
+/** Limits from protocol/limits.hpp that the UI enforces before sending. */
+export const LIMITS = {
+  maxBodyChars: 4000,
+  maxTitleChars: 100,
+  maxGroupMembers: 256,
+  maxHistoryLimit: 200,
+} as const;
+
+export interface UserRef {
+  id: number;
+  username: string;
+}
+
+/** One log event. `kind` is message / created / member_added / member_removed / member_left. */
+export interface ChatEvent {
+  conversation: number;
+  seq: number;
+  event_id: string;
+  kind: string;
+  sender: UserRef;
+  client_msg_id: string;
+  subject?: UserRef | null;
+  body: string;
+  ts: number; // unix ms
+}
+
+export interface ConversationInfo {
+  id: number;
+  kind: 'direct' | 'group';
+  title: string;
+  members: UserRef[];
+  last_seq: number;
+  last_event?: ChatEvent | null;
+  read_seq: number;
+}
+
+export interface SyncPosition {
+  conversation: number;
+  last_seq: number;
+}
+
+export interface ErrorFrame {
+  type: 'error';
+  code: string;
+  message: string;
+  ref?: string;
+}
+
+/** Any server frame, loosely typed: the client reads the fields it knows. */
+export type ServerFrame = { type: string; ref?: string } & Record<string, unknown>;
+
+/** Error codes the client may retry unchanged (protocol/error_code.hpp: is_retryable). */
+export const RETRYABLE = new Set(['rate_limited', 'too_many_connections', 'unavailable', 'internal']);
+
+/**
+ * An event frame carries the frame type "event"; the event's own type travels in another field.
+ * Accept the names the spec may use for it ("event_type", "kind", "event") so the client does not
+ * depend on which one was chosen.
+ */
+export function toEvent(raw: Record<string, unknown>): ChatEvent {
+  const kindField =
+    (raw['event_type'] as string | undefined) ??
+    (raw['kind'] as string | undefined) ??
+    (typeof raw['event'] === 'string' ? (raw['event'] as string) : undefined) ??
+    (raw['type'] !== 'event' ? (raw['type'] as string | undefined) : undefined) ??
+    'message';
+  return {
+    conversation: Number(raw['conversation']),
+    seq: Number(raw['seq']),
+    event_id: String(raw['event_id'] ?? ''),
+    kind: kindField,
+    sender: (raw['sender'] as UserRef) ?? { id: 0, username: '' },
+    client_msg_id: String(raw['client_msg_id'] ?? ''),
+    subject: (raw['subject'] as UserRef | null | undefined) ?? null,
+    body: String(raw['body'] ?? ''),
+    ts: Number(raw['ts'] ?? 0),
+  };
+}
+
+export function toConversation(raw: Record<string, unknown>): ConversationInfo {
+  const last = raw['last_event'] as Record<string, unknown> | null | undefined;
+  return {
+    id: Number(raw['id']),
+    kind: raw['kind'] === 'group' ? 'group' : 'direct',
+    title: String(raw['title'] ?? ''),
+    members: (raw['members'] as UserRef[]) ?? [],
+    last_seq: Number(raw['last_seq'] ?? 0),
+    last_event: last ? toEvent(last) : null,
+    read_seq: Number(raw['read_seq'] ?? 0),
+  };
+}
+
+/** A random client_msg_id (idempotency key: resends reuse it). */
+export function newClientMsgId(): string {
+  if (typeof crypto !== 'undefined' && 'randomUUID' in crypto) return crypto.randomUUID();
+  return `m-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+}

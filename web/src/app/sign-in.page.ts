@@ -1,0 +1,101 @@
+import { Component, inject, signal } from '@angular/core';
+import { FormsModule } from '@angular/forms';
+import { Router } from '@angular/router';
+import { ApiError, AuthService, Provider } from './auth.service';
+
+@Component({
+  selector: 'app-sign-in',
+  imports: [FormsModule],
+  template: `
+    <main class="auth-page" id="main">
+      <div class="auth-card">
+        <h1 class="brand"><span class="brand-mark" aria-hidden="true"></span>chatd</h1>
+        <h2>{{ mode() === 'login' ? 'Sign in' : 'Create an account' }}</h2>
+
+        @if (providers().length) {
+          <ul class="providers" aria-label="Sign in with">
+            @for (p of providers(); track p.name) {
+              <li><a class="btn btn-secondary btn-block" [href]="p.login_url">Continue with {{ p.display_name }}</a></li>
+            }
+          </ul>
+          <p class="divider"><span>or with a username and password</span></p>
+        }
+
+        <form (ngSubmit)="submit()" novalidate>
+          <div class="field">
+            <label for="username">Username</label>
+            <input id="username" name="username" [(ngModel)]="username" autocomplete="username" autocapitalize="none"
+              spellcheck="false" required [attr.aria-invalid]="!!error() || null" aria-describedby="username-hint" />
+            @if (mode() === 'register') {
+              <p class="hint" id="username-hint">3–32 letters, digits, _ or -.</p>
+            } @else {
+              <p class="hint sr-only" id="username-hint">Your chatd username.</p>
+            }
+          </div>
+          <div class="field">
+            <label for="password">Password</label>
+            <input id="password" name="password" type="password" [(ngModel)]="password" required
+              [attr.autocomplete]="mode() === 'login' ? 'current-password' : 'new-password'" aria-describedby="password-hint" />
+            @if (mode() === 'register') {
+              <p class="hint" id="password-hint">At least 8 characters.</p>
+            } @else {
+              <p class="hint sr-only" id="password-hint">Your password.</p>
+            }
+          </div>
+          <p class="form-error" role="alert">{{ error() }}</p>
+          <button class="btn btn-primary btn-block" type="submit" [disabled]="busy()">
+            {{ mode() === 'login' ? 'Sign in' : 'Create account' }}
+          </button>
+        </form>
+        <p class="switch">
+          @if (mode() === 'login') {
+            New here? <button type="button" class="link" (click)="toggle()">Create an account</button>
+          } @else {
+            Have an account? <button type="button" class="link" (click)="toggle()">Sign in instead</button>
+          }
+        </p>
+      </div>
+    </main>
+  `,
+})
+export class SignInPage {
+  private readonly auth = inject(AuthService);
+  private readonly router = inject(Router);
+  protected readonly mode = signal<'login' | 'register'>('login');
+  protected readonly providers = signal<Provider[]>([]);
+  protected readonly error = signal('');
+  protected readonly busy = signal(false);
+  protected username = '';
+  protected password = '';
+
+  constructor() {
+    void this.auth.providers().then((p) => this.providers.set(p));
+    const q = new URLSearchParams(location.search);
+    if (q.get('error')) this.error.set('Sign-in with the provider failed. Try again.');
+  }
+
+  protected toggle(): void {
+    this.mode.set(this.mode() === 'login' ? 'register' : 'login');
+    this.error.set('');
+  }
+
+  protected async submit(): Promise<void> {
+    const username = this.username.trim();
+    if (!username || !this.password) {
+      this.error.set('Enter a username and a password.');
+      return;
+    }
+    this.busy.set(true);
+    this.error.set('');
+    try {
+      if (this.mode() === 'login') await this.auth.login(username, this.password);
+      else await this.auth.register(username, this.password);
+      this.password = '';
+      await this.router.navigateByUrl('/');
+    } catch (e) {
+      this.error.set(e instanceof ApiError ? e.message : 'Something went wrong. Try again.');
+    } finally {
+      this.busy.set(false);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { Component, inject, input, output, signal } from '@angular/core';
+import { ChatService } from './chat.service';
+import { UserRef } from './protocol';
+
+let nextUid = 0;
+
+/** A username search box (search_users) whose results are buttons. */
+@Component({
+  selector: 'app-user-search',
+  template: `
+    <div class="field">
+      <label [for]="inputId">{{ label() }}</label>
+      <input [id]="inputId" type="search" autocomplete="off" autocapitalize="none" spellcheck="false"
+        [value]="query()" (input)="onInput($event)" (keydown.enter)="$event.preventDefault(); pickFirst()"
+        [attr.aria-describedby]="inputId + '-status'" />
+      <p class="hint" [id]="inputId + '-status'" aria-live="polite">{{ status() }}</p>
+    </div>
+    @if (results().length) {
+      <ul class="user-results" [attr.aria-label]="'People matching ' + query()">
+        @for (u of results(); track u.id) {
+          <li>
+            <button type="button" class="user-result" [disabled]="exclude().includes(u.username)" (click)="pick(u)">
+              <span class="avatar" aria-hidden="true">{{ u.username.charAt(0).toUpperCase() }}</span>
+              <span>{{ u.username }}</span>
+              <span class="sr-only">– {{ action() }}</span>
+            </button>
+          </li>
+        }
+      </ul>
+    }
+  `,
+})
+export class UserSearch {
+  private readonly chat = inject(ChatService);
+  readonly label = input('Search people by username');
+  readonly action = input('select');
+  readonly exclude = input<string[]>([]);
+  readonly picked = output<UserRef>();
+  protected readonly inputId = `user-search-${++nextUid}`;
+  protected readonly query = signal('');
+  protected readonly results = signal<UserRef[]>([]);
+  protected readonly status = signal('');
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private seq = 0;
+
+  protected onInput(e: Event): void {
+    this.query.set((e.target as HTMLInputElement).value);
+    if (this.timer) clearTimeout(this.timer);
+    const q = this.query().trim();
+    if (!q) {
+      this.results.set([]);
+      this.status.set('');
+      return;
+    }
+    this.timer = setTimeout(() => void this.run(q), 200);
+  }
+
+  private async run(q: string): Promise<void> {
+    const mine = ++this.seq;
+    try {
+      const users = await this.chat.searchUsers(q);
+      if (mine !== this.seq) return;
+      this.results.set(users);
+      this.status.set(users.length === 0 ? 'Nobody found.' : `${users.length} ${users.length === 1 ? 'person' : 'people'} found.`);
+    } catch {
+      if (mine === this.seq) this.status.set('Search is unavailable right now.');
+    }
+  }
+
+  protected pickFirst(): void {
+    const u = this.results().find((r) => !this.exclude().includes(r.username));
+    if (u) this.pick(u);
+  }
+
+  protected pick(u: UserRef): void {
+    this.picked.emit(u);
+  }
+
+  clear(): void {
+    this.query.set('');
+    this.results.set([]);
+    this.status.set('');
+  }
+}
