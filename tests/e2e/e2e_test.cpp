@@ -1,0 +1,468 @@
+// End-to-end: a real chatd process, real sockets, SQLite and MariaDB.
+#include <unistd.h>
+#include <algorithm>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "protocol/limits.hpp"
+#include "protocol/serializer.hpp"
+#include "tests/e2e/harness.hpp"
+
+using namespace chat::e2e;
+using namespace chat;
+
+namespace {
+
+// Seqs of the message events among frames, checking each arrived once.
+std::vector<std::int64_t> seqs_once(const std::vector<protocol::server_frame>& frames,
+                                    std::int64_t conversation) {
+  std::vector<std::int64_t> seqs;
+  for (const auto& e : message_events(frames, conversation)) seqs.push_back(e.seq);
+  std::set<std::int64_t> unique(seqs.begin(), seqs.end());
+  CHECK(unique.size() == seqs.size());
+  return seqs;
+}
+
+// Every message event of a conversation through history pages, oldest first.
+std::vector<protocol::event_frame> full_history(chat_client& c, std::int64_t conversation) {
+  std::vector<protocol::event_frame> all;
+  std::optional<std::int64_t> before;
+  for (int page = 0; page < 100; ++page) {
+    auto h = c.history(conversation, before, std::nullopt, 50);
+    if (h.events.empty()) break;
+    std::vector<protocol::event_frame> msgs;
+    for (auto& e : h.events)
+      if (e.type == "message") msgs.push_back(e);
+    all.insert(all.begin(), msgs.begin(), msgs.end());
+    before = std::min_element(h.events.begin(), h.events.end(), [](auto& a, auto& b) {
+               return a.seq < b.seq;
+             })->seq;
+    if (!h.has_more) break;
+  }
+  return all;
+}
+
+}  // namespace
+
+CHAT_E2E_CASE(dm_between_alice_and_bob, "Alice and Bob exchange direct messages", "") {
+  chatd_server srv(kind);
+  auto alice = register_user(srv.port(), "alice");
+  auto bob = register_user(srv.port(), "bob");
+  auto a = chat_client::open(srv.port(), alice);
+  auto b = chat_client::open(srv.port(), bob);
+
+  auto conv = a->open_direct("bob");
+  auto ack = a->send_message(conv, "m1", "hi bob");
+  CHECK_FALSE(ack.duplicate);
+  auto ev = b->expect<protocol::event_frame>([&](const protocol::event_frame& e) {
+    return e.conversation == conv && e.type == "message";
+  });
+  CHECK(ev.seq == ack.seq);
+  CHECK(ev.body == "hi bob");
+  CHECK(ev.sender.id == alice.id);
+  CHECK(ev.client_msg_id == "m1");
+
+  // The same pair always gets the same conversation, from either side.
+  CHECK(b->open_direct("alice") == conv);
+  CHECK(a->open_direct("bob") == conv);
+
+  auto reply = b->send_message(conv, "r1", "hello alice");
+  CHECK(reply.seq > ack.seq);
+  auto ev2 = a->expect<protocol::event_frame>(
+      [&](const protocol::event_frame& e) { return e.conversation == conv && e.seq == reply.seq; });
+  CHECK(ev2.body == "hello alice");
+  CHECK(ev2.sender.username == "bob");
+}
+
+CHAT_E2E_CASE(group_of_three, "A group of three delivers to every member", "") {
+  chatd_server srv(kind);
+  auto alice = register_user(srv.port(), "alice");
+  auto bob = register_user(srv.port(), "bob");
+  auto carol = register_user(srv.port(), "carol");
+  auto a = chat_client::open(srv.port(), alice);
+  auto b = chat_client::open(srv.port(), bob);
+  auto c = chat_client::open(srv.port(), carol);
+
+  auto conv = a->create_group("trio", {"bob", "carol"});
+  auto ack = a->send_message(conv, "g1", "hello group");
+  for (auto* who : {b.get(), c.get()}) {
+    auto ev = who->expect<protocol::event_frame>(
+        [&](const protocol::event_frame& e) { return e.conversation == conv && e.seq == ack.seq; });
+    CHECK(ev.body == "hello group");
+  }
+  auto ack2 = c->send_message(conv, "g2", "carol here");
+  for (auto* who : {a.get(), b.get()}) {
+    auto ev = who->expect<protocol::event_frame>([&](const protocol::event_frame& e) {
+      return e.conversation == conv && e.seq == ack2.seq;
+    });
+    CHECK(ev.sender.id == carol.id);
+  }
+}
+
+CHAT_E2E_CASE(multi_device, "Every device of a user gets each event exactly once", "") {
+  chatd_server srv(kind);
+  auto alice = register_user(srv.port(), "alice");
+  auto bob = register_user(srv.port(), "bob");
+  auto a = chat_client::open(srv.port(), alice);
+  auto b1 = chat_client::open(srv.port(), bob);
+  auto b2 = chat_client::open(srv.port(), bob);
+  auto conv = a->open_direct("bob");
+  std::vector<std::int64_t> sent;
+  for (int i = 0; i < 5; ++i)
+    sent.push_back(a->send_message(conv, "md" + std::to_string(i), "msg " + std::to_string(i)).seq);
+  for (auto* dev : {b1.get(), b2.get()}) {
+    // Wait for the last one, then everything that is still on its way.
+    dev->expect<protocol::event_frame>([&](const protocol::event_frame& e) {
+      return e.conversation == conv && e.seq == sent.back();
+    });
+    auto rest = dev->drain(400ms);
+    auto seqs = seqs_once(rest, conv);
+    seqs.push_back(sent.back());
+    std::sort(seqs.begin(), seqs.end());
+    CHECK(seqs == sent);
+  }
+}
+
+CHAT_E2E_CASE(history_pages, "History comes back in pages, oldest to newest, complete", "") {
+  chatd_server srv(kind);
+  auto alice = register_user(srv.port(), "alice");
+  register_user(srv.port(), "bob");
+  auto a = chat_client::open(srv.port(), alice);
+  auto conv = a->open_direct("bob");
+  std::vector<std::int64_t> sent;
+  for (int i = 0; i < 25; ++i)
+    sent.push_back(a->send_message(conv, "h" + std::to_string(i), "n" + std::to_string(i)).seq);
+
+  auto newest = a->history(conv, std::nullopt, std::nullopt, 10);
+  REQUIRE(newest.events.size() == 10);
+  CHECK(newest.has_more);
+  CHECK(newest.events.back().seq == sent.back());
+  for (std::size_t i = 1; i < newest.events.size(); ++i)
+    CHECK(newest.events[i].seq == newest.events[i - 1].seq + 1);
+  auto older = a->history(conv, newest.events.front().seq, std::nullopt, 10);
+  REQUIRE(older.events.size() == 10);
+  CHECK(older.events.back().seq == newest.events.front().seq - 1);
+
+  auto after = a->history(conv, std::nullopt, sent[4], 5);
+  REQUIRE(after.events.size() == 5);
+  CHECK(after.events.front().seq == sent[5]);
+
+  auto all = full_history(*a, conv);
+  std::vector<std::int64_t> seqs;
+  for (auto& e : all) seqs.push_back(e.seq);
+  CHECK(seqs == sent);
+  CHECK(all.front().body == "n0");
+  CHECK(all.back().body == "n24");
+}
+
+CHAT_E2E_CASE(sync_after_reconnect, "Sync after a reconnect returns exactly the gap", "") {
+  chatd_server srv(kind);
+  auto alice = register_user(srv.port(), "alice");
+  auto bob = register_user(srv.port(), "bob");
+  auto a = chat_client::open(srv.port(), alice);
+  auto conv = a->open_direct("bob");
+  std::int64_t bob_has = 0;
+  {
+    auto b = chat_client::open(srv.port(), bob);
+    for (int i = 0; i < 3; ++i) {
+      auto ack = a->send_message(conv, "s" + std::to_string(i), "before " + std::to_string(i));
+      b->expect<protocol::event_frame>([&](const protocol::event_frame& e) {
+        return e.conversation == conv && e.seq == ack.seq;
+      });
+      bob_has = ack.seq;
+    }
+    b->ws().close();
+  }
+  std::vector<std::int64_t> gap;
+  for (int i = 0; i < 4; ++i)
+    gap.push_back(a->send_message(conv, "g" + std::to_string(i), "gap " + std::to_string(i)).seq);
+
+  auto b = chat_client::open(srv.port(), bob);
+  auto id = b->next_id();
+  b->send(protocol::sync_req{id, {{conv, bob_has}}});
+  auto done = b->expect<protocol::sync_done_frame>(
+      [&](const protocol::sync_done_frame& d) { return d.ref == id; });
+  REQUIRE(done.positions.size() == 1);
+  CHECK(done.positions[0].conversation == conv);
+  CHECK(done.positions[0].last_seq == gap.back());
+  // The gap events came before sync_done; nothing else for this conversation follows.
+  auto frames = b->drain(400ms);
+  auto seqs = seqs_once(frames, conv);
+  CHECK(seqs == gap);
+}
+
+CHAT_E2E_CASE(idempotent_resend, "A resend with the same client_msg_id gets the original ack", "") {
+  chatd_server srv(kind);
+  auto alice = register_user(srv.port(), "alice");
+  auto bob = register_user(srv.port(), "bob");
+  auto a = chat_client::open(srv.port(), alice);
+  auto b = chat_client::open(srv.port(), bob);
+  auto conv = a->open_direct("bob");
+  auto first = a->send_message(conv, "same-id", "only once");
+  CHECK_FALSE(first.duplicate);
+  auto second = a->send_message(conv, "same-id", "only once");
+  CHECK(second.duplicate);
+  CHECK(second.seq == first.seq);
+  CHECK(second.ts == first.ts);
+  auto frames = b->drain(600ms);
+  CHECK(seqs_once(frames, conv) == std::vector<std::int64_t>{first.seq});
+  auto all = full_history(*a, conv);
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].seq == first.seq);
+}
+
+CHAT_E2E_CASE(non_member_refused, "A non-member cannot send to or read a conversation", "") {
+  chatd_server srv(kind);
+  auto alice = register_user(srv.port(), "alice");
+  register_user(srv.port(), "bob");
+  auto mallory = register_user(srv.port(), "mallory");
+  auto a = chat_client::open(srv.port(), alice);
+  auto m = chat_client::open(srv.port(), mallory);
+  auto conv = a->open_direct("bob");
+  a->send_message(conv, "x1", "private");
+
+  auto id = m->next_id();
+  m->send(protocol::send_req{id, conv, "intrude", "let me in"});
+  CHECK(m->expect_error(id).code == protocol::error_code::not_member);
+  auto hid = m->next_id();
+  m->send(protocol::history_req{hid, conv, std::nullopt, std::nullopt, 50});
+  CHECK(m->expect_error(hid).code == protocol::error_code::not_member);
+  CHECK(full_history(*a, conv).size() == 1);
+}
+
+CHAT_E2E_CASE(malformed_frames,
+              "Malformed JSON and unknown types get error frames; the connection stays usable",
+              "") {
+  chatd_server srv(kind);
+  auto alice = register_user(srv.port(), "alice");
+  auto a = chat_client::open(srv.port(), alice);
+  a->send_raw("{not json");
+  auto e1 = a->expect<protocol::error_frame>();
+  CHECK(e1.code == protocol::error_code::bad_json);
+  a->send_raw(R"({"type":"teleport","id":"t1"})");
+  auto e2 = a->expect_error("t1");
+  CHECK(e2.code == protocol::error_code::unknown_type);
+  REQUIRE(a->ws().send_binary("\x01\x02\x03"));
+  a->expect<protocol::error_frame>();
+  auto id = a->next_id();
+  a->send(protocol::ping_req{id});
+  a->expect<protocol::pong_frame>([&](const protocol::pong_frame& p) { return p.ref == id; });
+  CHECK_FALSE(a->closed());
+}
+
+CHAT_E2E_CASE(oversized_frame, "An oversized frame closes the connection with 1009", "") {
+  chatd_server srv(kind);
+  auto alice = register_user(srv.port(), "alice");
+  auto a = chat_client::open(srv.port(), alice);
+  std::string big = R"({"type":"ping","id":"big","pad":")" +
+                    std::string(protocol::limits::max_frame_bytes + 10, 'x') + "\"}";
+  a->send_raw(big);
+  CHECK(a->wait_closed() == 1009);
+}
+
+CHAT_E2E_CASE(bad_credentials_upgrade, "An upgrade with a bad session gets HTTP 401", "") {
+  chatd_server srv(kind);
+  auto r = ws_client::connect(srv.port(), {{"Cookie", "chatd_session=not-a-real-token"}});
+  CHECK_FALSE(r.client);
+  CHECK(r.http_status == 401);
+  auto r2 = ws_client::connect(srv.port(), {{"Authorization", "Bearer nope"}});
+  CHECK_FALSE(r2.client);
+  CHECK(r2.http_status == 401);
+  auto metrics = http_request(srv.port(), "GET", "/metrics");
+  CHECK(metrics.body.find("chatd_connections 0") != std::string::npos);
+}
+
+CHAT_E2E_CASE(hello_token, "Without credentials the first frame must be a hello with a valid token",
+              "") {
+  chatd_server srv(kind);
+  auto alice = register_user(srv.port(), "alice");
+  auto token = login_token(srv.port(), "alice");
+  {
+    auto r = ws_client::connect(srv.port());
+    REQUIRE(r.client);
+    chat_client c(std::move(r.client));
+    c.send(protocol::hello_req{"h1", protocol::protocol_version, token});
+    auto w = c.expect<protocol::welcome_frame>();
+    CHECK(w.ref == "h1");
+    CHECK(w.user.id == alice.id);
+  }
+  {
+    auto r = ws_client::connect(srv.port());
+    REQUIRE(r.client);
+    chat_client c(std::move(r.client));
+    c.send(protocol::hello_req{"h2", protocol::protocol_version, std::string("wrong-token")});
+    CHECK(c.wait_closed() == 4001);
+  }
+}
+
+CHAT_E2E_CASE(no_hello_times_out, "A no-credential upgrade without hello is closed with 4001", "") {
+  chatd_server srv(kind);
+  auto r = ws_client::connect(srv.port());
+  REQUIRE(r.client);
+  chat_client c(std::move(r.client));
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK(c.wait_closed(20s) == 4001);
+  CHECK(std::chrono::steady_clock::now() - t0 >= 9s);
+}
+
+CHAT_E2E_CASE(sigkill_restart,
+              "After SIGKILL and a restart every acked message is there and seqs continue", "") {
+  chatd_server srv(kind);
+  auto alice = register_user(srv.port(), "alice");
+  register_user(srv.port(), "bob");
+  std::int64_t conv = 0;
+  std::vector<std::int64_t> acked;
+  {
+    auto a = chat_client::open(srv.port(), alice);
+    conv = a->open_direct("bob");
+    // Pipeline the sends so several are in flight (and in one group commit) when the kill lands.
+    std::vector<std::string> ids;
+    for (int i = 0; i < 30; ++i) {
+      ids.push_back(a->next_id());
+      a->send(protocol::send_req{ids.back(), conv, "k" + std::to_string(i),
+                                 "kill " + std::to_string(i)});
+    }
+    for (auto& id : ids) {
+      auto ack =
+          a->expect<protocol::ack_frame>([&](const protocol::ack_frame& f) { return f.ref == id; });
+      acked.push_back(ack.seq);
+    }
+    CHECK(srv.proc().stop(SIGKILL) == 128 + SIGKILL);
+  }
+  srv.restart();
+  auto a = chat_client::open(srv.port(), alice);
+  auto all = full_history(*a, conv);
+  std::vector<std::int64_t> seqs;
+  for (auto& e : all) seqs.push_back(e.seq);
+  std::vector<std::int64_t> sorted = acked;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(seqs == sorted);
+  auto next = a->send_message(conv, "after", "after restart");
+  CHECK(next.seq == sorted.back() + 1);
+  // A resend of an acked message after the restart is still a duplicate.
+  auto again = a->send_message(conv, "k0", "kill 0");
+  CHECK(again.duplicate);
+}
+
+CHAT_E2E_CASE(sigterm_graceful, "SIGTERM closes sockets with 1001, logs each step and exits 0",
+              "") {
+  chatd_server srv(kind);
+  auto alice = register_user(srv.port(), "alice");
+  register_user(srv.port(), "bob");
+  auto a = chat_client::open(srv.port(), alice);
+  auto conv = a->open_direct("bob");
+  auto ack = a->send_message(conv, "t1", "before shutdown");
+  ::kill(srv.proc().pid(), SIGTERM);
+  CHECK(a->wait_closed() == 1001);
+  CHECK(srv.proc().stop(SIGTERM) == 0);
+  auto log = srv.proc().log();
+  INFO(log);
+  CHECK(log.find("received SIGTERM") != std::string::npos);
+  CHECK(log.find("stopped accepting") != std::string::npos);
+  CHECK(log.find("actor system stopped") != std::string::npos);
+  CHECK(log.find("bye") != std::string::npos);
+  srv.restart();
+  auto a2 = chat_client::open(srv.port(), alice);
+  auto all = full_history(*a2, conv);
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].seq == ack.seq);
+}
+
+CHAT_E2E_CASE(passivation, "A passivated conversation is rebuilt with its full history", "") {
+  chatd_server srv(kind, {"--idle-passivation", "1s"});
+  auto alice = register_user(srv.port(), "alice");
+  auto bob = register_user(srv.port(), "bob");
+  auto a = chat_client::open(srv.port(), alice);
+  auto conv = a->open_direct("bob");
+  std::vector<std::int64_t> sent;
+  for (int i = 0; i < 5; ++i)
+    sent.push_back(a->send_message(conv, "p" + std::to_string(i), "p" + std::to_string(i)).seq);
+  std::this_thread::sleep_for(3500ms);
+  auto metrics = http_request(srv.port(), "GET", "/metrics");
+  INFO(metrics.body);
+  CHECK(metrics.body.find("chatd_passivations_total 0\n") == std::string::npos);
+  auto all = full_history(*a, conv);
+  std::vector<std::int64_t> seqs;
+  for (auto& e : all) seqs.push_back(e.seq);
+  CHECK(seqs == sent);
+  auto next = a->send_message(conv, "p-next", "after passivation");
+  CHECK(next.seq == sent.back() + 1);
+  auto again = a->send_message(conv, "p0", "p0");
+  CHECK(again.duplicate);
+  CHECK(again.seq == sent.front());
+  auto b = chat_client::open(srv.port(), bob);
+  CHECK(full_history(*b, conv).size() == 6);
+}
+
+CHAT_E2E_CASE(health_and_metrics, "/healthz and /metrics answer", "") {
+  chatd_server srv(kind);
+  auto h = http_request(srv.port(), "GET", "/healthz");
+  CHECK(h.status == 200);
+  CHECK(h.body == "ok\n");
+  auto alice = register_user(srv.port(), "alice");
+  auto a = chat_client::open(srv.port(), alice);
+  auto m = http_request(srv.port(), "GET", "/metrics");
+  CHECK(m.status == 200);
+  CHECK(m.header("Content-Type").find("text/plain") == 0);
+  for (const char* name :
+       {"chatd_connections 1", "chatd_live_actors{kind=\"user\"}", "chatd_frames_in_total",
+        "chatd_frames_out_total", "chatd_log_batch_size_count", "chatd_log_commit_seconds_sum",
+        "chatd_ws_sessions 1"})
+    CHECK(m.body.find(name) != std::string::npos);
+  auto missing = http_request(srv.port(), "GET", "/api/nothing-here");
+  CHECK(missing.status == 404);
+  auto plain_ws = http_request(srv.port(), "GET", "/ws");
+  CHECK(plain_ws.status == 426);
+}
+
+TEST_CASE("Static files: cache policy, precompressed siblings, SPA fallback, no traversal",
+          "[e2e]") {
+  namespace fs = std::filesystem;
+  auto root = fs::temp_directory_path() / ("chatd-web-" + std::to_string(::getpid()));
+  fs::create_directories(root / "assets");
+  auto write = [](const fs::path& p, const std::string& s) { std::ofstream(p) << s; };
+  write(root / "index.html", "<!doctype html><title>chat</title>");
+  write(root / "main-2XQTKZ4Y.js", "console.log(1)");
+  write(root / "main-2XQTKZ4Y.js.br", "BROTLI");
+  write(root / "main-2XQTKZ4Y.js.gz", "GZIP");
+  write(root.parent_path() / "secret.txt", "secret");
+  struct cleanup {
+    fs::path p;
+    ~cleanup() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } guard{root};
+
+  chatd_server srv(db_kind::sqlite, {"--web-root", root.string()});
+  auto index = http_request(srv.port(), "GET", "/");
+  CHECK(index.status == 200);
+  CHECK(index.body.find("<title>chat</title>") != std::string::npos);
+  CHECK(index.header("Cache-Control") == "no-cache");
+  CHECK(index.header("Content-Type").find("text/html") == 0);
+
+  auto js =
+      http_request(srv.port(), "GET", "/main-2XQTKZ4Y.js", {}, {{"Accept-Encoding", "gzip, br"}});
+  CHECK(js.status == 200);
+  CHECK(js.body == "BROTLI");
+  CHECK(js.header("Content-Encoding") == "br");
+  CHECK(js.header("Cache-Control") == "public, max-age=31536000, immutable");
+  CHECK(js.header("Vary") == "Accept-Encoding");
+  auto gz = http_request(srv.port(), "GET", "/main-2XQTKZ4Y.js", {}, {{"Accept-Encoding", "gzip"}});
+  CHECK(gz.body == "GZIP");
+  auto plain = http_request(srv.port(), "GET", "/main-2XQTKZ4Y.js");
+  CHECK(plain.body == "console.log(1)");
+  CHECK(plain.header("Content-Encoding").empty());
+
+  auto route = http_request(srv.port(), "GET", "/conversations/42");
+  CHECK(route.status == 200);
+  CHECK(route.body == index.body);
+  CHECK(http_request(srv.port(), "GET", "/missing-asset.js").status == 404);
+  CHECK(http_request(srv.port(), "GET", "/../secret.txt").status != 200);
+  CHECK(http_request(srv.port(), "GET", "/%2e%2e/secret.txt").status == 400);
+  CHECK(http_request(srv.port(), "GET", "/assets/..%2f..%2fsecret.txt").status == 400);
+}

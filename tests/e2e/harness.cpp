@@ -1,0 +1,269 @@
+#include "tests/e2e/harness.hpp"
+
+#include <soci/mysql/soci-mysql.h>
+#include <soci/soci.h>
+#include <unistd.h>
+#include <csignal>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <regex>
+
+#include "protocol/limits.hpp"
+#include "protocol/parser.hpp"
+#include "protocol/serializer.hpp"
+
+namespace chat::e2e {
+
+namespace {
+
+std::string random_suffix() {
+  static std::mt19937_64 rng{std::random_device{}() ^ static_cast<std::uint64_t>(::getpid())};
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  auto v = rng();
+  for (int i = 0; i < 12; ++i, v >>= 4) s.push_back(hex[v & 15]);
+  return s;
+}
+
+struct mysql_url {
+  std::string user, password, host, db;
+  int port = 3306;
+};
+
+mysql_url parse_mysql_url(const std::string& url) {
+  static const std::regex re(R"(mysql://([^:@/]+)(?::([^@/]*))?@([^:/]+)(?::(\d+))?/([^?]*))");
+  std::smatch m;
+  REQUIRE(std::regex_match(url, m, re));
+  mysql_url u;
+  u.user = m[1];
+  u.password = m[2];
+  u.host = m[3];
+  if (m[4].matched) u.port = std::stoi(m[4]);
+  u.db = m[5];
+  return u;
+}
+
+std::string soci_connect_string(const mysql_url& u, const std::string& db) {
+  return "host=" + u.host + " port=" + std::to_string(u.port) + " user=" + u.user +
+         " password=" + u.password + " db=" + db;
+}
+
+}  // namespace
+
+bool mysql_enabled() {
+  const char* url = std::getenv("CHAT_TEST_MYSQL_URL");
+  if (url && *url) return true;
+  const char* req = std::getenv("CHAT_REQUIRE_MYSQL");
+  if (req && std::string(req) == "1") {
+    FAIL("CHAT_TEST_MYSQL_URL is unset but CHAT_REQUIRE_MYSQL=1");
+  }
+  WARN("skipped: CHAT_TEST_MYSQL_URL is unset (source scripts/mariadb.sh to run on MariaDB)");
+  return false;
+}
+
+test_database::test_database(db_kind kind) : kind_(kind) {
+  if (kind == db_kind::sqlite) {
+    name_ = "/tmp/chatd-e2e-" + std::to_string(::getpid()) + "-" + random_suffix() + ".db";
+    url_ = "sqlite:" + name_;
+    return;
+  }
+  admin_url_ = std::getenv("CHAT_TEST_MYSQL_URL");
+  auto u = parse_mysql_url(admin_url_);
+  name_ = "chat_t_" + random_suffix();
+  soci::session sql(soci::mysql, soci_connect_string(u, u.db));
+  sql << "CREATE DATABASE " + name_ + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
+  url_ = "mysql://" + u.user + ":" + u.password + "@" + u.host + ":" + std::to_string(u.port) +
+         "/" + name_;
+}
+
+test_database::~test_database() {
+  if (kind_ == db_kind::sqlite) {
+    for (const char* ext : {"", "-wal", "-shm", "-journal"}) ::unlink((name_ + ext).c_str());
+    return;
+  }
+  try {
+    auto u = parse_mysql_url(admin_url_);
+    soci::session sql(soci::mysql, soci_connect_string(u, u.db));
+    sql << "DROP DATABASE IF EXISTS " + name_;
+  } catch (...) {
+    // A database left behind is harmless (random name); never throw from a destructor.
+  }
+}
+
+chatd_server::chatd_server(db_kind kind, std::vector<std::string> extra_args)
+    : db_(kind), extra_(std::move(extra_args)) {
+  start();
+}
+
+void chatd_server::start() {
+  if (proc_ && proc_->running()) proc_->stop(SIGKILL);
+  std::vector<std::string> args{"--listen", "127.0.0.1:0", "--db", db_.url()};
+  args.insert(args.end(), extra_.begin(), extra_.end());
+  proc_ = std::make_unique<chatd_process>(CHATD_BINARY, args);
+  bool up = proc_->wait_listening();
+  INFO("chatd log:\n" << proc_->log());
+  REQUIRE(up);
+}
+
+account register_user(std::uint16_t port, const std::string& username) {
+  nlohmann::json body{{"username", username}, {"password", test_password()}};
+  auto res = http_request(port, "POST", "/api/register", body.dump());
+  INFO("register " << username << ": " << res.status << " " << res.body << " " << res.error);
+  REQUIRE(res.status == 201);
+  account a;
+  a.username = username;
+  a.cookie = res.set_cookie("chatd_session");
+  REQUIRE(!a.cookie.empty());
+  auto j = nlohmann::json::parse(res.body, nullptr, false);
+  REQUIRE(j.is_object());
+  a.id = j["user"]["id"].get<std::int64_t>();
+  return a;
+}
+
+std::string login_token(std::uint16_t port, const std::string& username) {
+  nlohmann::json body{{"username", username}, {"password", test_password()}, {"want_token", true}};
+  auto res = http_request(port, "POST", "/api/login", body.dump());
+  INFO("login " << username << ": " << res.status << " " << res.body);
+  REQUIRE(res.status == 200);
+  auto j = nlohmann::json::parse(res.body, nullptr, false);
+  REQUIRE(j.contains("token"));
+  return j["token"].get<std::string>();
+}
+
+std::unique_ptr<chat_client> chat_client::open(std::uint16_t port, const account& who) {
+  auto r = ws_client::connect(port, {{"Cookie", "chatd_session=" + who.cookie}});
+  INFO("upgrade: " << r.http_status << " " << r.error << " " << r.body);
+  REQUIRE(r.client);
+  auto c = std::make_unique<chat_client>(std::move(r.client));
+  auto id = c->next_id();
+  c->send(protocol::hello_req{id, protocol::protocol_version, std::nullopt});
+  auto w = c->expect<protocol::welcome_frame>(
+      [&](const protocol::welcome_frame& f) { return f.ref == id; });
+  REQUIRE(w.user.id == who.id);
+  return c;
+}
+
+void chat_client::send(const protocol::request& r) {
+  send_raw(protocol::serialize(r));
+}
+
+void chat_client::send_raw(std::string_view text) {
+  REQUIRE(ws_->send_text(text));
+}
+
+std::optional<protocol::server_frame> chat_client::read_frame(std::chrono::milliseconds timeout) {
+  if (closed_) return std::nullopt;
+  auto r = ws_->read(timeout);
+  if (r.what == ws_read::kind::closed || r.what == ws_read::kind::error) {
+    closed_ = true;
+    close_code_ = r.close_code;
+    return std::nullopt;
+  }
+  if (r.what != ws_read::kind::text) return std::nullopt;
+  auto parsed = protocol::parse_server_frame(r.data);
+  if (auto* e = std::get_if<protocol::parse_error>(&parsed)) {
+    FAIL("server sent a frame the protocol cannot parse: " << e->message << ": " << r.data);
+  }
+  return std::get<protocol::server_frame>(std::move(parsed));
+}
+
+std::optional<protocol::server_frame> chat_client::next(std::chrono::milliseconds timeout) {
+  if (!inbox_.empty()) {
+    auto f = std::move(inbox_.front());
+    inbox_.erase(inbox_.begin());
+    return f;
+  }
+  return read_frame(timeout);
+}
+
+std::vector<protocol::server_frame> chat_client::drain(std::chrono::milliseconds quiet) {
+  std::vector<protocol::server_frame> out = std::move(inbox_);
+  inbox_.clear();
+  while (auto f = read_frame(quiet)) out.push_back(std::move(*f));
+  return out;
+}
+
+int chat_client::wait_closed(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!closed_ && std::chrono::steady_clock::now() < deadline) {
+    auto f = read_frame(std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now()));
+    if (f) inbox_.push_back(std::move(*f));
+  }
+  return closed_ ? close_code_ : 0;
+}
+
+protocol::id_t chat_client::open_direct(const std::string& username) {
+  auto id = next_id();
+  send(protocol::open_direct_req{id, username});
+  auto f = expect<protocol::conversation_frame>(
+      [&](const protocol::conversation_frame& c) { return c.ref == id; });
+  REQUIRE(f.conversation.id > 0);
+  REQUIRE(f.conversation.kind == "direct");
+  return f.conversation.id;
+}
+
+protocol::id_t chat_client::create_group(const std::string& title,
+                                         std::vector<std::string> members) {
+  auto id = next_id();
+  send(protocol::create_group_req{id, title, std::move(members)});
+  auto f = expect<protocol::conversation_frame>(
+      [&](const protocol::conversation_frame& c) { return c.ref == id; });
+  REQUIRE(f.conversation.id > 0);
+  REQUIRE(f.conversation.kind == "group");
+  return f.conversation.id;
+}
+
+protocol::ack_frame chat_client::send_message(protocol::id_t conversation,
+                                              const std::string& client_msg_id,
+                                              const std::string& body) {
+  auto id = next_id();
+  send(protocol::send_req{id, conversation, client_msg_id, body});
+  auto ack = expect<protocol::ack_frame>([&](const protocol::ack_frame& a) { return a.ref == id; });
+  REQUIRE(ack.conversation == conversation);
+  REQUIRE(ack.client_msg_id == client_msg_id);
+  REQUIRE(ack.seq > 0);
+  return ack;
+}
+
+protocol::history_frame chat_client::history(protocol::id_t conversation,
+                                             std::optional<protocol::id_t> before,
+                                             std::optional<protocol::id_t> after, int limit) {
+  auto id = next_id();
+  send(protocol::history_req{id, conversation, before, after, limit});
+  return expect<protocol::history_frame>(
+      [&](const protocol::history_frame& h) { return h.ref == id; });
+}
+
+protocol::error_frame chat_client::expect_error(const std::string& ref) {
+  return expect<protocol::error_frame>(
+      [&](const protocol::error_frame& e) { return e.ref == ref; });
+}
+
+std::string frame_name(const protocol::server_frame& f) {
+  static const char* names[] = {
+      "welcome", "ack",    "event", "history",  "sync_done", "conversation", "conversations",
+      "users",   "typing", "read",  "presence", "ok",        "pong",         "error"};
+  std::string s = names[f.index()];
+  if (auto* e = std::get_if<protocol::error_frame>(&f))
+    s += "(" + std::string(protocol::to_string(e->code)) + ")";
+  return s;
+}
+
+std::string chat_client::describe_inbox() const {
+  std::string s = "inbox:";
+  for (const auto& f : inbox_) s += " " + frame_name(f);
+  if (closed_) s += " [closed " + std::to_string(close_code_) + "]";
+  return s;
+}
+
+std::vector<protocol::event_frame> message_events(const std::vector<protocol::server_frame>& frames,
+                                                  protocol::id_t conversation) {
+  std::vector<protocol::event_frame> out;
+  for (const auto& f : frames)
+    if (auto* e = std::get_if<protocol::event_frame>(&f))
+      if (e->conversation == conversation && e->type == "message") out.push_back(*e);
+  return out;
+}
+
+}  // namespace chat::e2e
