@@ -63,6 +63,8 @@ A realtime chat server: HTTP + WebSocket on one port, an event log in SQLite or 
   --public-url URL           how browsers reach this server (default http://<listen address>)
   --threads N                I/O threads (default 2)
   --blocking-threads N       threads for blocking auth/database calls (default 4)
+  --requests-per-second N    per-connection request rate limit (default 20, the protocol's)
+  --request-burst N          per-connection burst (default 40)
   --shutdown-deadline TIME   longest graceful shutdown on SIGTERM/SIGINT (default 10s)
 
 OpenID Connect sign-in (repeat --oidc for several providers):
@@ -136,6 +138,15 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
         return std::nullopt;
       }
       (arg == "--threads" ? o.io_threads : o.blocking_threads) = *n;
+    } else if (arg == "--requests-per-second" || arg == "--request-burst") {
+      // For benchmarks and load tests: the protocol's documented limit is the default.
+      if (!need(v)) return std::nullopt;
+      auto n = parse_int(v, 1, 10'000'000);
+      if (!n) {
+        error = arg + " wants a positive number, got '" + v + "'";
+        return std::nullopt;
+      }
+      (arg == "--requests-per-second" ? o.requests_per_second : o.request_burst) = *n;
     } else if (arg == "--oidc") {
       // NAME,ISSUER,CLIENT_ID[,DISPLAY_NAME]; the secret only from the environment.
       if (!need(v)) return std::nullopt;

@@ -20,6 +20,9 @@ struct options {
   std::string public_url;  ///< empty: http://<listen address>
   int io_threads = 2;
   int blocking_threads = 4;
+  /// Per-connection request rate (token bucket); 0 = the protocol's documented default.
+  double requests_per_second = 0;
+  double request_burst = 0;
   std::chrono::milliseconds shutdown_deadline{std::chrono::seconds(10)};
   // OpenID Connect providers (filled by the --oidc-* flags; see options.cpp).
   std::vector<auth::oidc_provider_config> oidc_providers;
