@@ -1,7 +1,7 @@
 #pragma once
-// The face the gateway sees of the actor system: hand it an authenticated WebSocket, feed it frames.
-// Everything behind it (connection, user, conversation, directory, log writer actors) is private
-// to actors/. No Beast or JSON types cross this header.
+// The face the gateway sees of the actor system: hand it an authenticated WebSocket, feed it
+// frames. Everything behind it (connection, user, conversation, directory, log writer actors) is
+// private to actors/. No Beast or JSON types cross this header.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -11,6 +11,7 @@
 
 #include "persistence/result.hpp"
 #include "persistence/types.hpp"
+#include "protocol/limits.hpp"
 
 namespace caf {
 class actor_system;
@@ -36,13 +37,17 @@ struct server_config {
   std::chrono::milliseconds idle_passivation{std::chrono::minutes(5)};
   std::size_t directory_shards = 4;
   std::size_t max_batch = 512;  ///< log writer: most events per commit
+  /// Per-connection request rate limit (token bucket). Defaults are protocol::limits'; tests and
+  /// benchmarks raise them to push one connection harder.
+  double requests_per_second = protocol::limits::requests_per_second;
+  double request_burst = protocol::limits::request_burst;
 };
 
 /// Counters for /metrics (monotonic unless named as a gauge).
 struct metrics {
-  std::int64_t connections = 0;          ///< gauge
-  std::int64_t live_users = 0;           ///< gauge
-  std::int64_t live_conversations = 0;   ///< gauge
+  std::int64_t connections = 0;         ///< gauge
+  std::int64_t live_users = 0;          ///< gauge
+  std::int64_t live_conversations = 0;  ///< gauge
   std::int64_t frames_in = 0, frames_out = 0;
   std::int64_t log_batches = 0, log_events = 0;
   std::int64_t log_commit_us_total = 0;  ///< sum of commit latencies
@@ -52,7 +57,8 @@ struct metrics {
   std::vector<std::pair<std::string, std::int64_t>> errors_by_code;
 };
 
-/// One live connection as the gateway holds it. Thread-safe; cheap to copy around inside the session.
+/// One live connection as the gateway holds it. Thread-safe; cheap to copy around inside the
+/// session.
 class connection {
  public:
   virtual ~connection() = default;

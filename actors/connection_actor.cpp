@@ -1,0 +1,555 @@
+#include "actors/connection_actor.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/db_worker.hpp"
+#include "actors/frames.hpp"
+#include "actors/messages.hpp"
+#include "persistence/conversation_store.hpp"
+#include "persistence/event_store.hpp"
+#include "persistence/user_store.hpp"
+#include "protocol/limits.hpp"
+#include "protocol/parser.hpp"
+
+namespace chat::actors {
+
+namespace {
+
+using persistence::seq_t;
+using persistence::user_id;
+using protocol::error_code;
+using protocol::limits;
+using clock_type = std::chrono::steady_clock;
+
+constexpr int abuse_close_after = 100;   ///< rate-limited frames in a row before close 1008
+constexpr std::size_t max_stashed = 64;  ///< frames held while hello is being answered
+
+/// What this connection has sent of one conversation. Everything it sent is the contiguous range
+/// [first_sent, sent_upto] (live delivery is in order; replays start where the client was).
+struct conv_stream {
+  seq_t first_sent = 0;
+  seq_t sent_upto = 0;
+  bool syncing = false;
+  seq_t skip_lo = 1, skip_hi = 0;  ///< range already sent when the sync started
+  std::vector<push_msg> buffered;  ///< live events that arrived during the replay
+};
+
+struct sync_op {
+  std::string ref;
+  std::vector<protocol::sync_position> reached;
+  std::size_t left = 0;
+};
+
+struct connection_state {
+  runtime_ptr rt;
+  user_id user = 0;
+  std::string username;
+  std::shared_ptr<frame_sink> sink;
+  protocol::parser parser;
+  bool hello_done = false, hello_pending = false, closed = false;
+  std::vector<std::string> stashed;
+  double tokens = 0;
+  clock_type::time_point refilled = clock_type::now();
+  int limited_in_row = 0;
+  std::unordered_map<persistence::conversation_id, conv_stream> streams;
+  std::unordered_map<int, sync_op> syncs;
+  int next_sync = 0;
+  static inline const char* name = "connection";
+};
+
+using self_ptr = caf::stateful_actor<connection_state>*;
+
+void send_shared(self_ptr self, const shared_frame& f) {
+  self->state.rt->metrics->frames_out.fetch_add(1, std::memory_order_relaxed);
+  self->state.sink->send(f);
+}
+
+void send_frame(self_ptr self, const protocol::server_frame& f) {
+  if (auto e = std::get_if<protocol::error_frame>(&f))
+    self->state.rt->metrics->count_error(e->code);
+  send_shared(self, share(f));
+}
+
+void send_error(self_ptr self, error_code code, std::string message, std::string ref) {
+  send_frame(self, make_error_frame(code, std::move(message), std::move(ref)));
+}
+
+void send_error(self_ptr self, const caf::error& err, std::string ref) {
+  auto v = view_error(err);
+  send_error(self, v.code, std::move(v.message), std::move(ref));
+}
+
+/// Leaves the user registry and stops. `code` != 0 also closes the socket.
+void finish(self_ptr self, std::uint16_t code = 0, std::string reason = {}) {
+  auto& st = self->state;
+  if (st.closed) return;
+  st.closed = true;
+  if (code != 0) st.sink->close(code, std::move(reason));
+  if (st.hello_done) self->send(st.rt->shard_of_user(st.user), detach_msg{st.user, self});
+  self->quit();
+}
+
+/// Token bucket: requests_per_second refill, request_burst capacity.
+bool take_token(connection_state& st) {
+  auto now = clock_type::now();
+  std::chrono::duration<double> dt = now - st.refilled;
+  st.refilled = now;
+  st.tokens =
+      std::min(st.rt->cfg.request_burst, st.tokens + dt.count() * st.rt->cfg.requests_per_second);
+  if (st.tokens < 1.0) return false;
+  st.tokens -= 1.0;
+  return true;
+}
+
+/// Asks a conversation (via its directory shard); `on_ok` gets the reply, errors become frames.
+void ask_conv(self_ptr self, conv_cmd cmd, std::string ref,
+              std::function<void(frame_reply&)> on_ok = nullptr,
+              std::function<void(const caf::error&)> on_err = nullptr) {
+  auto& shard = self->state.rt->shard_of_conversation(cmd.conversation);
+  self->request(shard, caf::infinite, std::move(cmd))
+      .then(
+          [=](frame_reply& r) {
+            if (on_ok)
+              on_ok(r);
+            else
+              send_frame(self, r.frame);
+          },
+          [=](caf::error& err) {
+            if (on_err)
+              on_err(err);
+            else
+              send_error(self, err, ref);
+          });
+}
+
+conv_cmd make_cmd(self_ptr self, persistence::conversation_id conv, protocol::request req) {
+  conv_cmd cmd;
+  cmd.conversation = conv;
+  cmd.from = requester{self->state.user, self->state.username, caf::actor{}};
+  cmd.req = std::move(req);
+  return cmd;
+}
+
+/// Runs blocking work on a database worker; `on_ok` gets the reply.
+template <class T, class Job>
+void ask_db(self_ptr self, Job job, std::string ref, std::function<void(T&)> on_ok) {
+  self->request(self->state.rt->db, caf::infinite, db_job{std::move(job)})
+      .then([=](T& x) { on_ok(x); }, [=](caf::error& err) { send_error(self, err, ref); });
+}
+
+// ---- live events and sync ----
+
+void deliver_live(self_ptr self, conv_stream& s, const push_msg& m) {
+  if (m.seq <= s.sent_upto) return;  // already sent by a replay
+  if (s.first_sent == 0) s.first_sent = m.seq;
+  s.sent_upto = m.seq;
+  send_shared(self, m.frame);
+}
+
+void on_push(self_ptr self, push_msg& m) {
+  auto& st = self->state;
+  if (st.closed) return;
+  if (m.seq == 0) {  // typing / read receipts: not part of the log
+    send_shared(self, m.frame);
+    return;
+  }
+  auto& s = st.streams[m.conversation];
+  if (s.syncing)
+    s.buffered.push_back(std::move(m));
+  else
+    deliver_live(self, s, m);
+}
+
+void finish_sync(self_ptr self, int op_id, persistence::conversation_id conv, seq_t from,
+                 bool reached) {
+  auto& st = self->state;
+  auto& s = st.streams[conv];
+  s.syncing = false;
+  // Live events that came during the replay: those the replay covered are dropped.
+  std::sort(s.buffered.begin(), s.buffered.end(),
+            [](const push_msg& a, const push_msg& b) { return a.seq < b.seq; });
+  auto buffered = std::move(s.buffered);
+  s.buffered.clear();
+  for (auto& m : buffered) deliver_live(self, s, m);
+  auto i = st.syncs.find(op_id);
+  if (i == st.syncs.end()) return;
+  auto& op = i->second;
+  if (reached) op.reached.push_back({conv, std::max(from, s.sent_upto)});
+  if (--op.left == 0) {
+    send_frame(self, protocol::sync_done_frame{op.ref, std::move(op.reached)});
+    st.syncs.erase(i);
+  }
+}
+
+void sync_page(self_ptr self, int op_id, persistence::conversation_id conv, seq_t cursor,
+               seq_t from) {
+  auto& op = self->state.syncs[op_id];
+  protocol::history_req h;
+  h.id = op.ref;
+  h.conversation = conv;
+  h.after = cursor;
+  h.limit = limits::max_history_limit;
+  ask_conv(
+      self, make_cmd(self, conv, h), op.ref,
+      [=](frame_reply& r) {
+        auto* page = std::get_if<protocol::history_frame>(&r.frame);
+        if (!page) return finish_sync(self, op_id, conv, from, false);
+        auto& s = self->state.streams[conv];
+        seq_t next = cursor;
+        for (auto& e : page->events) {
+          next = e.seq;
+          if (e.seq >= s.skip_lo && e.seq <= s.skip_hi) continue;  // sent live before the sync
+          if (s.first_sent == 0 || e.seq < s.first_sent) s.first_sent = e.seq;
+          s.sent_upto = std::max(s.sent_upto, e.seq);
+          send_frame(self, e);
+        }
+        if (page->has_more && next > cursor)
+          sync_page(self, op_id, conv, next, from);
+        else
+          finish_sync(self, op_id, conv, from, true);
+      },
+      [=](const caf::error&) {
+        // Not a member (any more), no such conversation, storage trouble: that position is left
+        // out of sync_done; the client learns the current list from list_conversations.
+        finish_sync(self, op_id, conv, from, false);
+      });
+}
+
+void start_sync(self_ptr self, const protocol::sync_req& r) {
+  auto& st = self->state;
+  if (r.positions.empty()) {
+    send_frame(self, protocol::sync_done_frame{r.id, {}});
+    return;
+  }
+  int op_id = st.next_sync++;
+  auto& op = st.syncs[op_id];
+  op.ref = r.id;
+  op.left = r.positions.size();
+  std::set<persistence::conversation_id> seen;
+  for (auto& p : r.positions) {
+    auto& s = st.streams[p.conversation];
+    if (s.syncing || !seen.insert(p.conversation).second) {
+      // Already being replayed (a second sync, or listed twice): that replay covers it.
+      if (--op.left == 0) {
+        send_frame(self, protocol::sync_done_frame{op.ref, std::move(op.reached)});
+        st.syncs.erase(op_id);
+        return;
+      }
+      continue;
+    }
+    s.syncing = true;
+    s.skip_lo = s.first_sent == 0 ? 1 : s.first_sent;
+    s.skip_hi = s.first_sent == 0 ? 0 : s.sent_upto;
+    sync_page(self, op_id, p.conversation, std::max<seq_t>(p.last_seq, 0), p.last_seq);
+  }
+}
+
+// ---- requests that need the database before (or instead of) a conversation ----
+
+protocol::user_ref find_user(persistence::database& db, const std::string& username,
+                             caf::error& err) {
+  auto u = persistence::user_store{db}.find_by_username(username);
+  if (!u) {
+    err = to_caf_error(u.err());
+    return {};
+  }
+  if (!*u) {
+    err = make_chat_error(error_code::not_found, "no user named " + username);
+    return {};
+  }
+  return {(*u)->id, (*u)->username};
+}
+
+void on_open_direct(self_ptr self, const protocol::open_direct_req& r) {
+  auto me = protocol::user_ref{self->state.user, self->state.username};
+  auto name = r.username;
+  ask_db<resolved>(
+      self,
+      [me, name](persistence::database& db) {
+        caf::error err;
+        auto peer = find_user(db, name, err);
+        if (err) return caf::make_message(err);
+        if (peer.id == me.id)
+          return caf::make_message(
+              make_chat_error(error_code::forbidden, "a direct conversation needs another user"));
+        auto d = persistence::conversation_store{db}.get_or_create_direct(me.id, peer.id, now_ms());
+        if (!d) return error_message(d.err());
+        return caf::make_message(resolved{d->c.id, {me, peer}});
+      },
+      r.id,
+      [=](resolved& res) {
+        auto cmd = make_cmd(self, res.conversation, r);
+        cmd.members = res.users;
+        ask_conv(self, std::move(cmd), r.id);
+      });
+}
+
+void on_create_group(self_ptr self, const protocol::create_group_req& r) {
+  auto me = protocol::user_ref{self->state.user, self->state.username};
+  auto names = r.members;
+  auto title = r.title;
+  ask_db<resolved>(
+      self,
+      [me, names, title](persistence::database& db) {
+        resolved res;
+        res.users.push_back(me);
+        std::set<user_id> ids{me.id};
+        for (auto& n : names) {
+          caf::error err;
+          auto u = find_user(db, n, err);
+          if (err) return caf::make_message(err);
+          if (ids.insert(u.id).second) res.users.push_back(u);
+        }
+        if (res.users.size() > limits::max_group_members)
+          return caf::make_message(make_chat_error(
+              error_code::too_many_members,
+              "a group has at most " + std::to_string(limits::max_group_members) + " members"));
+        auto c = persistence::conversation_store{db}.create_group(title, now_ms());
+        if (!c) return error_message(c.err());
+        res.conversation = c->id;
+        return caf::make_message(std::move(res));
+      },
+      r.id,
+      [=](resolved& res) {
+        auto cmd = make_cmd(self, res.conversation, r);
+        cmd.members = res.users;
+        ask_conv(self, std::move(cmd), r.id);
+      });
+}
+
+template <class Req>
+void on_member_change(self_ptr self, const Req& r) {
+  auto name = r.username;
+  ask_db<resolved>(
+      self,
+      [name](persistence::database& db) {
+        caf::error err;
+        auto u = find_user(db, name, err);
+        if (err) return caf::make_message(err);
+        return caf::make_message(resolved{0, {u}});
+      },
+      r.id,
+      [=](resolved& res) {
+        auto cmd = make_cmd(self, r.conversation, r);
+        cmd.subject = res.users.front().id;
+        cmd.subject_name = res.users.front().username;
+        ask_conv(self, std::move(cmd), r.id);
+      });
+}
+
+void on_list(self_ptr self, const protocol::list_conversations_req& r) {
+  auto me = self->state.user;
+  auto ref = r.id;
+  ask_db<frame_reply>(
+      self,
+      [me, ref](persistence::database& db) {
+        persistence::conversation_store convs{db};
+        persistence::event_store events{db};
+        persistence::user_store users{db};
+        name_map names;
+        auto name_of = [&](user_id id) -> protocol::user_ref {
+          if (auto i = names.find(id); i != names.end()) return {id, i->second};
+          auto u = users.find_by_id(id);
+          std::string n = (u && *u) ? (*u)->username : std::string{};
+          names.emplace(id, n);
+          return {id, n};
+        };
+        auto list = convs.conversations_of(me);
+        if (!list) return error_message(list.err());
+        protocol::conversations_frame out;
+        out.ref = ref;
+        for (auto& c : *list) {
+          protocol::conversation_info ci;
+          ci.id = c.id;
+          ci.kind = kind_name(c.kind);
+          ci.title = c.title;
+          ci.last_seq = c.last_seq;
+          auto members = convs.members(c.id);
+          if (!members) return error_message(members.err());
+          for (auto m : *members) ci.members.push_back(name_of(m));
+          if (c.last_seq > 0) {
+            auto last = events.read_before(c.id, c.last_seq + 1, 1);
+            if (!last) return error_message(last.err());
+            if (!last->empty()) {
+              auto& e = last->back();
+              name_of(e.sender);
+              if (e.subject != 0) name_of(e.subject);
+              ci.last_event = to_event_frame(e, names);
+            }
+          }
+          auto read_seq = [&](auto& store) -> persistence::seq_t {
+            if constexpr (requires { store.read_seq(c.id, me); }) {
+              auto r = store.read_seq(c.id, me);
+              return r ? *r : 0;
+            } else {
+              return 0;
+            }
+          };
+          ci.read_seq = read_seq(convs);
+          out.conversations.push_back(std::move(ci));
+        }
+        return caf::make_message(frame_reply{std::move(out)});
+      },
+      ref, [=](frame_reply& f) { send_frame(self, f.frame); });
+}
+
+void on_search(self_ptr self, const protocol::search_users_req& r) {
+  auto prefix = r.prefix;
+  auto limit = std::clamp(r.limit, 1, 50);
+  auto ref = r.id;
+  ask_db<frame_reply>(
+      self,
+      [prefix, limit, ref](persistence::database& db) {
+        auto found = persistence::user_store{db}.search(prefix, limit);
+        if (!found) return error_message(found.err());
+        protocol::users_frame out;
+        out.ref = ref;
+        for (auto& u : *found) out.users.push_back({u.id, u.username});
+        return caf::make_message(frame_reply{std::move(out)});
+      },
+      ref, [=](frame_reply& f) { send_frame(self, f.frame); });
+}
+
+void on_request(self_ptr self, protocol::request& req);
+
+void on_hello(self_ptr self, const protocol::hello_req& r) {
+  auto& st = self->state;
+  if (st.hello_done || st.hello_pending)
+    return send_error(self, error_code::already_authenticated, "hello was already sent", r.id);
+  if (r.version != protocol::protocol_version)
+    return send_error(
+        self, error_code::unsupported_version,
+        "this server speaks protocol version " + std::to_string(protocol::protocol_version), r.id);
+  st.hello_pending = true;
+  auto ref = r.id;
+  self->request(st.rt->shard_of_user(st.user), caf::infinite, attach_msg{st.user, self})
+      .then(
+          [=](caf::ok_atom) {
+            auto& st = self->state;
+            st.hello_pending = false;
+            st.hello_done = true;
+            protocol::welcome_frame w;
+            w.ref = ref;
+            w.version = protocol::protocol_version;
+            w.user = {st.user, st.username};
+            send_frame(self, w);
+            auto stashed = std::move(st.stashed);
+            st.stashed.clear();
+            for (auto& text : stashed) {
+              auto parsed = st.parser.parse(text);
+              if (auto req = std::get_if<protocol::request>(&parsed)) on_request(self, *req);
+            }
+          },
+          [=](caf::error& err) {
+            auto& st = self->state;
+            st.hello_pending = false;
+            send_error(self, err, ref);
+            if (view_error(err).code == error_code::too_many_connections)
+              finish(self, 4029, "too many connections");
+          });
+}
+
+void on_request(self_ptr self, protocol::request& req) {
+  auto& st = self->state;
+  if (auto h = std::get_if<protocol::hello_req>(&req)) return on_hello(self, *h);
+  if (!st.hello_done)
+    return send_error(self, error_code::not_authenticated, "send hello first",
+                      protocol::request_id(req));
+  if (st.rt->stopping.load(std::memory_order_relaxed))
+    return send_error(self, error_code::unavailable, "server shutting down",
+                      protocol::request_id(req));
+  std::visit(
+      [&](auto& r) {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, protocol::send_req> ||
+                      std::is_same_v<T, protocol::history_req> ||
+                      std::is_same_v<T, protocol::leave_req> ||
+                      std::is_same_v<T, protocol::typing_req> ||
+                      std::is_same_v<T, protocol::read_req>) {
+          ask_conv(self, make_cmd(self, r.conversation, r), r.id);
+        } else if constexpr (std::is_same_v<T, protocol::add_member_req> ||
+                             std::is_same_v<T, protocol::remove_member_req>) {
+          on_member_change(self, r);
+        } else if constexpr (std::is_same_v<T, protocol::sync_req>) {
+          start_sync(self, r);
+        } else if constexpr (std::is_same_v<T, protocol::open_direct_req>) {
+          on_open_direct(self, r);
+        } else if constexpr (std::is_same_v<T, protocol::create_group_req>) {
+          on_create_group(self, r);
+        } else if constexpr (std::is_same_v<T, protocol::list_conversations_req>) {
+          on_list(self, r);
+        } else if constexpr (std::is_same_v<T, protocol::search_users_req>) {
+          on_search(self, r);
+        } else if constexpr (std::is_same_v<T, protocol::ping_req>) {
+          send_frame(self, protocol::pong_frame{r.id});
+        }
+      },
+      req);
+}
+
+void on_frame(self_ptr self, std::string& text) {
+  auto& st = self->state;
+  if (st.closed) return;
+  st.rt->metrics->frames_in.fetch_add(1, std::memory_order_relaxed);
+  if (st.hello_pending) {
+    // The welcome is on its way; keep order by handling these after it.
+    if (st.stashed.size() < max_stashed)
+      st.stashed.push_back(std::move(text));
+    else
+      send_error(self, error_code::rate_limited, "wait for welcome", {});
+    return;
+  }
+  auto parsed = st.parser.parse(text);
+  if (!take_token(st)) {
+    auto* pe = std::get_if<protocol::parse_error>(&parsed);
+    auto ref = pe ? pe->ref : protocol::request_id(std::get<protocol::request>(parsed));
+    send_error(self, error_code::rate_limited, "too many requests, slow down", ref);
+    if (++st.limited_in_row >= abuse_close_after)
+      finish(self, 1008, "rate limit exceeded repeatedly");
+    return;
+  }
+  st.limited_in_row = 0;
+  if (auto* pe = std::get_if<protocol::parse_error>(&parsed))
+    return send_error(self, pe->code, pe->message, pe->ref);
+  on_request(self, std::get<protocol::request>(parsed));
+}
+
+caf::behavior connection_behavior(self_ptr self, runtime_ptr rt, user_id user, std::string username,
+                                  std::shared_ptr<frame_sink> sink) {
+  auto& st = self->state;
+  st.rt = rt;
+  st.user = user;
+  st.username = std::move(username);
+  st.sink = std::move(sink);
+  st.tokens = rt->cfg.request_burst;
+  rt->metrics->connections.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> guard{rt->connections_mu};
+    rt->connections.emplace(self->id(), caf::actor{self});
+  }
+  self->attach_functor([rt, id = self->id()] {
+    rt->metrics->connections.fetch_sub(1, std::memory_order_relaxed);
+    std::lock_guard<std::mutex> guard{rt->connections_mu};
+    rt->connections.erase(id);
+  });
+  return {
+      [=](frame_atom, std::string& text) { on_frame(self, text); },
+      [=](push_msg& m) { on_push(self, m); },
+      [=](closed_atom) { finish(self); },
+      [=](shutdown_atom) { finish(self, 1001, "server shutting down"); },
+  };
+}
+
+}  // namespace
+
+connection_actor spawn_connection(caf::actor_system& sys, runtime_ptr rt, user_id user,
+                                  std::string username, std::shared_ptr<frame_sink> sink) {
+  return sys.spawn(connection_behavior, std::move(rt), user, std::move(username), std::move(sink));
+}
+
+}  // namespace chat::actors

@@ -1,0 +1,706 @@
+#include "actors/conversation_actor.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/db_worker.hpp"
+#include "actors/frames.hpp"
+#include "actors/messages.hpp"
+#include "persistence/conversation_store.hpp"
+#include "persistence/event_store.hpp"
+#include "persistence/user_store.hpp"
+#include "protocol/limits.hpp"
+
+namespace chat::actors {
+
+namespace {
+
+using persistence::event;
+using persistence::seq_t;
+using persistence::user_id;
+using protocol::error_code;
+
+constexpr std::size_t tail_capacity = 256;     ///< recent events kept in memory for history
+constexpr std::size_t window_capacity = 4096;  ///< recent (sender, client_msg_id) -> (seq, ts)
+constexpr int max_page = protocol::limits::max_history_limit;
+
+enum class reply_kind { none, ack, conversation, ok };
+
+/// A resend of a message that is not durable yet: answered with the original's ack.
+struct waiter {
+  caf::response_promise rp;
+  std::string ref;
+};
+
+/// An event waiting for (or in) the log writer. Its seq is assigned when it is handed over, so
+/// events that must be retried after a failure are simply renumbered.
+struct queued {
+  event ev;
+  reply_kind kind = reply_kind::none;
+  caf::response_promise rp;
+  std::string ref;
+  std::vector<waiter> followers;  ///< also answered with the conversation once durable
+};
+
+struct conversation_state {
+  runtime_ptr rt;
+  persistence::conversation_id id = 0;
+  bool loaded = false;
+  caf::error load_error;
+  persistence::conversation info;
+  std::set<user_id> members;    ///< after every durable event
+  std::set<user_id> projected;  ///< members once the queued membership events are durable
+  name_map names;
+  seq_t last_seq = 0;  ///< last durable seq
+  std::deque<event> tail;
+  std::unordered_map<std::string, std::pair<seq_t, std::int64_t>> window;
+  std::deque<std::string> window_order;
+  std::unordered_map<std::string, std::vector<waiter>> waiters;  ///< keys queued / in flight
+  std::deque<queued> queue;
+  std::vector<queued> in_flight;
+  int outstanding = 0;  ///< database jobs whose replies we still owe someone
+  std::vector<caf::response_promise> drain_waiters;
+  std::optional<caf::response_promise> passivate_waiter;
+  static inline const char* name = "conversation";
+};
+
+using self_ptr = caf::stateful_actor<conversation_state>*;
+
+std::string idem_key(user_id sender, const std::string& client_msg_id) {
+  return std::to_string(sender) + '\x1f' + client_msg_id;
+}
+
+void apply_membership(std::set<user_id>& set, const event& e) {
+  if (e.type == "member_added")
+    set.insert(e.subject);
+  else if (e.type == "member_removed" || e.type == "member_left")
+    set.erase(e.subject);
+}
+
+/// Recomputes the projected member set after queued events were dropped or failed.
+void reproject(conversation_state& st) {
+  st.projected = st.members;
+  for (auto& q : st.in_flight) apply_membership(st.projected, q.ev);
+  for (auto& q : st.queue) apply_membership(st.projected, q.ev);
+}
+
+void remember(conversation_state& st, const event& e) {
+  st.tail.push_back(e);
+  if (st.tail.size() > tail_capacity) st.tail.pop_front();
+  if (!e.client_msg_id.empty()) {
+    auto key = idem_key(e.sender, e.client_msg_id);
+    if (st.window.emplace(key, std::make_pair(e.seq, e.created_at_ms)).second) {
+      st.window_order.push_back(std::move(key));
+      if (st.window_order.size() > window_capacity) {
+        st.window.erase(st.window_order.front());
+        st.window_order.pop_front();
+      }
+    }
+  }
+}
+
+protocol::conversation_info info_of(const conversation_state& st) {
+  protocol::conversation_info ci;
+  ci.id = st.id;
+  ci.kind = kind_name(st.info.kind);
+  ci.title = st.info.title;
+  for (auto u : st.members) {
+    auto i = st.names.find(u);
+    ci.members.push_back({u, i == st.names.end() ? std::string{} : i->second});
+  }
+  ci.last_seq = st.last_seq;
+  if (!st.tail.empty()) ci.last_event = to_event_frame(st.tail.back(), st.names);
+  return ci;
+}
+
+frame_reply ack_of(const conversation_state& st, const std::string& ref, const std::string& cmid,
+                   seq_t seq, std::int64_t ts, bool duplicate) {
+  protocol::ack_frame a;
+  a.ref = ref;
+  a.conversation = st.id;
+  a.client_msg_id = cmid;
+  a.seq = seq;
+  a.ts = ts;
+  a.duplicate = duplicate;
+  return frame_reply{a};
+}
+
+/// Sends one shared frame to the user actors of `users`, one message per directory shard.
+void fan_out(self_ptr self, const std::set<user_id>& users, seq_t seq, const shared_frame& frame,
+             std::optional<user_id> except = std::nullopt) {
+  auto& st = self->state;
+  std::map<std::size_t, deliver_msg> by_shard;
+  for (auto u : users) {
+    if (except && *except == u) continue;
+    auto idx = static_cast<std::size_t>(u) % st.rt->shards.size();
+    auto& d = by_shard[idx];
+    d.users.push_back(u);
+  }
+  for (auto& [idx, d] : by_shard) {
+    d.conversation = st.id;
+    d.seq = seq;
+    d.frame = frame;
+    self->send(st.rt->shards[idx], std::move(d));
+  }
+}
+
+void check_idle(self_ptr self) {
+  auto& st = self->state;
+  if (!st.in_flight.empty() || !st.queue.empty() || st.outstanding > 0) return;
+  for (auto& w : st.drain_waiters) w.deliver(caf::ok_atom_v);
+  st.drain_waiters.clear();
+  if (st.passivate_waiter) {
+    st.passivate_waiter->deliver(true);
+    st.passivate_waiter.reset();
+    self->quit();
+  }
+}
+
+void fail_entry(conversation_state& st, queued& q, const caf::error& err) {
+  if (q.rp.pending()) q.rp.deliver(err);
+  for (auto& f : q.followers) f.rp.deliver(err);
+  if (!q.ev.client_msg_id.empty()) {
+    auto i = st.waiters.find(idem_key(q.ev.sender, q.ev.client_msg_id));
+    if (i != st.waiters.end()) {
+      for (auto& w : i->second) w.rp.deliver(err);
+      st.waiters.erase(i);
+    }
+  }
+}
+
+/// An event became durable: state, then delivery to every member, then the reply.
+void commit_one(self_ptr self, queued& q) {
+  auto& st = self->state;
+  const auto& e = q.ev;
+  st.last_seq = e.seq;
+  auto recipients = st.members;
+  apply_membership(st.members, e);
+  recipients.insert(st.members.begin(), st.members.end());  // removed users hear of it too
+  remember(st, e);
+  fan_out(self, recipients, e.seq, share(to_event_frame(e, st.names)));
+  switch (q.kind) {
+    case reply_kind::ack:
+      q.rp.deliver(ack_of(st, q.ref, e.client_msg_id, e.seq, e.created_at_ms, false));
+      break;
+    case reply_kind::conversation:
+      q.rp.deliver(frame_reply{protocol::conversation_frame{q.ref, info_of(st)}});
+      break;
+    case reply_kind::ok:
+      q.rp.deliver(frame_reply{protocol::ok_frame{q.ref}});
+      break;
+    case reply_kind::none:
+      break;
+  }
+  for (auto& f : q.followers)
+    f.rp.deliver(frame_reply{protocol::conversation_frame{f.ref, info_of(st)}});
+  if (!e.client_msg_id.empty()) {
+    auto i = st.waiters.find(idem_key(e.sender, e.client_msg_id));
+    if (i != st.waiters.end()) {
+      for (auto& w : i->second)
+        w.rp.deliver(ack_of(st, w.ref, e.client_msg_id, e.seq, e.created_at_ms, true));
+      st.waiters.erase(i);
+    }
+  }
+}
+
+void flush(self_ptr self);
+
+/// The log said this (sender, client_msg_id) is already stored (older than our window): answer
+/// with the original's ack.
+void answer_from_log(self_ptr self, queued q) {
+  auto& st = self->state;
+  ++st.outstanding;
+  auto conv = st.id;
+  auto sender = q.ev.sender;
+  auto cmid = q.ev.client_msg_id;
+  self->request(st.rt->db, caf::infinite, db_job{[conv, sender, cmid](persistence::database& db) {
+                  auto found =
+                      persistence::event_store{db}.find_by_client_msg_id(conv, sender, cmid);
+                  if (!found) return error_message(found.err());
+                  if (!*found)
+                    return caf::make_message(
+                        make_chat_error(error_code::internal, "duplicate not found"));
+                  return caf::make_message(event_page{{**found}, {}});
+                }})
+      .then(
+          [=](event_page& page) mutable {
+            auto& st = self->state;
+            --st.outstanding;
+            auto& orig = page.events.front();
+            if (q.rp.pending())
+              q.rp.deliver(
+                  ack_of(st, q.ref, orig.client_msg_id, orig.seq, orig.created_at_ms, true));
+            auto i = st.waiters.find(idem_key(sender, cmid));
+            if (i != st.waiters.end()) {
+              for (auto& w : i->second)
+                w.rp.deliver(ack_of(st, w.ref, cmid, orig.seq, orig.created_at_ms, true));
+              st.waiters.erase(i);
+            }
+            check_idle(self);
+          },
+          [=](caf::error& err) mutable {
+            --self->state.outstanding;
+            fail_entry(self->state, q, err);
+            check_idle(self);
+          });
+}
+
+void on_outcome(self_ptr self, const append_outcome& o) {
+  auto& st = self->state;
+  auto batch = std::move(st.in_flight);
+  st.in_flight.clear();
+  std::size_t i = 0;
+  for (; i < batch.size() && batch[i].ev.seq <= o.committed_upto; ++i) commit_one(self, batch[i]);
+  if (o.failed && i < batch.size()) {
+    auto& bad = batch[i];
+    std::deque<queued> retry;
+    switch (o.code) {
+      case persistence::errc::duplicate:
+        // Only this event is bad; the ones after it get new seqs and go again.
+        answer_from_log(self, std::move(bad));
+        for (std::size_t j = i + 1; j < batch.size(); ++j) retry.push_back(std::move(batch[j]));
+        break;
+      case persistence::errc::seq_conflict:
+        // Someone else wrote this seq (should not happen with one actor per conversation):
+        // reload last_seq below and renumber everything.
+        for (std::size_t j = i; j < batch.size(); ++j) retry.push_back(std::move(batch[j]));
+        break;
+      default: {
+        auto code = o.code == persistence::errc::unavailable ? error_code::unavailable
+                                                             : error_code::internal;
+        auto err =
+            make_chat_error(code, code == error_code::unavailable
+                                      ? "storage unavailable, retry with the same client_msg_id"
+                                      : "storage error");
+        for (std::size_t j = i; j < batch.size(); ++j) fail_entry(st, batch[j], err);
+        break;
+      }
+    }
+    for (auto it = retry.rbegin(); it != retry.rend(); ++it) st.queue.push_front(std::move(*it));
+    reproject(st);
+    if (o.code == persistence::errc::seq_conflict) {
+      auto conv = st.id;
+      ++st.outstanding;
+      self->request(st.rt->db, caf::infinite, db_job{[conv](persistence::database& db) {
+                      auto r = persistence::event_store{db}.last_seq(conv);
+                      if (!r) return error_message(r.err());
+                      return caf::make_message(*r);
+                    }})
+          .await(
+              [=](seq_t last) {
+                --self->state.outstanding;
+                self->state.last_seq = last;
+                flush(self);
+              },
+              [=](caf::error& err) {
+                auto& st = self->state;
+                --st.outstanding;
+                while (!st.queue.empty()) {
+                  fail_entry(st, st.queue.front(), err);
+                  st.queue.pop_front();
+                }
+                reproject(st);
+                check_idle(self);
+              });
+      return;
+    }
+  }
+  flush(self);
+}
+
+/// Hands everything queued to the log writer, unless a batch is in flight (one at a time per
+/// conversation keeps seqs gap-free when a batch fails; the queue grows into the next batch).
+void flush(self_ptr self) {
+  auto& st = self->state;
+  if (!st.in_flight.empty()) return;
+  if (st.queue.empty()) {
+    check_idle(self);
+    return;
+  }
+  append_req req;
+  auto next = st.last_seq;
+  while (!st.queue.empty() && st.in_flight.size() < st.rt->cfg.max_batch) {
+    auto q = std::move(st.queue.front());
+    st.queue.pop_front();
+    q.ev.seq = ++next;
+    req.events.push_back(q.ev);
+    st.in_flight.push_back(std::move(q));
+  }
+  self->request(st.rt->log_writer, caf::infinite, append_atom_v, std::move(req))
+      .then([=](append_outcome& o) { on_outcome(self, o); },
+            [=](caf::error&) {
+              // The log writer itself is gone (shutdown): nothing of this batch is durable.
+              append_outcome o;
+              auto& st = self->state;
+              o.committed_upto = st.last_seq;
+              o.failed = true;
+              o.failed_seq = st.last_seq + 1;
+              o.code = persistence::errc::unavailable;
+              on_outcome(self, o);
+            });
+}
+
+event make_event(const conversation_state& st, std::string type, user_id sender,
+                 user_id subject = 0, std::string payload = {}, std::string cmid = {}) {
+  event e;
+  e.conversation = st.id;
+  e.event_id = random_event_id();
+  e.type = std::move(type);
+  e.sender = sender;
+  e.client_msg_id = std::move(cmid);
+  e.subject = subject;
+  e.payload = std::move(payload);
+  e.created_at_ms = now_ms();
+  return e;
+}
+
+void enqueue(self_ptr self, event e, reply_kind kind = reply_kind::none,
+             caf::response_promise rp = {}, std::string ref = {}) {
+  auto& st = self->state;
+  apply_membership(st.projected, e);
+  st.queue.push_back({std::move(e), kind, std::move(rp), std::move(ref), {}});
+}
+
+caf::error not_member() {
+  return make_chat_error(error_code::not_member, "not a member of this conversation");
+}
+
+// ---- requests ----
+
+caf::result<frame_reply> on_send(self_ptr self, const requester& from,
+                                 const protocol::send_req& r) {
+  auto& st = self->state;
+  if (!st.projected.count(from.user)) return not_member();
+  auto key = idem_key(from.user, r.client_msg_id);
+  if (auto i = st.window.find(key); i != st.window.end())
+    return ack_of(st, r.id, r.client_msg_id, i->second.first, i->second.second, true);
+  auto rp = self->make_response_promise();
+  if (auto i = st.waiters.find(key); i != st.waiters.end()) {
+    i->second.push_back({rp, r.id});  // the original is on its way to the log
+    return rp;
+  }
+  st.waiters.emplace(key, std::vector<waiter>{});
+  enqueue(self, make_event(st, "message", from.user, 0, r.body, r.client_msg_id), reply_kind::ack,
+          rp, r.id);
+  flush(self);
+  return rp;
+}
+
+frame_reply page_reply(const conversation_state& st, const std::string& ref,
+                       const std::vector<event>& events, const name_map& names, bool has_more) {
+  protocol::history_frame h;
+  h.ref = ref;
+  h.conversation = st.id;
+  h.has_more = has_more;
+  h.events.reserve(events.size());
+  for (auto& e : events) h.events.push_back(to_event_frame(e, names));
+  return frame_reply{std::move(h)};
+}
+
+/// A page of the log [lo, hi]: from the in-memory tail when it reaches back far enough, else
+/// from the database (a worker, off the scheduler).
+caf::result<frame_reply> on_history(self_ptr self, const requester& from,
+                                    const protocol::history_req& r) {
+  auto& st = self->state;
+  if (!st.members.count(from.user)) return not_member();
+  seq_t limit = std::clamp<seq_t>(r.limit, 1, max_page);
+  seq_t lo, hi;
+  bool forward = r.after.has_value();
+  if (forward) {
+    lo = std::max<seq_t>(*r.after, 0) + 1;
+    hi = std::min(st.last_seq, lo + limit - 1);
+  } else {
+    seq_t before = r.before ? std::min(*r.before, st.last_seq + 1) : st.last_seq + 1;
+    hi = before - 1;
+    lo = std::max<seq_t>(1, before - limit);
+  }
+  if (lo > hi) return page_reply(st, r.id, {}, st.names, false);
+  bool has_more = forward ? hi < st.last_seq : lo > 1;
+  seq_t tail_front = st.tail.empty() ? st.last_seq + 1 : st.tail.front().seq;
+  if (lo >= tail_front) {
+    std::vector<event> events(st.tail.begin() + (lo - tail_front),
+                              st.tail.begin() + (hi - tail_front + 1));
+    return page_reply(st, r.id, events, st.names, has_more);
+  }
+  auto rp = self->make_response_promise();
+  ++st.outstanding;
+  auto conv = st.id;
+  auto known = st.names;
+  auto ref = r.id;
+  self->request(st.rt->db, caf::infinite, db_job{[conv, lo, hi, known](persistence::database& db) {
+                  auto read = persistence::event_store{db}.read_after(
+                      conv, lo - 1, static_cast<int>(hi - lo + 1));
+                  if (!read) return error_message(read.err());
+                  event_page page;
+                  persistence::user_store users{db};
+                  std::set<user_id> unknown;
+                  for (auto& e : *read) {
+                    if (e.seq > hi) break;
+                    for (auto id : {e.sender, e.subject})
+                      if (id != 0 && !known.count(id)) unknown.insert(id);
+                    page.events.push_back(std::move(e));
+                  }
+                  for (auto id : unknown) {
+                    auto u = users.find_by_id(id);
+                    if (u && *u) page.names.push_back({id, (*u)->username});
+                  }
+                  return caf::make_message(std::move(page));
+                }})
+      .then(
+          [=](event_page& page) mutable {
+            auto& st = self->state;
+            --st.outstanding;
+            for (auto& n : page.names) st.names.emplace(n.id, n.username);
+            rp.deliver(page_reply(st, ref, page.events, st.names, has_more));
+            check_idle(self);
+          },
+          [=](caf::error& err) mutable {
+            --self->state.outstanding;
+            rp.deliver(err);
+            check_idle(self);
+          });
+  return rp;
+}
+
+/// Direct conversations and groups are created by a connection's database job; their first
+/// command here writes the `created` and `member_added` events (once: later callers just get the
+/// conversation).
+caf::result<frame_reply> on_create(self_ptr self, const conv_cmd& cmd, const std::string& ref,
+                                   const std::string& title) {
+  auto& st = self->state;
+  for (auto& m : cmd.members) st.names[m.id] = m.username;
+  if (!st.projected.empty()) {
+    if (!st.projected.count(cmd.from.user)) return not_member();
+    if (st.queue.empty() && st.in_flight.empty())
+      return frame_reply{protocol::conversation_frame{ref, info_of(st)}};
+  }
+  auto rp = self->make_response_promise();
+  if (st.projected.empty()) {
+    enqueue(self, make_event(st, "created", cmd.from.user, 0, title));
+    for (std::size_t i = 0; i < cmd.members.size(); ++i) {
+      bool last = i + 1 == cmd.members.size();
+      enqueue(self, make_event(st, "member_added", cmd.from.user, cmd.members[i].id),
+              last ? reply_kind::conversation : reply_kind::none,
+              last ? rp : caf::response_promise{}, ref);
+    }
+  } else {
+    // Creation is still on its way to the log: answer when the newest queued event is durable.
+    auto& last = st.queue.empty() ? st.in_flight.back() : st.queue.back();
+    last.followers.push_back({rp, ref});
+  }
+  flush(self);
+  return rp;
+}
+
+caf::result<frame_reply> on_member_change(self_ptr self, const conv_cmd& cmd,
+                                          const std::string& ref, bool add) {
+  auto& st = self->state;
+  if (st.info.kind == persistence::conversation_kind::direct)
+    return make_chat_error(error_code::forbidden, "direct conversations have fixed members");
+  if (!st.projected.count(cmd.from.user)) return not_member();
+  if (!cmd.subject_name.empty()) st.names[cmd.subject] = cmd.subject_name;
+  if (add) {
+    if (st.projected.count(cmd.subject))
+      return frame_reply{protocol::conversation_frame{ref, info_of(st)}};
+    if (st.projected.size() >= protocol::limits::max_group_members)
+      return make_chat_error(error_code::too_many_members, "group member limit reached");
+  } else if (!st.projected.count(cmd.subject)) {
+    return make_chat_error(error_code::not_member, "that user is not a member");
+  }
+  auto rp = self->make_response_promise();
+  enqueue(self, make_event(st, add ? "member_added" : "member_removed", cmd.from.user, cmd.subject),
+          reply_kind::conversation, rp, ref);
+  flush(self);
+  return rp;
+}
+
+caf::result<frame_reply> on_leave(self_ptr self, const requester& from,
+                                  const protocol::leave_req& r) {
+  auto& st = self->state;
+  if (st.info.kind == persistence::conversation_kind::direct)
+    return make_chat_error(error_code::forbidden, "direct conversations cannot be left");
+  if (!st.projected.count(from.user)) return not_member();
+  auto rp = self->make_response_promise();
+  enqueue(self, make_event(st, "member_left", from.user, from.user), reply_kind::ok, rp, r.id);
+  flush(self);
+  return rp;
+}
+
+caf::result<frame_reply> on_typing(self_ptr self, const requester& from,
+                                   const protocol::typing_req& r) {
+  auto& st = self->state;
+  if (!st.members.count(from.user)) return not_member();
+  fan_out(self, st.members, 0, share(protocol::typing_frame{st.id, {from.user, from.username}}),
+          from.user);
+  return frame_reply{protocol::ok_frame{r.id}};
+}
+
+caf::result<frame_reply> on_read(self_ptr self, const requester& from,
+                                 const protocol::read_req& r) {
+  auto& st = self->state;
+  if (!st.members.count(from.user)) return not_member();
+  if (r.seq < 0 || r.seq > st.last_seq)
+    return make_chat_error(error_code::bad_field, "seq is beyond the conversation's last seq");
+  auto rp = self->make_response_promise();
+  ++st.outstanding;
+  auto conv = st.id;
+  auto user = from.user;
+  auto seq = r.seq;
+  auto frame = share(protocol::read_frame{st.id, {from.user, from.username}, r.seq});
+  auto ref = r.id;
+  self->request(st.rt->db, caf::infinite, db_job{[conv, user, seq](persistence::database& db) {
+                  persistence::conversation_store convs{db};
+                  // set_read is being added to the store by the persistence work; until it lands
+                  // the receipt is broadcast but not stored.
+                  auto store = [&](auto& c) -> persistence::status {
+                    if constexpr (requires { c.set_read(conv, user, seq); })
+                      return c.set_read(conv, user, seq);
+                    else
+                      return persistence::success();
+                  };
+                  auto s = store(convs);
+                  if (!s) return error_message(s.err());
+                  return caf::make_message(caf::ok_atom_v);
+                }})
+      .then(
+          [=](caf::ok_atom) mutable {
+            auto& st = self->state;
+            --st.outstanding;
+            fan_out(self, st.members, 0, frame);
+            rp.deliver(frame_reply{protocol::ok_frame{ref}});
+            check_idle(self);
+          },
+          [=](caf::error& err) mutable {
+            --self->state.outstanding;
+            rp.deliver(err);
+            check_idle(self);
+          });
+  return rp;
+}
+
+caf::result<frame_reply> dispatch(self_ptr self, conv_cmd& cmd) {
+  auto& st = self->state;
+  if (!st.loaded) return st.load_error;
+  const auto& from = cmd.from;
+  return std::visit(
+      [&](auto& r) -> caf::result<frame_reply> {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, protocol::send_req>) {
+          return on_send(self, from, r);
+        } else if constexpr (std::is_same_v<T, protocol::history_req>) {
+          return on_history(self, from, r);
+        } else if constexpr (std::is_same_v<T, protocol::open_direct_req>) {
+          if (st.info.kind != persistence::conversation_kind::direct)
+            return make_chat_error(error_code::internal, "not a direct conversation");
+          return on_create(self, cmd, r.id, {});
+        } else if constexpr (std::is_same_v<T, protocol::create_group_req>) {
+          return on_create(self, cmd, r.id, r.title);
+        } else if constexpr (std::is_same_v<T, protocol::add_member_req>) {
+          return on_member_change(self, cmd, r.id, true);
+        } else if constexpr (std::is_same_v<T, protocol::remove_member_req>) {
+          return on_member_change(self, cmd, r.id, false);
+        } else if constexpr (std::is_same_v<T, protocol::leave_req>) {
+          return on_leave(self, from, r);
+        } else if constexpr (std::is_same_v<T, protocol::typing_req>) {
+          return on_typing(self, from, r);
+        } else if constexpr (std::is_same_v<T, protocol::read_req>) {
+          return on_read(self, from, r);
+        } else {
+          return make_chat_error(error_code::internal, "request does not belong to a conversation");
+        }
+      },
+      cmd.req);
+}
+
+/// Everything a conversation needs, read in one database job.
+caf::message load_snapshot(persistence::database& db, persistence::conversation_id id) {
+  persistence::conversation_store convs{db};
+  auto found = convs.find(id);
+  if (!found) return error_message(found.err());
+  if (!*found)
+    return caf::make_message(make_chat_error(error_code::not_found, "no such conversation"));
+  conv_snapshot snap;
+  snap.info = **found;
+  auto members = convs.members(id);
+  if (!members) return error_message(members.err());
+  snap.members = std::move(*members);
+  persistence::event_store events{db};
+  auto last = events.last_seq(id);
+  if (!last) return error_message(last.err());
+  snap.last_seq = *last;
+  auto tail = events.read_before(id, snap.last_seq + 1, static_cast<int>(tail_capacity));
+  if (!tail) return error_message(tail.err());
+  snap.tail = std::move(*tail);
+  std::set<user_id> ids(snap.members.begin(), snap.members.end());
+  for (auto& e : snap.tail) {
+    ids.insert(e.sender);
+    if (e.subject != 0) ids.insert(e.subject);
+  }
+  persistence::user_store users{db};
+  for (auto u : ids) {
+    auto r = users.find_by_id(u);
+    if (!r) return error_message(r.err());
+    if (*r) snap.names.push_back({u, (*r)->username});
+  }
+  return caf::make_message(std::move(snap));
+}
+
+caf::behavior conversation(self_ptr self, persistence::conversation_id id, runtime_ptr rt) {
+  auto& st = self->state;
+  st.id = id;
+  st.rt = rt;
+  rt->metrics->live_conversations.fetch_add(1, std::memory_order_relaxed);
+  self->attach_functor(
+      [m = rt->metrics] { m->live_conversations.fetch_sub(1, std::memory_order_relaxed); });
+  // Rebuild from the log before anything else is handled: await keeps the mailbox waiting.
+  self->request(rt->db, caf::infinite,
+                db_job{[id](persistence::database& db) { return load_snapshot(db, id); }})
+      .await(
+          [=](conv_snapshot& snap) {
+            auto& st = self->state;
+            st.info = snap.info;
+            st.members.insert(snap.members.begin(), snap.members.end());
+            st.projected = st.members;
+            for (auto& n : snap.names) st.names[n.id] = n.username;
+            st.last_seq = snap.last_seq;
+            for (auto& e : snap.tail) remember(st, e);
+            st.loaded = true;
+          },
+          [=](caf::error& err) {
+            auto& st = self->state;
+            st.load_error = err;
+            // Unavailable storage is temporary: stop, so the next request activates a fresh actor
+            // that tries again. A missing conversation stays answered with not_found until idle.
+            if (view_error(err).code == error_code::unavailable) self->quit(err);
+          });
+  return {
+      [=](conv_cmd& cmd) -> caf::result<frame_reply> { return dispatch(self, cmd); },
+      [=](drain_atom) -> caf::result<caf::ok_atom> {
+        auto rp = self->make_response_promise();
+        self->state.drain_waiters.push_back(rp);
+        check_idle(self);
+        return rp;
+      },
+      [=](passivate_atom) -> caf::result<bool> {
+        auto rp = self->make_response_promise();
+        self->state.passivate_waiter = rp;
+        check_idle(self);
+        return rp;
+      },
+  };
+}
+
+}  // namespace
+
+conversation_actor spawn_conversation(caf::local_actor* parent, persistence::conversation_id id,
+                                      runtime_ptr rt) {
+  return parent->spawn<caf::monitored>(conversation, id, std::move(rt));
+}
+
+}  // namespace chat::actors

@@ -1,0 +1,66 @@
+#include "actors/frames.hpp"
+
+#include <chrono>
+#include <random>
+
+#include "protocol/serializer.hpp"
+
+namespace chat::actors {
+
+namespace {
+
+protocol::user_ref ref_of(persistence::user_id id, const name_map& names) {
+  auto i = names.find(id);
+  return {id, i == names.end() ? std::string{} : i->second};
+}
+
+}  // namespace
+
+protocol::event_frame to_event_frame(const persistence::event& e, const name_map& names) {
+  protocol::event_frame f;
+  f.conversation = e.conversation;
+  f.seq = e.seq;
+  f.event_id = e.event_id;
+  f.type = e.type;
+  f.sender = ref_of(e.sender, names);
+  f.client_msg_id = e.client_msg_id;
+  if (e.subject != 0) f.subject = ref_of(e.subject, names);
+  f.body = e.payload;
+  f.ts = e.created_at_ms;
+  return f;
+}
+
+shared_frame share(const protocol::server_frame& f) {
+  return std::make_shared<const std::string>(protocol::serialize(f));
+}
+
+protocol::error_frame make_error_frame(protocol::error_code code, std::string message,
+                                       std::string ref) {
+  protocol::error_frame f;
+  f.code = code;
+  f.message = std::move(message);
+  f.ref = std::move(ref);
+  return f;
+}
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string random_event_id() {
+  thread_local std::mt19937_64 gen{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    auto v = gen();
+    for (int i = 0; i < 16; ++i) out[half * 16 + i] = hex[(v >> (i * 4)) & 0xf];
+  }
+  return out;
+}
+
+const char* kind_name(persistence::conversation_kind k) {
+  return k == persistence::conversation_kind::direct ? "direct" : "group";
+}
+
+}  // namespace chat::actors

@@ -1,0 +1,167 @@
+#include "actors/log_writer.hpp"
+
+#include <chrono>
+#include <span>
+#include <thread>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "persistence/event_store.hpp"
+
+namespace chat::actors {
+
+namespace {
+
+using persistence::errc;
+using persistence::event;
+
+struct pending_append {
+  append_req req;
+  caf::response_promise rp;
+};
+
+struct log_writer_state {
+  std::shared_ptr<persistence::database> db;
+  runtime_ptr rt;
+  std::vector<pending_append> pending;
+  bool commit_scheduled = false;
+  std::vector<caf::response_promise> drain_waiters;
+  static inline const char* name = "log_writer";
+};
+
+using clock_type = std::chrono::steady_clock;
+
+/// One transaction; on errc::unavailable reconnects and retries with backoff (the thread is ours
+/// to block). Returns the last status.
+persistence::status append_with_retry(log_writer_state& st, std::span<const event> events) {
+  static constexpr std::chrono::milliseconds backoff[] = {std::chrono::milliseconds(50),
+                                                          std::chrono::milliseconds(200),
+                                                          std::chrono::milliseconds(800)};
+  persistence::status s = persistence::error{errc::unavailable, "not connected"};
+  for (std::size_t attempt = 0;; ++attempt) {
+    if (!st.db) {
+      auto opened = persistence::database::open(st.rt->cfg.db_url);
+      if (opened) st.db = std::shared_ptr<persistence::database>(std::move(*opened));
+    }
+    if (st.db) {
+      auto started = clock_type::now();
+      s = persistence::event_store{*st.db}.append(events);
+      if (s) {
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - started)
+                      .count();
+        auto& m = *st.rt->metrics;
+        m.log_batches.fetch_add(1, std::memory_order_relaxed);
+        m.log_events.fetch_add(static_cast<std::int64_t>(events.size()), std::memory_order_relaxed);
+        m.observe_commit(us);
+        return s;
+      }
+      if (s.err().code != errc::unavailable) return s;
+      st.db.reset();  // the connection is gone: reopen on the next attempt
+    }
+    if (attempt >= std::size(backoff)) return s;
+    std::this_thread::sleep_for(backoff[attempt]);
+  }
+}
+
+append_outcome all_committed(const append_req& r) {
+  append_outcome o;
+  o.committed_upto = r.events.empty() ? 0 : r.events.back().seq;
+  return o;
+}
+
+append_outcome failed_at(const append_req& r, std::size_t index, const persistence::error& e) {
+  append_outcome o;
+  o.committed_upto = index == 0 ? r.events.front().seq - 1 : r.events[index - 1].seq;
+  o.failed = true;
+  o.failed_seq = r.events[index].seq;
+  o.code = e.code;
+  o.message = e.message;
+  return o;
+}
+
+/// Fallback for one conversation's append after the group commit failed: its own transaction,
+/// then event by event, so one bad event fails only itself and what follows it in that
+/// conversation (later seqs must not be written after a hole).
+append_outcome commit_alone(log_writer_state& st, const append_req& r) {
+  auto s = append_with_retry(st, r.events);
+  if (s) return all_committed(r);
+  if (s.err().code == errc::unavailable || r.events.size() == 1) return failed_at(r, 0, s.err());
+  for (std::size_t i = 0; i < r.events.size(); ++i) {
+    auto one = append_with_retry(st, std::span<const event>(&r.events[i], 1));
+    if (!one) return failed_at(r, i, one.err());
+  }
+  return all_committed(r);
+}
+
+void commit_batch(log_writer_state& st, std::vector<pending_append>& batch) {
+  std::vector<event> all;
+  for (auto& p : batch) all.insert(all.end(), p.req.events.begin(), p.req.events.end());
+  auto s = append_with_retry(st, all);
+  if (s) {
+    for (auto& p : batch) p.rp.deliver(all_committed(p.req));
+    return;
+  }
+  if (s.err().code == errc::unavailable) {
+    // Still unavailable after the retries: every sender hears `unavailable`, nothing is dropped.
+    for (auto& p : batch) p.rp.deliver(failed_at(p.req, 0, s.err()));
+    return;
+  }
+  for (auto& p : batch) p.rp.deliver(commit_alone(st, p.req));
+}
+
+caf::behavior log_writer(caf::stateful_actor<log_writer_state>* self,
+                         std::shared_ptr<persistence::database> db, runtime_ptr rt) {
+  self->state.db = std::move(db);
+  self->state.rt = std::move(rt);
+  return {
+      [=](append_atom, append_req& r) {
+        auto& st = self->state;
+        if (r.events.empty()) return;  // nothing to do; no reply needed by anyone
+        st.pending.push_back({std::move(r), self->make_response_promise()});
+        // The commit message queues behind every append already in the mailbox: they all join
+        // this batch. Appends arriving while we commit form the next batch.
+        if (!st.commit_scheduled) {
+          st.commit_scheduled = true;
+          self->send(self, commit_atom_v);
+        }
+      },
+      [=](commit_atom) {
+        auto& st = self->state;
+        st.commit_scheduled = false;
+        std::vector<pending_append> batch;
+        std::size_t n_events = 0, taken = 0;
+        while (taken < st.pending.size() && (taken == 0 || n_events < st.rt->cfg.max_batch)) {
+          n_events += st.pending[taken].req.events.size();
+          ++taken;
+        }
+        batch.reserve(taken);
+        for (std::size_t i = 0; i < taken; ++i) batch.push_back(std::move(st.pending[i]));
+        st.pending.erase(st.pending.begin(),
+                         st.pending.begin() + static_cast<std::ptrdiff_t>(taken));
+        if (!batch.empty()) commit_batch(st, batch);
+        if (!st.pending.empty()) {
+          st.commit_scheduled = true;
+          self->send(self, commit_atom_v);
+        } else {
+          for (auto& w : st.drain_waiters) w.deliver(caf::ok_atom_v);
+          st.drain_waiters.clear();
+        }
+      },
+      [=](drain_atom) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        if (st.pending.empty() && !st.commit_scheduled) return caf::ok_atom_v;
+        auto rp = self->make_response_promise();
+        st.drain_waiters.push_back(rp);
+        return rp;
+      },
+  };
+}
+
+}  // namespace
+
+log_writer_actor spawn_log_writer(caf::actor_system& sys, std::shared_ptr<persistence::database> db,
+                                  runtime_ptr rt) {
+  return sys.spawn<caf::detached>(log_writer, std::move(db), std::move(rt));
+}
+
+}  // namespace chat::actors

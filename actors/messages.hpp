@@ -1,0 +1,203 @@
+#pragma once
+// The only type-ID block of chat_actors: every atom and message struct the actors exchange.
+//
+// Messages that carry plain data get an `inspect` (they could cross a node boundary later).
+// Messages that carry a `std::variant` of protocol types, a shared serialized frame or a database
+// job are whitelisted as local-only (CAF_ALLOW_UNSAFE_MESSAGE_TYPE): they never leave this process
+// today, and sharing one buffer between recipients is the point. docs/architecture.md says why.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "persistence/database.hpp"
+#include "persistence/result.hpp"
+#include "persistence/types.hpp"
+#include "protocol/error_code.hpp"
+#include "protocol/messages.hpp"
+
+namespace chat::actors {
+
+/// One serialized server frame, shared by every recipient (serialize once, send many).
+using shared_frame = std::shared_ptr<const std::string>;
+
+/// Who asks: the authenticated user behind a connection, and that connection's actor.
+struct requester {
+  persistence::user_id user = 0;
+  std::string username;
+  caf::actor connection;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, requester& x) {
+  return f(caf::meta::type_name("requester"), x.user, x.username, x.connection);
+}
+
+/// A client request bound for one conversation actor (routed by the directory shard).
+/// `req` is the typed request; `subject` carries a user id the connection already resolved
+/// (add/remove member, the peer of a direct chat); `members` the resolved members of a new group.
+struct conv_cmd {
+  persistence::conversation_id conversation = 0;
+  requester from;
+  protocol::request req;
+  persistence::user_id subject = 0;
+  std::string subject_name;
+  std::vector<protocol::user_ref> members;  ///< create_group / open_direct: who is in it
+};
+
+/// The reply to a conv_cmd: one frame for the requesting connection (serialized there).
+struct frame_reply {
+  protocol::server_frame frame;
+};
+
+/// A live event (or an unsequenced frame such as typing/read when seq == 0) for some users.
+struct deliver_msg {
+  std::vector<persistence::user_id> users;
+  persistence::conversation_id conversation = 0;
+  persistence::seq_t seq = 0;
+  shared_frame frame;
+};
+
+/// The same frame, for every connection of one user.
+struct push_msg {
+  persistence::conversation_id conversation = 0;
+  persistence::seq_t seq = 0;
+  shared_frame frame;
+};
+
+/// A batch of events from one conversation, contiguous in seq, for the log writer.
+struct append_req {
+  std::vector<persistence::event> events;
+};
+
+/// What became of an append_req: events with seq <= committed_upto are durable; if `failed`,
+/// the event at failed_seq failed with `code` and nothing after it was written.
+struct append_outcome {
+  persistence::seq_t committed_upto = 0;
+  bool failed = false;
+  persistence::seq_t failed_seq = 0;
+  persistence::errc code = persistence::errc::internal;
+  std::string message;
+};
+
+/// Blocking work for a database worker (a detached actor that owns one connection). The job
+/// returns the reply message: values, or a caf::error made with make_chat_error().
+struct db_job {
+  std::function<caf::message(persistence::database&)> run;
+};
+
+/// What a conversation actor loads on activation (see conversation_actor.cpp).
+struct conv_snapshot {
+  persistence::conversation info;
+  std::vector<persistence::user_id> members;
+  std::vector<protocol::user_ref> names;  ///< members and everyone in the tail
+  persistence::seq_t last_seq = 0;
+  std::vector<persistence::event> tail;  ///< the newest events, ascending
+};
+
+/// Events read from the log for a page, with names for everyone they mention.
+struct event_page {
+  std::vector<persistence::event> events;
+  std::vector<protocol::user_ref> names;
+};
+
+/// Users (and possibly the conversation) a database job resolved for a connection.
+struct resolved {
+  persistence::conversation_id conversation = 0;
+  std::vector<protocol::user_ref> users;
+};
+
+/// A connection asks its user actor to take it (multi-device registry).
+struct attach_msg {
+  persistence::user_id user = 0;
+  caf::actor connection;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, attach_msg& x) {
+  return f(caf::meta::type_name("attach_msg"), x.user, x.connection);
+}
+
+struct detach_msg {
+  persistence::user_id user = 0;
+  caf::actor connection;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, detach_msg& x) {
+  return f(caf::meta::type_name("detach_msg"), x.user, x.connection);
+}
+
+}  // namespace chat::actors
+
+// Local-only messages (see the note at the top).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::conv_cmd)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::frame_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::deliver_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::push_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::append_req)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::append_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::db_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::conv_snapshot)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::event_page)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::resolved)
+
+// Errors travel as caf::error of category "chat" whose code is a protocol::error_code.
+CAF_ERROR_CODE_ENUM(chat::protocol::error_code, "chat")
+
+CAF_BEGIN_TYPE_ID_BLOCK(chat_actors, caf::first_custom_type_id)
+
+CAF_ADD_TYPE_ID(chat_actors, (chat::actors::requester))
+CAF_ADD_TYPE_ID(chat_actors, (chat::actors::conv_cmd))
+CAF_ADD_TYPE_ID(chat_actors, (chat::actors::frame_reply))
+CAF_ADD_TYPE_ID(chat_actors, (chat::actors::deliver_msg))
+CAF_ADD_TYPE_ID(chat_actors, (chat::actors::push_msg))
+CAF_ADD_TYPE_ID(chat_actors, (chat::actors::append_req))
+CAF_ADD_TYPE_ID(chat_actors, (chat::actors::append_outcome))
+CAF_ADD_TYPE_ID(chat_actors, (chat::actors::db_job))
+CAF_ADD_TYPE_ID(chat_actors, (chat::actors::conv_snapshot))
+CAF_ADD_TYPE_ID(chat_actors, (chat::actors::event_page))
+CAF_ADD_TYPE_ID(chat_actors, (chat::actors::resolved))
+CAF_ADD_TYPE_ID(chat_actors, (chat::actors::attach_msg))
+CAF_ADD_TYPE_ID(chat_actors, (chat::actors::detach_msg))
+
+CAF_ADD_ATOM(chat_actors, chat::actors, frame_atom, "frame")    ///< gateway -> connection: text
+CAF_ADD_ATOM(chat_actors, chat::actors, closed_atom, "closed")  ///< gateway -> connection
+CAF_ADD_ATOM(chat_actors, chat::actors, append_atom, "append")  ///< conversation -> log writer
+CAF_ADD_ATOM(chat_actors, chat::actors, commit_atom, "commit")  ///< log writer -> itself
+CAF_ADD_ATOM(chat_actors, chat::actors, drain_atom, "drain")    ///< finish pending work, reply
+CAF_ADD_ATOM(chat_actors, chat::actors, passivate_atom, "passivate")  ///< shard -> idle actor
+CAF_ADD_ATOM(chat_actors, chat::actors, tick_atom, "tick")            ///< shard: passivation sweep
+CAF_ADD_ATOM(chat_actors, chat::actors, shutdown_atom, "shutdown")    ///< close with 1001
+CAF_ADD_ATOM(chat_actors, chat::actors, busy_atom, "busy")            ///< refuses passivation
+
+CAF_END_TYPE_ID_BLOCK(chat_actors)
+
+namespace chat::actors {
+
+/// A caf::error carrying a protocol error code and a one-line message.
+inline caf::error make_chat_error(protocol::error_code code, std::string message) {
+  return caf::make_error(code, std::move(message));
+}
+
+/// The protocol error code and message inside any caf::error (foreign errors become internal).
+struct chat_error_view {
+  protocol::error_code code = protocol::error_code::internal;
+  std::string message;
+};
+
+inline chat_error_view view_error(const caf::error& e) {
+  chat_error_view v;
+  if (e.category() == caf::atom("chat")) {
+    v.code = static_cast<protocol::error_code>(e.code());
+    if (e.context().match_elements<std::string>()) v.message = e.context().get_as<std::string>(0);
+  } else {
+    v.message = "internal error";
+  }
+  return v;
+}
+
+}  // namespace chat::actors

@@ -1,0 +1,148 @@
+#include "actors/server.hpp"
+
+#include <thread>
+
+#include <caf/all.hpp>
+
+#include "actors/connection_actor.hpp"
+#include "actors/db_worker.hpp"
+#include "actors/directory.hpp"
+#include "actors/handles.hpp"
+#include "actors/log_writer.hpp"
+#include "actors/messages.hpp"
+#include "protocol/error_code.hpp"
+
+namespace chat::actors {
+
+namespace {
+
+constexpr std::size_t db_workers = 3;  ///< history, membership and lookup jobs in parallel
+
+/// What the gateway holds per socket: forwards to the connection actor. Dropping it without
+/// on_closed() counts as closed, so an actor never outlives its socket.
+class connection_handle final : public connection {
+ public:
+  explicit connection_handle(connection_actor a) : actor_(std::move(a)) {}
+  ~connection_handle() override { on_closed(); }
+  void on_frame(std::string text) override {
+    caf::anon_send(actor_, frame_atom_v, std::move(text));
+  }
+  void on_closed() override {
+    if (!closed_.exchange(true)) caf::anon_send(actor_, closed_atom_v);
+  }
+
+ private:
+  connection_actor actor_;
+  std::atomic<bool> closed_{false};
+};
+
+/// Used after stop(): the socket is closed right away.
+class refused_connection final : public connection {
+ public:
+  void on_frame(std::string) override {}
+  void on_closed() override {}
+};
+
+class server_impl final : public server {
+ public:
+  server_impl(caf::actor_system& sys, runtime_ptr rt) : sys_(sys), rt_(std::move(rt)) {}
+  ~server_impl() override { stop(std::chrono::seconds(5)); }
+
+  std::shared_ptr<connection> connect(persistence::user_id user, std::string username,
+                                      std::shared_ptr<frame_sink> sink) override {
+    if (rt_->stopping.load()) {
+      sink->close(1001, "server shutting down");
+      return std::make_shared<refused_connection>();
+    }
+    return std::make_shared<connection_handle>(
+        spawn_connection(sys_, rt_, user, std::move(username), std::move(sink)));
+  }
+
+  void stop(std::chrono::milliseconds deadline) override {
+    if (stopped_.exchange(true)) return;
+    rt_->stopping.store(true);
+    auto until = std::chrono::steady_clock::now() + deadline;
+    auto left = [&] {
+      auto d = std::chrono::duration_cast<std::chrono::milliseconds>(
+          until - std::chrono::steady_clock::now());
+      return caf::duration{std::max(d, std::chrono::milliseconds(1))};
+    };
+    {
+      caf::scoped_actor self{sys_};
+      // 1. Conversations hand their queued sends to the log writer and wait for the outcome.
+      for (auto& shard : rt_->shards)
+        self->request(shard, left(), drain_atom_v).receive([](caf::ok_atom) {}, [](caf::error&) {});
+      // 2. The log writer commits whatever is still pending.
+      self->request(rt_->log_writer, left(), drain_atom_v)
+          .receive([](caf::ok_atom) {}, [](caf::error&) {});
+      // 3. Every socket gets a close frame 1001.
+      std::vector<connection_actor> conns;
+      {
+        std::lock_guard<std::mutex> guard{rt_->connections_mu};
+        for (auto& [id, a] : rt_->connections) conns.push_back(a);
+      }
+      for (auto& c : conns) self->send(c, shutdown_atom_v);
+      while (std::chrono::steady_clock::now() < until) {
+        {
+          std::lock_guard<std::mutex> guard{rt_->connections_mu};
+          if (rt_->connections.empty()) break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      // 4. Everything else ends (shards take their conversation and user actors with them).
+      for (auto& c : conns) self->send_exit(c, caf::exit_reason::user_shutdown);
+      for (auto& shard : rt_->shards) self->send_exit(shard, caf::exit_reason::user_shutdown);
+      self->send_exit(rt_->log_writer, caf::exit_reason::user_shutdown);
+      self->send_exit(rt_->db, caf::exit_reason::user_shutdown);
+    }
+  }
+
+  metrics snapshot() const override {
+    auto& m = *rt_->metrics;
+    metrics out;
+    auto get = [](const std::atomic<std::int64_t>& a) { return a.load(std::memory_order_relaxed); };
+    out.connections = get(m.connections);
+    out.live_users = get(m.live_users);
+    out.live_conversations = get(m.live_conversations);
+    out.frames_in = get(m.frames_in);
+    out.frames_out = get(m.frames_out);
+    out.log_batches = get(m.log_batches);
+    out.log_events = get(m.log_events);
+    out.log_commit_us_total = get(m.log_commit_us_total);
+    out.log_commit_us_max = get(m.log_commit_us_max);
+    out.passivations = get(m.passivations);
+    for (std::size_t i = 0; i < metrics_registry::n_codes; ++i) {
+      auto n = get(m.errors[i]);
+      if (n > 0)
+        out.errors_by_code.emplace_back(
+            std::string(protocol::to_string(static_cast<protocol::error_code>(i))), n);
+    }
+    return out;
+  }
+
+ private:
+  caf::actor_system& sys_;
+  runtime_ptr rt_;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace
+
+persistence::result<std::unique_ptr<server>> server::start(caf::actor_system& sys,
+                                                           server_config cfg) {
+  if (cfg.directory_shards == 0) cfg.directory_shards = 1;
+  if (cfg.max_batch == 0) cfg.max_batch = 1;
+  // The log writer's connection is opened here, so a wrong URL or a dead database fails start().
+  auto db = persistence::database::open(cfg.db_url);
+  if (!db) return db.err();
+  auto rt = std::make_shared<runtime>();
+  rt->cfg = cfg;
+  rt->log_writer =
+      spawn_log_writer(sys, std::shared_ptr<persistence::database>(std::move(*db)), rt);
+  rt->db = spawn_db_pool(sys, cfg.db_url, db_workers);
+  for (std::size_t i = 0; i < cfg.directory_shards; ++i)
+    rt->shards.push_back(spawn_directory_shard(sys, rt));
+  return std::unique_ptr<server>(std::make_unique<server_impl>(sys, std::move(rt)));
+}
+
+}  // namespace chat::actors

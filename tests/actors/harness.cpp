@@ -1,0 +1,292 @@
+#include "harness.hpp"
+
+#include <soci/soci.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "persistence/database.hpp"
+#include "persistence/migrations.hpp"
+#include "persistence/user_store.hpp"
+#include "protocol/parser.hpp"
+#include "protocol/serializer.hpp"
+
+namespace chat::actors::test {
+
+namespace {
+
+std::string random_suffix() {
+  std::random_device rd;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
+  return buf;
+}
+
+}  // namespace
+
+std::vector<std::string> backends() {
+  std::vector<std::string> out{"sqlite"};
+  const char* url = std::getenv("CHAT_TEST_MYSQL_URL");
+  const char* req = std::getenv("CHAT_REQUIRE_MYSQL");
+  if ((url && *url) || (req && std::string(req) == "1")) out.push_back("mysql");
+  return out;
+}
+
+// ---- recording_sink ----
+
+void recording_sink::send(std::shared_ptr<const std::string> frame) {
+  if (delay.count() > 0) std::this_thread::sleep_for(delay);
+  std::function<void()> overflow;
+  {
+    std::lock_guard<std::mutex> lock{mu_};
+    if (close_code_) return;
+    if (capacity > 0 && frames_.size() >= capacity) {
+      if (!overflowed_) {
+        overflowed_ = true;
+        close_code_ = 4008;
+        overflow = on_overflow;
+      }
+    } else {
+      frames_.push_back(*frame);
+    }
+  }
+  cv_.notify_all();
+  if (overflow) overflow();
+}
+
+void recording_sink::close(std::uint16_t code, std::string) {
+  {
+    std::lock_guard<std::mutex> lock{mu_};
+    if (!close_code_) close_code_ = code;
+  }
+  cv_.notify_all();
+}
+
+std::optional<std::uint16_t> recording_sink::wait_closed(std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock{mu_};
+  cv_.wait_for(lock, timeout, [&] { return close_code_.has_value(); });
+  return close_code_;
+}
+
+std::vector<std::string> recording_sink::frames() const {
+  std::lock_guard<std::mutex> lock{mu_};
+  return frames_;
+}
+
+std::size_t recording_sink::count() const {
+  std::lock_guard<std::mutex> lock{mu_};
+  return frames_.size();
+}
+
+std::optional<std::uint16_t> recording_sink::close_code() const {
+  std::lock_guard<std::mutex> lock{mu_};
+  return close_code_;
+}
+
+bool recording_sink::wait(const std::function<bool(const std::vector<std::string>&)>& pred,
+                          std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock{mu_};
+  return cv_.wait_for(lock, timeout, [&] { return pred(frames_); });
+}
+
+// ---- parsing ----
+
+protocol::server_frame parse(const std::string& text) {
+  auto r = protocol::parse_server_frame(text);
+  if (auto* e = std::get_if<protocol::parse_error>(&r))
+    FAIL("server sent a bad frame: " << text << " (" << e->message << ")");
+  return std::get<protocol::server_frame>(r);
+}
+
+std::string ref_of(const protocol::server_frame& f) {
+  return std::visit(
+      [](auto& x) -> std::string {
+        if constexpr (requires { x.ref; })
+          return x.ref;
+        else
+          return {};
+      },
+      f);
+}
+
+// ---- client ----
+
+client::client(fixture& fx, persistence::user_id id, std::string username,
+               std::shared_ptr<recording_sink> sink)
+    : fx_(fx),
+      id_(id),
+      username_(std::move(username)),
+      sink_(sink ? std::move(sink) : std::make_shared<recording_sink>()) {
+  conn_ = fx_.srv().connect(id_, username_, sink_);
+}
+
+client::~client() {
+  close();
+}
+
+void client::close() {
+  if (conn_) conn_->on_closed();
+  conn_.reset();
+}
+
+void client::raw(std::string text) {
+  conn_->on_frame(std::move(text));
+}
+
+void client::send(const protocol::request& r) {
+  raw(protocol::serialize(r));
+}
+
+void client::hello() {
+  auto id = next_id();
+  send(protocol::hello_req{id, 1, std::nullopt});
+  auto w = expect<protocol::welcome_frame>([&](auto& f) { return f.ref == id; });
+  REQUIRE(w.user.id == id_);
+}
+
+protocol::server_frame client::call(protocol::request r, std::chrono::milliseconds t) {
+  auto id = protocol::request_id(r);
+  send(r);
+  std::optional<protocol::server_frame> found;
+  sink_->wait(
+      [&](const std::vector<std::string>& frames) {
+        for (auto& text : frames) {
+          auto f = parse(text);
+          if (ref_of(f) == id) {
+            found = f;
+            return true;
+          }
+        }
+        return false;
+      },
+      t);
+  if (!found) FAIL("no reply to " << id << " within " << t.count() << " ms");
+  return *found;
+}
+
+protocol::ack_frame client::send_msg(protocol::id_t conv, const std::string& cmid,
+                                     const std::string& body) {
+  auto f = call(protocol::send_req{next_id(), conv, cmid, body});
+  if (auto* e = std::get_if<protocol::error_frame>(&f))
+    FAIL("send failed: " << protocol::to_string(e->code) << " " << e->message);
+  return std::get<protocol::ack_frame>(f);
+}
+
+protocol::conversation_info client::open_direct(const std::string& username) {
+  auto f = call(protocol::open_direct_req{next_id(), username});
+  if (auto* e = std::get_if<protocol::error_frame>(&f))
+    FAIL("open_direct failed: " << protocol::to_string(e->code) << " " << e->message);
+  return std::get<protocol::conversation_frame>(f).conversation;
+}
+
+protocol::conversation_info client::create_group(const std::string& title,
+                                                 const std::vector<std::string>& members) {
+  auto f = call(protocol::create_group_req{next_id(), title, members});
+  if (auto* e = std::get_if<protocol::error_frame>(&f))
+    FAIL("create_group failed: " << protocol::to_string(e->code) << " " << e->message);
+  return std::get<protocol::conversation_frame>(f).conversation;
+}
+
+std::vector<protocol::event_frame> client::events(protocol::id_t conversation) const {
+  std::vector<protocol::event_frame> out;
+  for (auto& e : all<protocol::event_frame>())
+    if (e.conversation == conversation) out.push_back(e);
+  return out;
+}
+
+std::vector<protocol::event_frame> client::wait_events(protocol::id_t conversation, std::size_t n,
+                                                       std::chrono::milliseconds t) {
+  sink_->wait(
+      [&](const std::vector<std::string>& frames) {
+        std::size_t k = 0;
+        for (auto& text : frames) {
+          auto f = parse(text);
+          if (auto* e = std::get_if<protocol::event_frame>(&f);
+              e && e->conversation == conversation)
+            ++k;
+        }
+        return k >= n;
+      },
+      t);
+  return events(conversation);
+}
+
+// ---- fixture ----
+
+fixture::fixture(const std::string& b, const std::function<void(server_config&)>& tweak)
+    : backend(b) {
+  if (backend == "sqlite") {
+    sqlite_file_ = (std::filesystem::temp_directory_path() /
+                    ("chat_actors_" + std::to_string(::getpid()) + "_" + random_suffix() + ".db"))
+                       .string();
+    url_ = "sqlite:" + sqlite_file_;
+  } else {
+    const char* admin = std::getenv("CHAT_TEST_MYSQL_URL");
+    if (!admin || !*admin) FAIL("CHAT_REQUIRE_MYSQL=1 but CHAT_TEST_MYSQL_URL is unset");
+    mysql_admin_url_ = admin;
+    mysql_db_ = "chat_t_" + random_suffix();
+    auto adm = persistence::database::open(mysql_admin_url_);
+    if (!adm) FAIL("mysql: " << adm.err().message);
+    (*adm)->sql() << "CREATE DATABASE " + mysql_db_;
+    url_ = mysql_admin_url_.substr(0, mysql_admin_url_.rfind('/') + 1) + mysql_db_;
+  }
+  {
+    auto db = persistence::database::open(url_);
+    if (!db) FAIL("open " << db.err().message);
+    auto m = persistence::migrate(**db, persistence::default_migrations_dir());
+    if (!m) FAIL("migrate " << m.err().message);
+  }
+  cfg_ = std::make_unique<caf::actor_system_config>();
+  sys_ = std::make_unique<caf::actor_system>(*cfg_);
+  start_server(tweak);
+}
+
+fixture::~fixture() {
+  stop_server();
+  sys_.reset();
+  cfg_.reset();
+  if (!sqlite_file_.empty()) {
+    std::error_code ec;
+    for (const char* ext : {"", "-wal", "-shm", "-journal"})
+      std::filesystem::remove(sqlite_file_ + ext, ec);
+  }
+  if (!mysql_db_.empty()) {
+    try {
+      auto adm = persistence::database::open(mysql_admin_url_);
+      if (adm) (*adm)->sql() << "DROP DATABASE IF EXISTS " + mysql_db_;
+    } catch (...) {
+    }
+  }
+}
+
+void fixture::start_server(const std::function<void(server_config&)>& tweak) {
+  server_config cfg;
+  cfg.db_url = url_;
+  if (tweak) tweak(cfg);
+  auto s = server::start(*sys_, cfg);
+  if (!s) FAIL("server::start: " << s.err().message);
+  server_ = std::move(*s);
+}
+
+void fixture::stop_server(std::chrono::milliseconds deadline) {
+  if (server_) server_->stop(deadline);
+  server_.reset();
+}
+
+void fixture::restart(const std::function<void(server_config&)>& tweak) {
+  stop_server();
+  start_server(tweak);
+}
+
+persistence::user_id fixture::make_user(const std::string& name) {
+  auto db = persistence::database::open(url_);
+  REQUIRE(db);
+  auto u = persistence::user_store{**db}.create(name);
+  if (!u) FAIL("create user " << name << ": " << u.err().message);
+  return u->id;
+}
+
+}  // namespace chat::actors::test

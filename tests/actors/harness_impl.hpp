@@ -1,0 +1,30 @@
+#pragma once
+// Template parts of harness.hpp.
+#include <catch2/catch.hpp>
+
+namespace chat::actors::test {
+
+template <class T>
+T client::expect(const std::function<bool(const T&)>& pred, std::chrono::milliseconds t) {
+  std::optional<T> found;
+  sink_->wait(
+      [&](const std::vector<std::string>& frames) {
+        for (auto& text : frames) {
+          auto f = parse(text);
+          if (auto* x = std::get_if<T>(&f); x && (!pred || pred(*x))) {
+            found = *x;
+            return true;
+          }
+        }
+        return false;
+      },
+      t);
+  if (!found) {
+    auto frames = sink_->frames();
+    std::string last = frames.empty() ? "(none)" : frames.back();
+    FAIL("expected frame not received; " << frames.size() << " frames, last: " << last);
+  }
+  return *found;
+}
+
+}  // namespace chat::actors::test

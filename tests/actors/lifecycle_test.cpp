@@ -1,0 +1,158 @@
+// Passivation and rebuild, graceful stop with restart, storage trouble, slow consumers.
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "harness.hpp"
+
+using namespace chat;
+using namespace chat::actors::test;
+namespace p = chat::protocol;
+
+namespace {
+
+void unlimited(actors::server_config& c) {
+  c.requests_per_second = 1e9;
+  c.request_burst = 1e9;
+}
+
+template <class T>
+T as(const p::server_frame& f) {
+  if (auto* e = std::get_if<p::error_frame>(&f))
+    FAIL("got error " << p::to_string(e->code) << ": " << e->message);
+  REQUIRE(std::holds_alternative<T>(f));
+  return std::get<T>(f);
+}
+
+/// Every event of a conversation, read page by page from the start.
+std::vector<p::event_frame> full_history(client& c, p::id_t conv) {
+  std::vector<p::event_frame> out;
+  p::id_t after = 0;
+  for (;;) {
+    auto h =
+        as<p::history_frame>(c.call(p::history_req{c.next_id(), conv, std::nullopt, after, 200}));
+    out.insert(out.end(), h.events.begin(), h.events.end());
+    if (!h.has_more || h.events.empty()) break;
+    after = h.events.back().seq;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("An idle conversation is passivated and rebuilt with full history and continuing seqs",
+          "[actors]") {
+  auto backend = GENERATE(from_range(backends()));
+  fixture fx{backend, [](actors::server_config& c) {
+               unlimited(c);
+               c.idle_passivation = std::chrono::milliseconds(150);
+             }};
+  auto a = fx.make_user("alice"), b = fx.make_user("bob");
+  client alice{fx, a, "alice"}, bob{fx, b, "bob"};
+  alice.hello();
+  bob.hello();
+  auto conv = alice.open_direct("bob");
+  p::ack_frame last{};
+  for (int i = 0; i < 300; ++i)
+    last = alice.send_msg(conv.id, "m" + std::to_string(i), "body " + std::to_string(i));
+  CHECK(last.seq == 303);
+
+  // Wait for the sweep: the conversation goes, the users stay (they have connections).
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (fx.srv().snapshot().live_conversations > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  auto m = fx.srv().snapshot();
+  CHECK(m.live_conversations == 0);
+  CHECK(m.passivations >= 1);
+  CHECK(m.live_users == 2);
+
+  // The next request activates a fresh actor that rebuilt itself from the log.
+  auto resend = alice.send_msg(conv.id, "m299", "body 299");
+  CHECK(resend.duplicate);
+  CHECK(resend.seq == 303);
+  auto next = alice.send_msg(conv.id, "after", "after passivation");
+  CHECK(next.seq == 304);
+  CHECK(fx.srv().snapshot().live_conversations == 1);
+  auto all = full_history(bob, conv.id);
+  REQUIRE(all.size() == 304);
+  for (std::size_t i = 0; i < all.size(); ++i) CHECK(all[i].seq == static_cast<p::id_t>(i + 1));
+  CHECK(all[3].body == "body 0");
+  CHECK(all.back().body == "after passivation");
+  CHECK(bob.wait_events(conv.id, 304).back().seq == 304);
+}
+
+TEST_CASE("stop() flushes pending appends: after a restart every acked message is there",
+          "[actors]") {
+  auto backend = GENERATE(from_range(backends()));
+  fixture fx{backend, unlimited};
+  auto a = fx.make_user("alice"), b = fx.make_user("bob"), c = fx.make_user("carol");
+  p::id_t conv = 0;
+  std::vector<p::ack_frame> acks;
+  {
+    client alice{fx, a, "alice"}, carol{fx, c, "carol"};
+    alice.hello();
+    carol.hello();
+    conv = alice.create_group("g", {"bob", "carol"}).id;
+    for (int i = 0; i < 300; ++i) {
+      alice.send(p::send_req{alice.next_id(), conv, "a" + std::to_string(i),
+                             "alice " + std::to_string(i)});
+      carol.send(p::send_req{carol.next_id(), conv, "c" + std::to_string(i),
+                             "carol " + std::to_string(i)});
+    }
+    fx.stop_server();  // while most of that is in flight
+    CHECK(alice.sink().wait_closed() == 1001);
+    CHECK(carol.sink().wait_closed() == 1001);
+    for (auto* cl : {&alice, &carol})
+      for (auto& ack : cl->all<p::ack_frame>()) acks.push_back(ack);
+    // Whatever was not acked was refused with an error or left unanswered by the close: never
+    // acked and lost.
+    for (auto* cl : {&alice, &carol}) {
+      for (auto& e : cl->all<p::error_frame>()) CHECK(e.code == p::error_code::unavailable);
+    }
+  }
+  WARN(backend << ": " << acks.size() << " of 600 sends acked before stop");
+  fx.start_server(unlimited);
+  client bob{fx, b, "bob"};
+  bob.hello();
+  auto all = full_history(bob, conv);
+  for (std::size_t i = 0; i < all.size(); ++i) REQUIRE(all[i].seq == static_cast<p::id_t>(i + 1));
+  std::map<p::id_t, std::string> by_seq;
+  for (auto& e : all) by_seq[e.seq] = e.client_msg_id;
+  for (auto& ack : acks) {
+    INFO("acked seq " << ack.seq);
+    REQUIRE(by_seq.count(ack.seq));
+    CHECK(by_seq[ack.seq] == ack.client_msg_id);
+  }
+  auto next = bob.send_msg(conv, "b1", "after restart");
+  CHECK(next.seq == static_cast<p::id_t>(all.size()) + 1);
+}
+
+TEST_CASE("A slow consumer is closed with 4008 and does not slow the conversation", "[actors]") {
+  fixture fx{"sqlite", unlimited};
+  auto a = fx.make_user("alice"), b = fx.make_user("bob");
+  client alice{fx, a, "alice"}, bob_fast{fx, b, "bob"};
+  auto slow_sink = std::make_shared<recording_sink>();
+  slow_sink->capacity = 50;                           // nobody drains it: the socket is stuck
+  slow_sink->delay = std::chrono::microseconds(200);  // and each write is slow
+  client bob_slow{fx, b, "bob", slow_sink};
+  slow_sink->on_overflow = [&] { bob_slow.close(); };
+  alice.hello();
+  bob_fast.hello();
+  bob_slow.hello();
+  auto conv = alice.open_direct("bob");
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 400; ++i)
+    alice.send(p::send_req{alice.next_id(), conv.id, "m" + std::to_string(i), "x"});
+  alice.sink().wait([&](auto& f) { return of_type<p::ack_frame>(f).size() == 400; }, 30s);
+  auto fast = bob_fast.wait_events(conv.id, 403, 30s);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  CHECK(alice.all<p::ack_frame>().size() == 400);
+  CHECK(fast.size() == 403);
+  CHECK(slow_sink->wait_closed() == 4008);
+  CHECK(slow_sink->count() == 50);
+  CHECK(elapsed < 20s);
+  // The slow device left its user's registry; the user and the fast device go on.
+  auto after = alice.send_msg(conv.id, "later", "still flowing");
+  CHECK(bob_fast.wait_events(conv.id, 404).back().seq == after.seq);
+  CHECK(fx.srv().snapshot().connections == 2);
+}

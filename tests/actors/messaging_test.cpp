@@ -1,0 +1,383 @@
+// Messaging through the actors: real protocol frames in, frames out, a real database underneath.
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "protocol/limits.hpp"
+
+#include "harness.hpp"
+
+using namespace chat;
+using namespace chat::actors::test;
+namespace p = chat::protocol;
+
+namespace {
+
+template <class T>
+T as(const p::server_frame& f) {
+  if (auto* e = std::get_if<p::error_frame>(&f))
+    FAIL("got error " << p::to_string(e->code) << ": " << e->message);
+  REQUIRE(std::holds_alternative<T>(f));
+  return std::get<T>(f);
+}
+
+p::error_frame as_error(const p::server_frame& f) {
+  REQUIRE(std::holds_alternative<p::error_frame>(f));
+  return std::get<p::error_frame>(f);
+}
+
+void unlimited(actors::server_config& c) {
+  c.requests_per_second = 1e9;
+  c.request_burst = 1e9;
+}
+
+std::vector<std::string> bodies(const std::vector<p::event_frame>& events) {
+  std::vector<std::string> out;
+  for (auto& e : events)
+    if (e.type == "message") out.push_back(e.body);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Alice and Bob talk in a direct conversation", "[actors]") {
+  auto backend = GENERATE(from_range(backends()));
+  fixture fx{backend};
+  auto alice_id = fx.make_user("alice");
+  auto bob_id = fx.make_user("bob");
+  client alice{fx, alice_id, "alice"}, bob{fx, bob_id, "bob"};
+  alice.hello();
+  bob.hello();
+
+  auto conv = alice.open_direct("bob");
+  CHECK(conv.kind == "direct");
+  REQUIRE(conv.members.size() == 2);
+  // The same pair, in either order, gets the same conversation.
+  CHECK(bob.open_direct("alice").id == conv.id);
+  CHECK(alice.open_direct("BOB").id == conv.id);
+
+  auto ack = alice.send_msg(conv.id, "m1", "hi bob");
+  CHECK(ack.conversation == conv.id);
+  CHECK(ack.client_msg_id == "m1");
+  CHECK_FALSE(ack.duplicate);
+  CHECK(ack.seq == conv.last_seq + 1);
+
+  auto got = bob.wait_events(conv.id, 4);  // created, 2 x member_added, the message
+  REQUIRE(bob.events(conv.id).back().body == "hi bob");
+  auto msg = bob.events(conv.id).back();
+  CHECK(msg.sender.id == alice_id);
+  CHECK(msg.sender.username == "alice");
+  CHECK(msg.seq == ack.seq);
+  CHECK(msg.ts == ack.ts);
+  CHECK(msg.event_id.size() == 32);
+
+  auto reply = bob.send_msg(conv.id, "b1", "hello alice");
+  CHECK(reply.seq == ack.seq + 1);
+  alice.wait_events(conv.id, 5);
+  CHECK(bodies(alice.events(conv.id)) == std::vector<std::string>{"hi bob", "hello alice"});
+
+  // Errors are values: a direct conversation with yourself, an unknown user.
+  CHECK(as_error(alice.call(p::open_direct_req{alice.next_id(), "alice"})).code ==
+        p::error_code::forbidden);
+  CHECK(as_error(alice.call(p::open_direct_req{alice.next_id(), "nobody"})).code ==
+        p::error_code::not_found);
+  // Direct conversations have fixed members.
+  fx.make_user("carol");
+  CHECK(as_error(alice.call(p::add_member_req{alice.next_id(), conv.id, "carol"})).code ==
+        p::error_code::forbidden);
+  CHECK(as_error(alice.call(p::leave_req{alice.next_id(), conv.id})).code ==
+        p::error_code::forbidden);
+}
+
+TEST_CASE("A group of three: create, send, add, remove, leave", "[actors]") {
+  auto backend = GENERATE(from_range(backends()));
+  fixture fx{backend};
+  auto a = fx.make_user("ann"), b = fx.make_user("ben"), c = fx.make_user("cid"),
+       d = fx.make_user("dee");
+  client ann{fx, a, "ann"}, ben{fx, b, "ben"}, cid{fx, c, "cid"}, dee{fx, d, "dee"};
+  for (auto* cl : {&ann, &ben, &cid, &dee}) cl->hello();
+
+  auto g = ann.create_group("trio", {"ben", "Cid", "ben"});
+  CHECK(g.kind == "group");
+  CHECK(g.title == "trio");
+  CHECK(g.members.size() == 3);
+
+  auto ack = ben.send_msg(g.id, "x", "hello group");
+  for (auto* cl : {&ann, &ben, &cid}) {
+    auto evs = cl->wait_events(g.id, 5);
+    REQUIRE(evs.size() == 5);
+    CHECK(evs[0].type == "created");
+    CHECK(evs[0].body == "trio");
+    CHECK(evs[4].body == "hello group");
+    CHECK(evs[4].seq == ack.seq);
+  }
+  CHECK(dee.events(g.id).empty());
+  CHECK(as_error(dee.call(p::send_req{dee.next_id(), g.id, "d1", "let me in"})).code ==
+        p::error_code::not_member);
+
+  auto added = as<p::conversation_frame>(cid.call(p::add_member_req{cid.next_id(), g.id, "dee"}));
+  CHECK(added.conversation.members.size() == 4);
+  auto dee_events = dee.wait_events(g.id, 1);
+  CHECK(dee_events.front().type == "member_added");
+  CHECK(dee_events.front().subject->id == d);
+  dee.send_msg(g.id, "d1", "thanks");
+  ann.wait_events(g.id, 7);
+
+  auto removed =
+      as<p::conversation_frame>(ann.call(p::remove_member_req{ann.next_id(), g.id, "ben"}));
+  CHECK(removed.conversation.members.size() == 3);
+  // Ben hears that he was removed, then is refused.
+  auto ben_events = ben.wait_events(g.id, 8);
+  CHECK(ben_events.back().type == "member_removed");
+  CHECK(as_error(ben.call(p::send_req{ben.next_id(), g.id, "b2", "hey"})).code ==
+        p::error_code::not_member);
+  CHECK(as_error(ben.call(p::history_req{ben.next_id(), g.id, std::nullopt, std::nullopt, 50}))
+            .code == p::error_code::not_member);
+
+  as<p::ok_frame>(cid.call(p::leave_req{cid.next_id(), g.id}));
+  auto ann_events = ann.wait_events(g.id, 9);
+  CHECK(ann_events.back().type == "member_left");
+  CHECK(ann_events.back().subject->id == c);
+
+  // Typing reaches the others, not the typist; read receipts reach the members.
+  as<p::ok_frame>(ann.call(p::typing_req{ann.next_id(), g.id}));
+  auto t = dee.expect<p::typing_frame>();
+  CHECK(t.user.id == a);
+  CHECK(ann.all<p::typing_frame>().empty());
+  as<p::ok_frame>(dee.call(p::read_req{dee.next_id(), g.id, ann_events.back().seq}));
+  auto r = ann.expect<p::read_frame>();
+  CHECK(r.user.id == d);
+  CHECK(as_error(dee.call(p::read_req{dee.next_id(), g.id, 10'000})).code ==
+        p::error_code::bad_field);
+
+  auto list = as<p::conversations_frame>(ann.call(p::list_conversations_req{ann.next_id()}));
+  REQUIRE(list.conversations.size() == 1);
+  CHECK(list.conversations[0].id == g.id);
+  CHECK(list.conversations[0].last_seq == ann_events.back().seq);
+  REQUIRE(list.conversations[0].last_event);
+  CHECK(list.conversations[0].last_event->type == "member_left");
+
+  auto users = as<p::users_frame>(ann.call(p::search_users_req{ann.next_id(), "d", 10}));
+  REQUIRE(users.users.size() == 1);
+  CHECK(users.users[0].username == "dee");
+  as<p::pong_frame>(ann.call(p::ping_req{ann.next_id()}));
+}
+
+TEST_CASE("Every connection of a user gets every event once (multi-device)", "[actors]") {
+  auto backend = GENERATE(from_range(backends()));
+  fixture fx{backend};
+  auto a = fx.make_user("alice"), b = fx.make_user("bob");
+  client alice{fx, a, "alice"}, phone{fx, b, "bob"}, laptop{fx, b, "bob"};
+  alice.hello();
+  phone.hello();
+  laptop.hello();
+  auto conv = alice.open_direct("bob");
+  for (int i = 0; i < 5; ++i)
+    alice.send_msg(conv.id, "m" + std::to_string(i), "msg " + std::to_string(i));
+  auto one = phone.wait_events(conv.id, 8);
+  auto two = laptop.wait_events(conv.id, 8);
+  REQUIRE(one.size() == 8);
+  REQUIRE(two.size() == 8);
+  for (std::size_t i = 0; i < one.size(); ++i) {
+    CHECK(one[i].seq == static_cast<p::id_t>(i + 1));
+    CHECK(two[i].seq == static_cast<p::id_t>(i + 1));
+  }
+  // Bob's own send from the phone reaches his laptop too.
+  phone.send_msg(conv.id, "p1", "from my phone");
+  CHECK(laptop.wait_events(conv.id, 9).back().body == "from my phone");
+  // A closed device stops receiving; the other goes on.
+  phone.close();
+  alice.send_msg(conv.id, "m9", "after close");
+  CHECK(laptop.wait_events(conv.id, 10).back().body == "after close");
+}
+
+TEST_CASE("A resend with the same client_msg_id gets the original ack and stores nothing",
+          "[actors]") {
+  auto backend = GENERATE(from_range(backends()));
+  fixture fx{backend};
+  auto a = fx.make_user("alice"), b = fx.make_user("bob");
+  client alice{fx, a, "alice"}, bob{fx, b, "bob"};
+  alice.hello();
+  bob.hello();
+  auto conv = alice.open_direct("bob");
+  auto first = alice.send_msg(conv.id, "same", "once");
+  auto again = alice.send_msg(conv.id, "same", "once");
+  CHECK(again.duplicate);
+  CHECK(again.seq == first.seq);
+  CHECK(again.ts == first.ts);
+  auto next = alice.send_msg(conv.id, "other", "twice");
+  CHECK(next.seq == first.seq + 1);
+  // Bob got the message once.
+  auto evs = bob.wait_events(conv.id, 5);
+  CHECK(bodies(evs) == std::vector<std::string>{"once", "twice"});
+
+  SECTION("also after the conversation was rebuilt (window reloaded from the log)") {
+    fx.restart();
+    client alice2{fx, a, "alice"};
+    alice2.hello();
+    auto later = alice2.send_msg(conv.id, "same", "once");
+    CHECK(later.duplicate);
+    CHECK(later.seq == first.seq);
+  }
+  SECTION("resends racing the original are answered when it is durable") {
+    for (int i = 0; i < 5; ++i)
+      alice.send(p::send_req{"race" + std::to_string(i), conv.id, "burst", "x"});
+    std::vector<p::ack_frame> acks;
+    alice.sink().wait([&](auto& frames) {
+      acks.clear();
+      for (auto& ack : of_type<p::ack_frame>(frames))
+        if (ack.client_msg_id == "burst") acks.push_back(ack);
+      return acks.size() == 5;
+    });
+    REQUIRE(acks.size() == 5);
+    int originals = 0;
+    for (auto& ack : acks) {
+      CHECK(ack.seq == acks[0].seq);
+      originals += ack.duplicate ? 0 : 1;
+    }
+    CHECK(originals == 1);
+  }
+}
+
+TEST_CASE("History comes in pages", "[actors]") {
+  auto backend = GENERATE(from_range(backends()));
+  fixture fx{backend, unlimited};
+  auto a = fx.make_user("alice");
+  fx.make_user("bob");
+  client alice{fx, a, "alice"};
+  alice.hello();
+  auto conv = alice.open_direct("bob");  // seqs 1..3
+  for (int i = 1; i <= 300; ++i)
+    alice.send(
+        p::send_req{alice.next_id(), conv.id, "c" + std::to_string(i), "n" + std::to_string(i)});
+  alice.sink().wait([&](auto& frames) { return of_type<p::ack_frame>(frames).size() == 300; }, 30s);
+  REQUIRE(alice.all<p::ack_frame>().size() == 300);
+  const p::id_t last = 303;
+
+  auto check_page = [](const p::history_frame& h, p::id_t lo, p::id_t hi, bool more) {
+    REQUIRE(h.events.size() == static_cast<std::size_t>(hi - lo + 1));
+    CHECK(h.events.front().seq == lo);
+    CHECK(h.events.back().seq == hi);
+    CHECK(h.has_more == more);
+  };
+  auto newest = as<p::history_frame>(
+      alice.call(p::history_req{alice.next_id(), conv.id, std::nullopt, std::nullopt, 50}));
+  check_page(newest, last - 49, last, true);
+  auto older = as<p::history_frame>(alice.call(
+      p::history_req{alice.next_id(), conv.id, newest.events.front().seq, std::nullopt, 100}));
+  check_page(older, last - 149, last - 50, true);
+  // Beyond the in-memory tail: read from the database.
+  auto oldest = as<p::history_frame>(
+      alice.call(p::history_req{alice.next_id(), conv.id, 60, std::nullopt, 100}));
+  check_page(oldest, 1, 59, false);
+  CHECK(oldest.events.front().type == "created");
+  auto forward = as<p::history_frame>(
+      alice.call(p::history_req{alice.next_id(), conv.id, std::nullopt, 10, 20}));
+  check_page(forward, 11, 30, true);
+  CHECK(forward.events[0].body == "n8");
+  auto clamped = as<p::history_frame>(
+      alice.call(p::history_req{alice.next_id(), conv.id, std::nullopt, 0, 5000}));
+  check_page(clamped, 1, 200, true);
+  auto end = as<p::history_frame>(
+      alice.call(p::history_req{alice.next_id(), conv.id, std::nullopt, last, 20}));
+  CHECK(end.events.empty());
+  CHECK_FALSE(end.has_more);
+  CHECK(
+      as_error(alice.call(p::history_req{alice.next_id(), 987654, std::nullopt, std::nullopt, 10}))
+          .code == p::error_code::not_found);
+}
+
+TEST_CASE("One sender's rapid sends are acked and delivered in order", "[actors]") {
+  auto backend = GENERATE(from_range(backends()));
+  fixture fx{backend, unlimited};
+  auto a = fx.make_user("alice"), b = fx.make_user("bob");
+  client alice{fx, a, "alice"}, bob{fx, b, "bob"};
+  alice.hello();
+  bob.hello();
+  auto conv = alice.open_direct("bob");
+  constexpr int n = 500;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i)
+    alice.send(
+        p::send_req{"s" + std::to_string(i), conv.id, "k" + std::to_string(i), std::to_string(i)});
+  alice.sink().wait([&](auto& frames) { return frames.size() >= n + 3; }, 30s);
+  auto acks = alice.all<p::ack_frame>();
+  REQUIRE(acks.size() == n);
+  CHECK(alice.all<p::error_frame>().empty());
+  // Acks come in send order with increasing seqs.
+  for (std::size_t i = 1; i < acks.size(); ++i) CHECK(acks[i].seq == acks[i - 1].seq + 1);
+  auto evs = bob.wait_events(conv.id, 3 + acks.size(), 30s);
+  auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  REQUIRE(evs.size() == 3 + acks.size());
+  for (std::size_t i = 1; i < evs.size(); ++i) CHECK(evs[i].seq == evs[i - 1].seq + 1);
+  // Bodies in the order they were sent.
+  int prev = -1;
+  for (auto& e : evs)
+    if (e.type == "message") {
+      CHECK(std::stoi(e.body) > prev);
+      prev = std::stoi(e.body);
+    }
+  WARN(backend << ": " << acks.size() << " sends acked+delivered in " << elapsed << " s");
+}
+
+TEST_CASE("Requests over the rate limit get rate_limited and the connection stays usable",
+          "[actors]") {
+  fixture fx{"sqlite"};
+  auto a = fx.make_user("alice");
+  client alice{fx, a, "alice"};
+  alice.hello();
+  for (int i = 0; i < 60; ++i) alice.send(p::ping_req{"p" + std::to_string(i)});
+  alice.sink().wait([&](auto& frames) { return frames.size() >= 61; });
+  auto pongs = alice.all<p::pong_frame>().size();
+  auto limited = alice.all<p::error_frame>();
+  CHECK(pongs + limited.size() == 60);
+  CHECK(pongs <= 41);
+  REQUIRE_FALSE(limited.empty());
+  CHECK(limited.front().code == p::error_code::rate_limited);
+  CHECK(limited.front().ref.rfind("p", 0) == 0);
+  std::this_thread::sleep_for(200ms);
+  as<p::pong_frame>(alice.call(p::ping_req{"later"}));
+  auto m = fx.srv().snapshot();
+  bool counted = false;
+  for (auto& [code, n] : m.errors_by_code)
+    counted |= code == "rate_limited" && n == static_cast<std::int64_t>(limited.size());
+  CHECK(counted);
+}
+
+TEST_CASE("Hello is required first and checks the version; bad frames get error frames",
+          "[actors]") {
+  fixture fx{"sqlite"};
+  auto a = fx.make_user("alice");
+  client alice{fx, a, "alice"};
+  CHECK(as_error(alice.call(p::ping_req{"early"})).code == p::error_code::not_authenticated);
+  CHECK(as_error(alice.call(p::hello_req{"h0", 2, std::nullopt})).code ==
+        p::error_code::unsupported_version);
+  alice.hello();
+  CHECK(as_error(alice.call(p::hello_req{"h2", 1, std::nullopt})).code ==
+        p::error_code::already_authenticated);
+  alice.raw("{not json");
+  alice.raw(R"({"type":"send","id":"bad1","conversation":1})");
+  alice.sink().wait([&](auto& frames) { return of_type<p::error_frame>(frames).size() >= 5; });
+  auto errors = alice.all<p::error_frame>();
+  REQUIRE(errors.size() == 5);
+  CHECK(errors[3].code == p::error_code::bad_json);
+  CHECK(errors[4].ref == "bad1");
+  as<p::pong_frame>(alice.call(p::ping_req{"still-fine"}));
+}
+
+TEST_CASE("A user has at most max_connections_per_user connections", "[actors]") {
+  fixture fx{"sqlite"};
+  auto a = fx.make_user("alice");
+  std::vector<std::unique_ptr<client>> devices;
+  for (int i = 0; i < p::limits::max_connections_per_user; ++i) {
+    devices.push_back(std::make_unique<client>(fx, a, "alice"));
+    devices.back()->hello();
+  }
+  client extra{fx, a, "alice"};
+  CHECK(as_error(extra.call(p::hello_req{"h", 1, std::nullopt})).code ==
+        p::error_code::too_many_connections);
+  CHECK(extra.sink().wait_closed() == 4029);
+  devices.front()->close();
+  std::this_thread::sleep_for(100ms);
+  client again{fx, a, "alice"};
+  again.hello();
+}
