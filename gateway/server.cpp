@@ -117,7 +117,7 @@ bool benign(const error_code& ec) {
 }
 
 void fail(const error_code& ec, const char* what) {
-  if (benign(ec)) return;
+  if (!ec || benign(ec)) return;
   log_line("gateway", fmt::format("{}: {}", what, ec.message()));
 }
 
