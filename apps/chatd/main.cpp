@@ -75,6 +75,8 @@ int main(int argc, char** argv) {
   chat::actors::server_config actor_cfg;
   actor_cfg.db_url = o.db_url;
   actor_cfg.idle_passivation = o.idle_passivation;
+  if (o.requests_per_second > 0) actor_cfg.requests_per_second = o.requests_per_second;
+  if (o.request_burst > 0) actor_cfg.request_burst = o.request_burst;
   auto actors = chat::actors::server::start(sys, actor_cfg);
   if (!actors) {
     log(fmt::format("cannot start the actor system: {}", actors.err().message));
