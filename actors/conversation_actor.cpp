@@ -46,6 +46,7 @@ struct queued {
   caf::response_promise rp;
   std::string ref;
   std::vector<waiter> followers;  ///< also answered with the conversation once durable
+  std::vector<user_id> also_to;   ///< recipients beyond the members (a new conversation's members)
 };
 
 struct conversation_state {
@@ -182,6 +183,7 @@ void commit_one(self_ptr self, queued& q) {
   auto recipients = st.members;
   apply_membership(st.members, e);
   recipients.insert(st.members.begin(), st.members.end());  // removed users hear of it too
+  recipients.insert(q.also_to.begin(), q.also_to.end());
   remember(st, e);
   fan_out(self, recipients, e.seq, share(to_event_frame(e, st.names)));
   switch (q.kind) {
@@ -364,7 +366,7 @@ void enqueue(self_ptr self, event e, reply_kind kind = reply_kind::none,
              caf::response_promise rp = {}, std::string ref = {}) {
   auto& st = self->state;
   apply_membership(st.projected, e);
-  st.queue.push_back({std::move(e), kind, std::move(rp), std::move(ref), {}});
+  st.queue.push_back({std::move(e), kind, std::move(rp), std::move(ref), {}, {}});
 }
 
 caf::error not_member() {
@@ -489,6 +491,13 @@ caf::result<frame_reply> on_create(self_ptr self, const conv_cmd& cmd, const std
               last ? reply_kind::conversation : reply_kind::none,
               last ? rp : caf::response_promise{}, ref);
     }
+    // Everyone in the new conversation sees how it began, also the events from before they
+    // were added in this same batch.
+    std::vector<user_id> initial;
+    for (auto& m : cmd.members) initial.push_back(m.id);
+    auto n = cmd.members.size() + 1;
+    for (auto it = st.queue.end() - static_cast<std::ptrdiff_t>(n); it != st.queue.end(); ++it)
+      it->also_to = initial;
   } else {
     // Creation is still on its way to the log: answer when the newest queued event is durable.
     auto& last = st.queue.empty() ? st.in_flight.back() : st.queue.back();
@@ -675,12 +684,14 @@ caf::behavior conversation(self_ptr self, persistence::conversation_id id, runti
           [=](caf::error& err) {
             auto& st = self->state;
             st.load_error = err;
-            // Unavailable storage is temporary: stop, so the next request activates a fresh actor
+            // Unavailable storage is temporary: answer what is already queued, then stop (the
+            // shutdown message queues behind it), so the next request activates a fresh actor
             // that tries again. A missing conversation stays answered with not_found until idle.
-            if (view_error(err).code == error_code::unavailable) self->quit(err);
+            if (view_error(err).code == error_code::unavailable) self->send(self, shutdown_atom_v);
           });
   return {
       [=](conv_cmd& cmd) -> caf::result<frame_reply> { return dispatch(self, cmd); },
+      [=](shutdown_atom) { self->quit(); },
       [=](drain_atom) -> caf::result<caf::ok_atom> {
         auto rp = self->make_response_promise();
         self->state.drain_waiters.push_back(rp);

@@ -194,6 +194,12 @@ inline chat_error_view view_error(const caf::error& e) {
   if (e.category() == caf::atom("chat")) {
     v.code = static_cast<protocol::error_code>(e.code());
     if (e.context().match_elements<std::string>()) v.message = e.context().get_as<std::string>(0);
+  } else if (e.category() == caf::atom("system") &&
+             (e.code() == static_cast<std::uint8_t>(caf::sec::request_receiver_down) ||
+              e.code() == static_cast<std::uint8_t>(caf::sec::request_timeout))) {
+    // The actor that held the request went away (passivated or restarting): safe to retry.
+    v.code = protocol::error_code::unavailable;
+    v.message = "try again";
   } else {
     v.message = "internal error";
   }
