@@ -31,6 +31,12 @@ class conversation_store {
   /// Conversations the user is a member of, with last_seq, most recent activity first.
   result<std::vector<conversation>> conversations_of(user_id u);
 
+  /// Records that `u` has read `c` up to `seq`. Monotonic: a lower seq than the stored one is
+  /// ignored (devices may report out of order).
+  status set_read(conversation_id c, user_id u, seq_t seq);
+  /// The highest seq `u` has marked read in `c`; 0 when never set.
+  result<seq_t> read_seq(conversation_id c, user_id u);
+
  private:
   database& db_;
 };

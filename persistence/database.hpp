@@ -1,5 +1,6 @@
 #pragma once
-// One database connection (SOCI session). Not thread-safe: each thread or blocking actor owns its own.
+// One database connection (SOCI session). Not thread-safe: each thread or blocking actor owns its
+// own.
 #include <memory>
 #include <string>
 #include <string_view>

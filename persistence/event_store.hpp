@@ -16,8 +16,9 @@ class event_store {
   explicit event_store(database& db) : db_(db) {}
 
   /// Appends the whole batch (any conversations) in one transaction: all or nothing.
-  /// errc::duplicate when a (conversation, sender, client_msg_id) already exists (message names it);
-  /// errc::seq_conflict when a (conversation, seq) is taken; errc::unavailable on connection loss.
+  /// errc::duplicate when a (conversation, sender, client_msg_id) already exists (message names
+  /// it); errc::seq_conflict when a (conversation, seq) is taken; errc::unavailable on connection
+  /// loss.
   status append(std::span<const event> batch);
 
   /// Events with seq > after, ascending, at most limit.

@@ -1,5 +1,6 @@
 #pragma once
-// A small expected-like result: SOCI exceptions are caught inside persistence/ and come out as values.
+// A small expected-like result: SOCI exceptions are caught inside persistence/ and come out as
+// values.
 #include <string>
 #include <utility>
 #include <variant>
@@ -8,13 +9,13 @@ namespace chat::persistence {
 
 /// What went wrong, in terms a caller can act on.
 enum class errc {
-  duplicate,       ///< unique (conversation, sender, client_msg_id) or unique username/identity hit
-  seq_conflict,    ///< primary key (conversation, seq) hit: another writer got there first; retry
-  not_found,       ///< no such row
-  unavailable,     ///< database unreachable / connection lost: retry later
-  bad_config,      ///< malformed connection string, unknown backend
+  duplicate,     ///< unique (conversation, sender, client_msg_id) or unique username/identity hit
+  seq_conflict,  ///< primary key (conversation, seq) hit: another writer got there first; retry
+  not_found,     ///< no such row
+  unavailable,   ///< database unreachable / connection lost: retry later
+  bad_config,    ///< malformed connection string, unknown backend
   migration_mismatch,  ///< an applied migration's file changed (checksum differs)
-  internal,        ///< anything else (SQL error); message says what
+  internal,            ///< anything else (SQL error); message says what
 };
 
 const char* to_string(errc code) noexcept;
@@ -46,6 +47,8 @@ class result {
 
 struct ok_t {};
 using status = result<ok_t>;
-inline status success() { return ok_t{}; }
+inline status success() {
+  return ok_t{};
+}
 
 }  // namespace chat::persistence

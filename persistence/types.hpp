@@ -14,12 +14,13 @@ using seq_t = std::int64_t;
 struct event {
   conversation_id conversation = 0;
   seq_t seq = 0;
-  std::string event_id;       ///< 32 hex chars, random, globally unique
-  std::string type;           ///< "message", "created", "member_added", "member_removed", "member_left", ...
-  user_id sender = 0;         ///< who caused it
-  std::string client_msg_id;  ///< sender's idempotency key; empty for server-made events (stored NULL)
-  user_id subject = 0;        ///< the user a membership event concerns (0 when none)
-  std::string payload;        ///< opaque to the store (the message body, or JSON for other types)
+  std::string event_id;  ///< 32 hex chars, random, globally unique
+  std::string type;  ///< "message", "created", "member_added", "member_removed", "member_left", ...
+  user_id sender = 0;  ///< who caused it
+  std::string
+      client_msg_id;    ///< sender's idempotency key; empty for server-made events (stored NULL)
+  user_id subject = 0;  ///< the user a membership event concerns (0 when none)
+  std::string payload;  ///< opaque to the store (the message body, or JSON for other types)
   std::int64_t created_at_ms = 0;  ///< unix epoch milliseconds
 };
 
@@ -43,9 +44,9 @@ enum class conversation_kind { direct, group };
 struct conversation {
   conversation_id id = 0;
   conversation_kind kind = conversation_kind::group;
-  std::string title;           ///< empty for direct conversations
+  std::string title;  ///< empty for direct conversations
   std::int64_t created_at_ms = 0;
-  seq_t last_seq = 0;          ///< filled by list queries (MAX(seq) of the log)
+  seq_t last_seq = 0;  ///< filled by list queries (MAX(seq) of the log)
 };
 
 }  // namespace chat::persistence

@@ -1,0 +1,203 @@
+#include "persistence/conversation_store.hpp"
+
+#include <fmt/format.h>
+#include <soci/soci.h>
+
+#include <algorithm>
+
+#include "persistence/sql_error.hpp"
+
+namespace chat::persistence {
+
+namespace {
+
+conversation_kind kind_of(std::string_view s) {
+  return s == "direct" ? conversation_kind::direct : conversation_kind::group;
+}
+
+// last_seq and last activity come from the log (primary-key range lookups), so the projection
+// cannot drift from it.
+constexpr std::string_view conversation_select =
+    "SELECT c.id, c.kind, c.title, c.created_at, "
+    "COALESCE((SELECT MAX(e.seq) FROM conversation_events e WHERE e.conversation_id = c.id), 0) "
+    "FROM conversations c ";
+
+result<std::optional<conversation>> find_by_key(database& db, const std::string& key) {
+  conversation c;
+  std::string kind;
+  db.sql() << fmt::format("{} WHERE c.direct_key = :k", conversation_select), soci::use(key),
+      soci::into(c.id), soci::into(kind), soci::into(c.title), soci::into(c.created_at_ms),
+      soci::into(c.last_seq);
+  if (!db.sql().got_data()) return std::optional<conversation>{};
+  c.kind = kind_of(kind);
+  return std::optional<conversation>{std::move(c)};
+}
+
+// MySQL/SQLite both: upsert that never lowers an existing membership row.
+void add_member(database& db, conversation_id c, user_id u) {
+  if (db.kind() == backend::sqlite)
+    db.sql() << "INSERT INTO memberships (conversation_id, user_id, joined_seq) VALUES (:c, :u, 0) "
+                "ON CONFLICT (conversation_id, user_id) DO NOTHING",
+        soci::use(c), soci::use(u);
+  else
+    db.sql() << "INSERT INTO memberships (conversation_id, user_id, joined_seq) VALUES (:c, :u, 0) "
+                "ON DUPLICATE KEY UPDATE joined_seq = joined_seq",
+        soci::use(c), soci::use(u);
+}
+
+}  // namespace
+
+result<conversation_store::direct_result> conversation_store::get_or_create_direct(
+    user_id a, user_id b, std::int64_t now_ms) {
+  std::string key = fmt::format("{}:{}", std::min(a, b), std::max(a, b));
+  // Two attempts: if a concurrent caller inserts between our lookup and insert, the unique key
+  // refuses ours and the second lookup finds theirs.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      auto found = find_by_key(db_, key);
+      if (!found) return found.err();
+      if (found->has_value()) return direct_result{std::move(**found), false};
+      detail::transaction tx(db_);
+      std::string kind = "direct", title;
+      db_.sql() << "INSERT INTO conversations (kind, title, created_at, direct_key) VALUES (:k, "
+                   ":t, :a, :d)",
+          soci::use(kind), soci::use(title), soci::use(now_ms), soci::use(key);
+      conversation c;
+      db_.sql() << "SELECT id FROM conversations WHERE direct_key = :d", soci::use(key),
+          soci::into(c.id);
+      c.kind = conversation_kind::direct;
+      c.created_at_ms = now_ms;
+      // A direct conversation's members are fixed by its key: record both at creation.
+      add_member(db_, c.id, a);
+      add_member(db_, c.id, b);
+      tx.commit();
+      return direct_result{std::move(c), true};
+    } catch (...) {
+      auto err = detail::current_error(db_, "create direct conversation");
+      if (err.code != errc::duplicate || attempt == 1) return err;
+    }
+  }
+  return error{errc::internal, "create direct conversation: gave up"};
+}
+
+result<conversation> conversation_store::create_group(std::string_view title, std::int64_t now_ms) {
+  try {
+    conversation c;
+    c.kind = conversation_kind::group;
+    c.title = std::string(title);
+    c.created_at_ms = now_ms;
+    std::string kind = "group";
+    detail::transaction tx(db_);
+    db_.sql() << "INSERT INTO conversations (kind, title, created_at) VALUES (:k, :t, :a)",
+        soci::use(kind), soci::use(c.title), soci::use(now_ms);
+    // Both functions are per connection, so a concurrent insert elsewhere cannot leak in.
+    if (db_.kind() == backend::sqlite)
+      db_.sql() << "SELECT last_insert_rowid()", soci::into(c.id);
+    else
+      db_.sql() << "SELECT LAST_INSERT_ID()", soci::into(c.id);
+    tx.commit();
+    return c;
+  } catch (...) {
+    return detail::current_error(db_, "create group");
+  }
+}
+
+result<std::optional<conversation>> conversation_store::find(conversation_id id) {
+  try {
+    conversation c;
+    std::string kind;
+    db_.sql() << fmt::format("{} WHERE c.id = :i", conversation_select), soci::use(id),
+        soci::into(c.id), soci::into(kind), soci::into(c.title), soci::into(c.created_at_ms),
+        soci::into(c.last_seq);
+    if (!db_.sql().got_data()) return std::optional<conversation>{};
+    c.kind = kind_of(kind);
+    return std::optional<conversation>{std::move(c)};
+  } catch (...) {
+    return detail::current_error(db_, "find conversation");
+  }
+}
+
+result<std::vector<user_id>> conversation_store::members(conversation_id id) {
+  try {
+    std::vector<user_id> out;
+    user_id u = 0;
+    soci::statement st = (db_.sql().prepare << "SELECT user_id FROM memberships WHERE "
+                                               "conversation_id = :c ORDER BY user_id",
+                          soci::use(id), soci::into(u));
+    st.execute();
+    while (st.fetch()) out.push_back(u);
+    return out;
+  } catch (...) {
+    return detail::current_error(db_, "members");
+  }
+}
+
+result<bool> conversation_store::is_member(conversation_id id, user_id u) {
+  try {
+    int n = 0;
+    db_.sql() << "SELECT COUNT(*) FROM memberships WHERE conversation_id = :c AND user_id = :u",
+        soci::use(id), soci::use(u), soci::into(n);
+    return n > 0;
+  } catch (...) {
+    return detail::current_error(db_, "is_member");
+  }
+}
+
+result<std::vector<conversation>> conversation_store::conversations_of(user_id u) {
+  try {
+    std::vector<conversation> out;
+    conversation c;
+    std::string kind;
+    std::int64_t last_activity = 0;
+    soci::statement st =
+        (db_.sql().prepare << fmt::format(
+             "SELECT c.id, c.kind, c.title, c.created_at, "
+             "COALESCE((SELECT MAX(e.seq) FROM conversation_events e WHERE e.conversation_id = "
+             "c.id), 0), "
+             "COALESCE((SELECT e.created_at FROM conversation_events e WHERE e.conversation_id = "
+             "c.id ORDER BY e.seq DESC LIMIT 1), c.created_at) AS last_activity "
+             "FROM conversations c JOIN memberships m ON m.conversation_id = c.id "
+             "WHERE m.user_id = :u ORDER BY last_activity DESC, c.id DESC"),
+         soci::use(u), soci::into(c.id), soci::into(kind), soci::into(c.title),
+         soci::into(c.created_at_ms), soci::into(c.last_seq), soci::into(last_activity));
+    st.execute();
+    while (st.fetch()) {
+      c.kind = kind_of(kind);
+      out.push_back(c);
+    }
+    return out;
+  } catch (...) {
+    return detail::current_error(db_, "conversations_of");
+  }
+}
+
+status conversation_store::set_read(conversation_id c, user_id u, seq_t seq) {
+  try {
+    if (db_.kind() == backend::sqlite)
+      db_.sql() << "INSERT INTO read_positions (conversation_id, user_id, seq) VALUES (:c, :u, :s) "
+                   "ON CONFLICT (conversation_id, user_id) DO UPDATE SET seq = MAX(seq, "
+                   "excluded.seq)",
+          soci::use(c), soci::use(u), soci::use(seq);
+    else
+      db_.sql() << "INSERT INTO read_positions (conversation_id, user_id, seq) VALUES (:c, :u, :s) "
+                   "ON DUPLICATE KEY UPDATE seq = GREATEST(seq, VALUES(seq))",
+          soci::use(c), soci::use(u), soci::use(seq);
+    return success();
+  } catch (...) {
+    return detail::current_error(db_, "set_read");
+  }
+}
+
+result<seq_t> conversation_store::read_seq(conversation_id c, user_id u) {
+  try {
+    seq_t seq = 0;
+    db_.sql() << "SELECT seq FROM read_positions WHERE conversation_id = :c AND user_id = :u",
+        soci::use(c), soci::use(u), soci::into(seq);
+    if (!db_.sql().got_data()) return seq_t{0};
+    return seq;
+  } catch (...) {
+    return detail::current_error(db_, "read_seq");
+  }
+}
+
+}  // namespace chat::persistence

@@ -1,0 +1,227 @@
+#include "persistence/event_store.hpp"
+
+#include <fmt/format.h>
+#include <soci/soci.h>
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "persistence/sql_error.hpp"
+
+namespace chat::persistence {
+
+namespace {
+
+constexpr std::string_view event_columns =
+    "conversation_id, seq, event_id, type, sender_id, client_msg_id, subject_id, payload, "
+    "created_at";
+
+// One multi-row INSERT per chunk (TOOLCHAIN.md: SOCI's vector use() is no faster on MySQL); chunks
+// keep the statement under max_allowed_packet and SQLite's bound-variable limit.
+constexpr size_t max_rows_per_insert = 500;
+constexpr size_t max_bytes_per_insert = 4 << 20;
+
+bool contains(std::string_view s, std::string_view part) {
+  return s.find(part) != std::string_view::npos;
+}
+
+bool is_membership_add(std::string_view type) {
+  return type == "member_added";
+}
+bool is_membership_drop(std::string_view type) {
+  return type == "member_removed" || type == "member_left";
+}
+
+void insert_chunk(database& db, std::span<const event> rows) {
+  std::string q = fmt::format("INSERT INTO conversation_events ({}) VALUES ", event_columns);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (i) q += ", ";
+    q += fmt::format("(:c{0}, :s{0}, :e{0}, :t{0}, :u{0}, :m{0}, :j{0}, :p{0}, :a{0})", i);
+  }
+  // Indicators must outlive execute(); the values are bound by reference from `rows`.
+  std::vector<soci::indicator> msg_ind(rows.size());
+  soci::statement st(db.sql());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const event& e = rows[i];
+    msg_ind[i] = e.client_msg_id.empty() ? soci::i_null : soci::i_ok;
+    st.exchange(soci::use(e.conversation));
+    st.exchange(soci::use(e.seq));
+    st.exchange(soci::use(e.event_id));
+    st.exchange(soci::use(e.type));
+    st.exchange(soci::use(e.sender));
+    st.exchange(soci::use(e.client_msg_id, msg_ind[i]));
+    st.exchange(soci::use(e.subject));
+    st.exchange(soci::use(e.payload));
+    st.exchange(soci::use(e.created_at_ms));
+  }
+  st.alloc();
+  st.prepare(q);
+  st.define_and_bind();
+  st.execute(true);
+}
+
+void apply_membership(database& db, const event& e) {
+  user_id who = e.subject != 0 ? e.subject : e.sender;
+  if (is_membership_add(e.type)) {
+    if (db.kind() == backend::sqlite)
+      db.sql() << "INSERT INTO memberships (conversation_id, user_id, joined_seq) "
+                  "VALUES (:c, :u, :s) ON CONFLICT (conversation_id, user_id) DO NOTHING",
+          soci::use(e.conversation), soci::use(who), soci::use(e.seq);
+    else
+      db.sql() << "INSERT INTO memberships (conversation_id, user_id, joined_seq) "
+                  "VALUES (:c, :u, :s) ON DUPLICATE KEY UPDATE joined_seq = joined_seq",
+          soci::use(e.conversation), soci::use(who), soci::use(e.seq);
+  } else if (is_membership_drop(e.type)) {
+    db.sql() << "DELETE FROM memberships WHERE conversation_id = :c AND user_id = :u",
+        soci::use(e.conversation), soci::use(who);
+  }
+}
+
+std::string shorten(std::string_view s) {
+  return s.size() <= 64 ? std::string(s) : std::string(s.substr(0, 64)) + "...";
+}
+
+// Reads rows selected with `event_columns` order into `out`.
+void fetch_events(soci::statement& st, event& row, soci::indicator& msg_ind,
+                  std::vector<event>& out) {
+  st.execute();
+  while (st.fetch()) {
+    if (msg_ind != soci::i_ok) row.client_msg_id.clear();
+    out.push_back(row);
+  }
+}
+
+}  // namespace
+
+status event_store::append(std::span<const event> batch) {
+  if (batch.empty()) return success();
+  try {
+    detail::transaction tx(db_);
+    size_t begin = 0;
+    while (begin < batch.size()) {
+      size_t end = begin, bytes = 0;
+      while (end < batch.size() && end - begin < max_rows_per_insert &&
+             (end == begin || bytes + batch[end].payload.size() < max_bytes_per_insert)) {
+        bytes += batch[end].payload.size() + batch[end].client_msg_id.size() + 64;
+        ++end;
+      }
+      insert_chunk(db_, batch.subspan(begin, end - begin));
+      begin = end;
+    }
+    for (const auto& e : batch)
+      if (is_membership_add(e.type) || is_membership_drop(e.type)) apply_membership(db_, e);
+    tx.commit();
+    return success();
+  } catch (...) {
+    auto err = detail::current_error(db_, "append");
+    if (err.code == errc::unavailable &&
+        (contains(err.message, "Deadlock") || contains(err.message, "Lock wait")))
+      return error{errc::seq_conflict,
+                   fmt::format("append: lost a race with another writer ({}); retry", err.message)};
+    if (err.code != errc::duplicate) return err;
+    // The transaction is rolled back by now: tell the caller which key was hit.
+    bool client_key =
+        contains(err.message, "uq_events_client_msg") || contains(err.message, "client_msg_id");
+    if (!client_key) {
+      return error{errc::seq_conflict,
+                   fmt::format("append: seq {} of conversation {} is already taken; retry with "
+                               "the current last seq",
+                               batch.front().seq, batch.front().conversation)};
+    }
+    std::set<std::tuple<conversation_id, user_id, std::string_view>> seen;
+    for (const auto& e : batch) {
+      if (e.client_msg_id.empty()) continue;
+      bool dup = !seen.emplace(e.conversation, e.sender, e.client_msg_id).second;
+      if (!dup) {
+        auto found = find_by_client_msg_id(e.conversation, e.sender, e.client_msg_id);
+        dup = found.ok() && found->has_value();
+      }
+      if (dup)
+        return error{errc::duplicate,
+                     fmt::format("append: duplicate client_msg_id '{}' from sender {} in "
+                                 "conversation {}",
+                                 shorten(e.client_msg_id), e.sender, e.conversation)};
+    }
+    return error{errc::duplicate, fmt::format("append: duplicate client_msg_id ({})", err.message)};
+  }
+}
+
+result<std::vector<event>> event_store::read_after(conversation_id c, seq_t after, int limit) {
+  std::vector<event> out;
+  if (limit <= 0) return out;
+  try {
+    event row;
+    soci::indicator msg_ind = soci::i_ok;
+    soci::statement st =
+        (db_.sql().prepare << fmt::format("SELECT {} FROM conversation_events WHERE "
+                                          "conversation_id = :c AND seq > :a ORDER BY seq LIMIT :l",
+                                          event_columns),
+         soci::use(c), soci::use(after), soci::use(limit), soci::into(row.conversation),
+         soci::into(row.seq), soci::into(row.event_id), soci::into(row.type),
+         soci::into(row.sender), soci::into(row.client_msg_id, msg_ind), soci::into(row.subject),
+         soci::into(row.payload), soci::into(row.created_at_ms));
+    fetch_events(st, row, msg_ind, out);
+    return out;
+  } catch (...) {
+    return detail::current_error(db_, "read_after");
+  }
+}
+
+result<std::vector<event>> event_store::read_before(conversation_id c, seq_t before, int limit) {
+  std::vector<event> out;
+  if (limit <= 0) return out;
+  try {
+    event row;
+    soci::indicator msg_ind = soci::i_ok;
+    soci::statement st =
+        (db_.sql().prepare << fmt::format(
+             "SELECT {} FROM conversation_events WHERE conversation_id = :c AND "
+             "seq < :b ORDER BY seq DESC LIMIT :l",
+             event_columns),
+         soci::use(c), soci::use(before), soci::use(limit), soci::into(row.conversation),
+         soci::into(row.seq), soci::into(row.event_id), soci::into(row.type),
+         soci::into(row.sender), soci::into(row.client_msg_id, msg_ind), soci::into(row.subject),
+         soci::into(row.payload), soci::into(row.created_at_ms));
+    fetch_events(st, row, msg_ind, out);
+    std::reverse(out.begin(), out.end());
+    return out;
+  } catch (...) {
+    return detail::current_error(db_, "read_before");
+  }
+}
+
+result<seq_t> event_store::last_seq(conversation_id c) {
+  try {
+    seq_t last = 0;
+    db_.sql() << "SELECT COALESCE(MAX(seq), 0) FROM conversation_events WHERE conversation_id = :c",
+        soci::use(c), soci::into(last);
+    return last;
+  } catch (...) {
+    return detail::current_error(db_, "last_seq");
+  }
+}
+
+result<std::optional<event>> event_store::find_by_client_msg_id(conversation_id c, user_id sender,
+                                                                std::string_view client_msg_id) {
+  if (client_msg_id.empty()) return std::optional<event>{};
+  try {
+    std::string key(client_msg_id);
+    event row;
+    soci::indicator msg_ind = soci::i_ok;
+    db_.sql() << fmt::format(
+        "SELECT {} FROM conversation_events WHERE conversation_id = :c AND "
+        "sender_id = :u AND client_msg_id = :m",
+        event_columns),
+        soci::use(c), soci::use(sender), soci::use(key), soci::into(row.conversation),
+        soci::into(row.seq), soci::into(row.event_id), soci::into(row.type), soci::into(row.sender),
+        soci::into(row.client_msg_id, msg_ind), soci::into(row.subject), soci::into(row.payload),
+        soci::into(row.created_at_ms);
+    if (!db_.sql().got_data()) return std::optional<event>{};
+    return std::optional<event>{std::move(row)};
+  } catch (...) {
+    return detail::current_error(db_, "find_by_client_msg_id");
+  }
+}
+
+}  // namespace chat::persistence

@@ -1,0 +1,157 @@
+#include <thread>
+
+#include "persistence/conversation_store.hpp"
+#include "persistence/event_store.hpp"
+#include "test_backend.hpp"
+
+using namespace chat::persistence;
+
+namespace {
+event make_event(conversation_id c, seq_t seq, user_id sender, std::string type,
+                 user_id subject = 0, std::int64_t at = 0) {
+  event e;
+  e.conversation = c;
+  e.seq = seq;
+  e.event_id = test::random_hex(32);
+  e.type = std::move(type);
+  e.sender = sender;
+  e.subject = subject;
+  e.payload = "{}";
+  e.created_at_ms = at;
+  return e;
+}
+}  // namespace
+
+TEST_CASE("A direct conversation has one id for the pair, in either order", "[persistence]") {
+  BACKEND(b);
+  conversation_store convs(b.db());
+  auto first = convs.get_or_create_direct(1, 2, 1000);
+  REQUIRE(first.ok());
+  CHECK(first->created);
+  CHECK(first->c.kind == conversation_kind::direct);
+  auto again = convs.get_or_create_direct(2, 1, 2000);
+  REQUIRE(again.ok());
+  CHECK_FALSE(again->created);
+  CHECK(again->c.id == first->c.id);
+  CHECK(again->c.created_at_ms == 1000);
+  auto other = convs.get_or_create_direct(1, 3, 3000);
+  REQUIRE(other.ok());
+  CHECK(other->c.id != first->c.id);
+  CHECK(*convs.members(first->c.id) == std::vector<user_id>{1, 2});
+  CHECK(*convs.is_member(first->c.id, 2));
+  CHECK_FALSE(*convs.is_member(first->c.id, 3));
+}
+
+TEST_CASE("Two callers racing to create the same direct conversation get the same id",
+          "[persistence]") {
+  BACKEND(b);
+  for (user_id round = 0; round < 10; ++round) {
+    user_id x = 10 + 2 * round, y = 11 + 2 * round;
+    conversation_id ids[2] = {0, 0};
+    int created[2] = {0, 0};
+    std::string errors[2];
+    auto racer = [&](int i) {
+      auto conn = database::open(b.url());
+      if (!conn) {
+        errors[i] = conn.err().message;
+        return;
+      }
+      conversation_store convs(**conn);
+      auto r = i == 0 ? convs.get_or_create_direct(x, y, 1) : convs.get_or_create_direct(y, x, 1);
+      if (!r) {
+        errors[i] = r.err().message;
+        return;
+      }
+      ids[i] = r->c.id;
+      created[i] = r->created ? 1 : 0;
+    };
+    std::thread t0(racer, 0), t1(racer, 1);
+    t0.join();
+    t1.join();
+    INFO(errors[0] << " | " << errors[1]);
+    REQUIRE(errors[0].empty());
+    REQUIRE(errors[1].empty());
+    CHECK(ids[0] == ids[1]);
+    CHECK(created[0] + created[1] == 1);
+  }
+}
+
+TEST_CASE("Group conversations take their members from membership events", "[persistence]") {
+  BACKEND(b);
+  conversation_store convs(b.db());
+  event_store log(b.db());
+  auto g = convs.create_group("Team \xF0\x9F\x9A\x80", 5000);
+  REQUIRE(g.ok());
+  CHECK(g->kind == conversation_kind::group);
+  auto g2 = convs.create_group("Other", 5001);
+  REQUIRE(g2.ok());
+  CHECK(g2->id != g->id);
+  CHECK(convs.members(g->id)->empty());
+
+  std::vector<event> batch{
+      make_event(g->id, 1, 1, "created"), make_event(g->id, 2, 1, "member_added", 1),
+      make_event(g->id, 3, 1, "member_added", 3), make_event(g->id, 4, 1, "member_added", 2)};
+  REQUIRE(log.append(batch).ok());
+  CHECK(*convs.members(g->id) == std::vector<user_id>{1, 2, 3});
+  std::vector<event> leave{make_event(g->id, 5, 3, "member_left")};
+  REQUIRE(log.append(leave).ok());
+  CHECK(*convs.members(g->id) == std::vector<user_id>{1, 2});
+  CHECK_FALSE(*convs.is_member(g->id, 3));
+
+  auto found = convs.find(g->id);
+  REQUIRE(found.ok());
+  REQUIRE(found->has_value());
+  CHECK((*found)->title == "Team \xF0\x9F\x9A\x80");
+  CHECK((*found)->last_seq == 5);
+  CHECK((*found)->created_at_ms == 5000);
+  CHECK_FALSE(convs.find(g->id + 1000)->has_value());
+}
+
+TEST_CASE("conversations_of lists a user's conversations with last_seq, newest activity first",
+          "[persistence]") {
+  BACKEND(b);
+  conversation_store convs(b.db());
+  event_store log(b.db());
+  auto old_group = convs.create_group("old", 1000);
+  auto new_group = convs.create_group("new", 2000);
+  auto not_mine = convs.create_group("not mine", 3000);
+  auto direct = convs.get_or_create_direct(1, 2, 1500);
+  REQUIRE(old_group.ok());
+  REQUIRE(new_group.ok());
+  REQUIRE(not_mine.ok());
+  REQUIRE(direct.ok());
+  std::vector<event> batch{make_event(old_group->id, 1, 9, "member_added", 1, 1100),
+                           make_event(new_group->id, 1, 9, "member_added", 1, 2100),
+                           make_event(not_mine->id, 1, 9, "member_added", 2, 3100)};
+  REQUIRE(log.append(batch).ok());
+  // Activity in the old group moves it to the front.
+  std::vector<event> later{make_event(old_group->id, 2, 1, "message", 0, 5000),
+                           make_event(old_group->id, 3, 1, "message", 0, 5001)};
+  REQUIRE(log.append(later).ok());
+
+  auto mine = convs.conversations_of(1);
+  REQUIRE(mine.ok());
+  REQUIRE(mine->size() == 3);
+  CHECK((*mine)[0].id == old_group->id);
+  CHECK((*mine)[0].last_seq == 3);
+  CHECK((*mine)[1].id == new_group->id);
+  CHECK((*mine)[1].last_seq == 1);
+  CHECK((*mine)[2].id == direct->c.id);
+  CHECK((*mine)[2].last_seq == 0);
+  CHECK((*mine)[2].kind == conversation_kind::direct);
+  CHECK(convs.conversations_of(99)->empty());
+}
+
+TEST_CASE("Read positions only move forward", "[persistence]") {
+  BACKEND(b);
+  conversation_store convs(b.db());
+  CHECK(*convs.read_seq(1, 1) == 0);
+  REQUIRE(convs.set_read(1, 1, 5).ok());
+  CHECK(*convs.read_seq(1, 1) == 5);
+  REQUIRE(convs.set_read(1, 1, 3).ok());
+  CHECK(*convs.read_seq(1, 1) == 5);
+  REQUIRE(convs.set_read(1, 1, 9).ok());
+  CHECK(*convs.read_seq(1, 1) == 9);
+  CHECK(*convs.read_seq(1, 2) == 0);
+  CHECK(*convs.read_seq(2, 1) == 0);
+}

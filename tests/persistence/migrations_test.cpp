@@ -1,0 +1,115 @@
+#include <fstream>
+
+#include "test_backend.hpp"
+
+using namespace chat::persistence;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A private copy of the migrations, so a test may edit them.
+struct migrations_copy {
+  fs::path dir = fs::temp_directory_path() / ("chat_migrations_" + test::random_hex(12));
+  migrations_copy() {
+    fs::create_directories(dir);
+    for (const auto& entry : fs::directory_iterator(default_migrations_dir()))
+      fs::copy_file(entry.path(), dir / entry.path().filename());
+  }
+  ~migrations_copy() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(dir / name, std::ios::binary | std::ios::trunc) << text;
+  }
+  void append(const std::string& name, const std::string& text) {
+    std::ofstream(dir / name, std::ios::binary | std::ios::app) << text;
+  }
+};
+
+std::string file_for(const test::test_backend& b, const std::string& stem) {
+  return stem + (b.kind() == "sqlite" ? ".sqlite.sql" : ".mysql.sql");
+}
+
+}  // namespace
+
+TEST_CASE("Migrations are recorded once and are safe to run twice", "[persistence]") {
+  BACKEND(b);  // already migrated once by the fixture
+  auto again = migrate(b.db(), default_migrations_dir());
+  REQUIRE(again.ok());
+  CHECK(again->applied.empty());
+  CHECK(again->already_applied >= 1);
+  int rows = 0;
+  std::string checksum;
+  b.db().sql() << "SELECT COUNT(*) FROM schema_migrations", soci::into(rows);
+  b.db().sql() << "SELECT checksum FROM schema_migrations WHERE version = 1", soci::into(checksum);
+  CHECK(rows == again->already_applied);
+  CHECK(checksum.size() == 64);
+}
+
+TEST_CASE("A new migration is applied in order, only once", "[persistence]") {
+  BACKEND(b);
+  migrations_copy m;
+  m.write("0900_extra.sql",
+          "-- test\nCREATE TABLE extra_t (id INTEGER NOT NULL PRIMARY KEY);\n"
+          "INSERT INTO extra_t (id) VALUES (1);\n");
+  auto first = migrate(b.db(), m.dir.string());
+  REQUIRE(first.ok());
+  CHECK(first->applied == std::vector<std::string>{"0900_extra.sql"});
+  auto second = migrate(b.db(), m.dir.string());
+  REQUIRE(second.ok());
+  CHECK(second->applied.empty());
+  int n = 0;
+  b.db().sql() << "SELECT COUNT(*) FROM extra_t", soci::into(n);
+  CHECK(n == 1);
+}
+
+TEST_CASE("A changed migration file is refused with migration_mismatch naming the file",
+          "[persistence]") {
+  BACKEND(b);
+  migrations_copy m;
+  auto name = file_for(b, "0001_initial");
+  m.append(name, "\n-- an innocent-looking edit\n");
+  auto r = migrate(b.db(), m.dir.string());
+  REQUIRE_FALSE(r.ok());
+  INFO(r.err().message);
+  CHECK(r.err().code == errc::migration_mismatch);
+  CHECK(r.err().message.find(name) != std::string::npos);
+  CHECK(r.err().message.find('\n') == std::string::npos);
+  // A dry run reports the same mismatch.
+  auto dry = migrate(b.db(), m.dir.string(), true);
+  REQUIRE_FALSE(dry.ok());
+  CHECK(dry.err().code == errc::migration_mismatch);
+}
+
+TEST_CASE("A dry run applies nothing and refuses while migrations are pending", "[persistence]") {
+  BACKEND(b);
+  migrations_copy m;
+  m.write("0901_pending.sql", "CREATE TABLE pending_t (id INTEGER NOT NULL PRIMARY KEY);\n");
+  auto dry = migrate(b.db(), m.dir.string(), true);
+  REQUIRE_FALSE(dry.ok());
+  INFO(dry.err().message);
+  CHECK(dry.err().message.find("0901_pending.sql") != std::string::npos);
+  CHECK(dry.err().message.find("pending") != std::string::npos);
+  auto up_to_date = migrate(b.db(), default_migrations_dir(), true);
+  CHECK(up_to_date.ok());
+}
+
+TEST_CASE("A database with a migration this build lacks is refused", "[persistence]") {
+  BACKEND(b);
+  b.db().sql() << "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES "
+                  "(9999, '9999_future.sql', 'x', 0)";
+  auto r = migrate(b.db(), default_migrations_dir());
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.err().code == errc::migration_mismatch);
+  CHECK(r.err().message.find("9999_future.sql") != std::string::npos);
+}
+
+TEST_CASE("A missing migrations directory is a clear bad_config error", "[persistence]") {
+  auto db = database::open("sqlite::memory:");
+  REQUIRE(db.ok());
+  auto r = migrate(**db, "/nonexistent-migrations-" + test::random_hex(6));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.err().code == errc::bad_config);
+  CHECK(r.err().message.find("nonexistent-migrations-") != std::string::npos);
+}
