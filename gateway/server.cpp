@@ -242,7 +242,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
     res->set(http::field::content_type, "application/json");
     res->set(http::field::cache_control, "no-store");
     res->keep_alive(false);
-    res->body() = error_json("not_authenticated", "invalid or expired session");
+    res->body() = error_json("unauthenticated", "invalid or expired session");
     res->prepare_payload();
     auto& stream = beast::get_lowest_layer(ws_);
     stream.expires_after(st_.cfg.http_timeout);
@@ -668,6 +668,9 @@ void server::impl::do_accept() {
       if (ec != net::error::operation_aborted) fail(ec, "accept");
       if (!accepting) return;
     } else {
+      // Small frames both ways: Nagle plus delayed ACKs would add ~40 ms to request/reply pairs.
+      error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       std::make_shared<http_session>(std::move(socket), *this)->run();
     }
     if (accepting) do_accept();
