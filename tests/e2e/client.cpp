@@ -63,6 +63,10 @@ error_code open_socket(net::io_context& ioc, tcp::socket& sock, std::uint16_t po
     sock.close(ec);
     return beast::error::timeout;
   }
+  if (!ec) {
+    error_code ignored;
+    sock.set_option(tcp::no_delay(true), ignored);
+  }
   return ec;
 }
 
