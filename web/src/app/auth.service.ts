@@ -75,7 +75,7 @@ export class AuthService {
       return this.user() ?? null;
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) {
-        this.needsUsername.set(e.code === 'username_required' || e.code === 'needs_username');
+        this.needsUsername.set(e.code === 'username_required' || e.code === 'needs_username' || e.code === 'choose_username');
         this.user.set(null);
         return null;
       }
@@ -112,7 +112,7 @@ export class AuthService {
 
   /** OIDC first sign-in: claim a username for the pending identity. */
   async chooseUsername(username: string): Promise<UserRef> {
-    const r = await this.call('POST', '/api/username', { username });
+    const r = await this.call('POST', '/api/choose-username', { username });
     const u = r['user'] as UserRef;
     this.needsUsername.set(false);
     this.user.set(u);

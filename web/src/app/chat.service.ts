@@ -859,8 +859,16 @@ export class ChatService {
     return c.info.members.find((m) => m.id !== this.uid) ?? null;
   }
 
+  /**
+   * last_seq - read_seq, except that when we hold every event in that range we count only
+   * messages from others (membership events and our own messages are not "unread").
+   */
   unread(c: Conv): number {
-    return Math.max(0, c.info.last_seq - c.info.read_seq);
+    const gap = c.info.last_seq - c.info.read_seq;
+    if (gap <= 0) return 0;
+    const known = c.events.filter((e) => e.seq! > c.info.read_seq);
+    if (!c.loaded && known.length < gap) return gap;
+    return known.filter((e) => e.kind === 'message' && e.sender.id !== this.uid).length;
   }
 
   private key(name: string): string {

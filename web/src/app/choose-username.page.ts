@@ -31,7 +31,7 @@ export class ChooseUsernamePage {
   private readonly auth = inject(AuthService);
   private readonly router = inject(Router);
   protected username = '';
-  protected readonly status = signal('3–32 letters, digits, _ or -.');
+  protected readonly status = signal('3–32 letters, digits, dot, _ or -, starting with a letter or digit.');
   protected readonly error = signal('');
   protected readonly busy = signal(false);
   private timer: ReturnType<typeof setTimeout> | null = null;

@@ -15,6 +15,8 @@ function bindDialog(open: () => boolean, el: () => ElementRef<HTMLDialogElement>
   });
 }
 
+let dialogCount = 0;
+
 function explain(e: unknown): string {
   if (e instanceof RequestError) {
     switch (e.code) {
@@ -77,22 +79,22 @@ export class NewChatDialog {
   selector: 'app-group-dialog',
   imports: [UserSearch],
   template: `
-    <dialog #dlg class="dialog" aria-labelledby="group-dialog-title" (close)="open.set(false)">
+    <dialog #dlg class="dialog" [attr.aria-labelledby]="uid + '-title'" (close)="open.set(false)">
       <div class="dialog-head">
-        <h2 id="group-dialog-title">{{ conversation() === null ? 'New group' : 'Group members' }}</h2>
+        <h2 [id]="uid + '-title'">{{ conversation() === null ? 'New group' : 'Group members' }}</h2>
         <button type="button" class="icon-btn" aria-label="Close" (click)="open.set(false)">✕</button>
       </div>
       @if (open()) {
         @if (conversation() === null) {
           <form (submit)="$event.preventDefault(); create()">
             <div class="field">
-              <label for="group-title">Group name</label>
-              <input id="group-title" [value]="title()" (input)="title.set($any($event.target).value)"
+              <label [for]="uid + '-name'">Group name</label>
+              <input [id]="uid + '-name'" [value]="title()" (input)="title.set($any($event.target).value)"
                 [attr.maxlength]="maxTitle" required />
             </div>
             <app-user-search label="Add people by username" action="add to the group" [exclude]="selectedNames()" (picked)="select($event)" />
-            <h3 class="small-head" id="selected-head">Members ({{ selected().length + 1 }})</h3>
-            <ul class="member-list" aria-labelledby="selected-head">
+            <h3 class="small-head" [id]="uid + '-selected'">Members ({{ selected().length + 1 }})</h3>
+            <ul class="member-list" [attr.aria-labelledby]="uid + '-selected'">
               <li><span>{{ me()?.username }} (you)</span></li>
               @for (u of selected(); track u.id) {
                 <li>
@@ -108,8 +110,8 @@ export class NewChatDialog {
             </div>
           </form>
         } @else {
-          <h3 class="small-head" id="members-head">Members ({{ members().length }})</h3>
-          <ul class="member-list" aria-labelledby="members-head">
+          <h3 class="small-head" [id]="uid + '-members'">Members ({{ members().length }})</h3>
+          <ul class="member-list" [attr.aria-labelledby]="uid + '-members'">
             @for (u of members(); track u.id) {
               <li>
                 <span>{{ u.username }}{{ u.id === me()?.id ? ' (you)' : '' }}</span>
@@ -135,6 +137,7 @@ export class GroupDialog {
   private readonly router = inject(Router);
   readonly open = model(false);
   readonly conversation = input<number | null>(null);
+  protected readonly uid = `group-dialog-${++dialogCount}`;
   protected readonly maxTitle = LIMITS.maxTitleChars;
   protected readonly title = signal('');
   protected readonly selected = signal<UserRef[]>([]);

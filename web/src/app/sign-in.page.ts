@@ -27,7 +27,7 @@ import { ApiError, AuthService, Provider } from './auth.service';
             <input id="username" name="username" [(ngModel)]="username" autocomplete="username" autocapitalize="none"
               spellcheck="false" required [attr.aria-invalid]="!!error() || null" aria-describedby="username-hint" />
             @if (mode() === 'register') {
-              <p class="hint" id="username-hint">3–32 letters, digits, _ or -.</p>
+              <p class="hint" id="username-hint">3–32 letters, digits, dot, _ or -, starting with a letter or digit.</p>
             } @else {
               <p class="hint sr-only" id="username-hint">Your chatd username.</p>
             }

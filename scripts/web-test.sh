@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Browser tests of the web client against a real chatd: playwright-core drives Debian's Chromium
+# headless (never `playwright install`). Screenshots go to build/web-screenshots/.
+# Needs build/apps/chatd (built here when missing) and chromium (scripts/setup.sh installs it).
+# Env: CHATD_BIN (default build/apps/chatd), CHATD_E2E_DEBUG=1 (a screenshot per step).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+t0=$SECONDS
+chromium=${CHROMIUM_PATH:-/usr/bin/chromium}
+if [[ ! -x $chromium ]]; then
+  echo "web-test: $chromium missing: run scripts/setup.sh (apt-get install chromium)" >&2
+  exit 1
+fi
+export CHATD_BIN=${CHATD_BIN:-$root/build/apps/chatd}
+if [[ ! -x $CHATD_BIN ]]; then
+  echo "web-test: building chatd"
+  scripts/build.sh release chatd
+fi
+scripts/web-build.sh
+export CHATD_WEB_ROOT=$root/web/dist/chatd-web/browser
+export CHATD_SCREENSHOT_DIR=$root/build/web-screenshots
+mkdir -p "$CHATD_SCREENSHOT_DIR"
+cd web
+# node's own test runner: standard "# pass N / # fail N" summary; non-zero exit on any failure.
+status=0
+timeout 420 node --test --test-concurrency=1 e2e/chat.test.mjs || status=$?
+echo "web-test: $((SECONDS - t0)) s; screenshots in $CHATD_SCREENSHOT_DIR"
+exit $status

@@ -1,0 +1,122 @@
+// Test harness: a real chatd process (same port across restarts) and headless Debian Chromium
+// driven by playwright-core. Never downloads a browser.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import AxeBuilderModule from '@axe-core/playwright';
+
+const AxeBuilder = AxeBuilderModule.default ?? AxeBuilderModule;
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(here, '..', '..');
+export const chatdBin = process.env.CHATD_BIN ?? join(repoRoot, 'build', 'apps', 'chatd');
+export const webRoot = process.env.CHATD_WEB_ROOT ?? join(repoRoot, 'web', 'dist', 'chatd-web', 'browser');
+export const shotDir = process.env.CHATD_SCREENSHOT_DIR ?? join(repoRoot, 'build', 'web-screenshots');
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** A free loopback port, chosen once so a restarted chatd comes back on the same address. */
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+export class Chatd {
+  constructor(port, dbFile) {
+    this.port = port;
+    this.dbFile = dbFile;
+    this.proc = null;
+    this.log = [];
+  }
+
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts chatd and resolves when it prints "chatd listening on http://ADDR:PORT". */
+  async start() {
+    const args = ['--listen', `127.0.0.1:${this.port}`, '--db', `sqlite:${this.dbFile}`, '--web-root', webRoot];
+    const isScript = chatdBin.endsWith('.mjs') || chatdBin.endsWith('.js');
+    const proc = spawn(isScript ? process.execPath : chatdBin, isScript ? [chatdBin, ...args] : args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc = proc;
+    const exited = new Promise((r) => proc.once('exit', (code, sig) => r({ code, sig })));
+    this.exited = exited;
+    await new Promise((ok, fail) => {
+      let buf = '';
+      const timer = setTimeout(() => fail(new Error(`chatd did not start in 20 s:\n${this.log.join('')}`)), 20_000);
+      const onData = (d) => {
+        const s = String(d);
+        this.log.push(s);
+        buf += s;
+        if (/chatd listening on http:\/\/[\d.]+:\d+/.test(buf)) {
+          clearTimeout(timer);
+          ok();
+        }
+      };
+      proc.stdout.on('data', onData);
+      proc.stderr.on('data', onData);
+      exited.then(({ code, sig }) => {
+        clearTimeout(timer);
+        fail(new Error(`chatd exited (code ${code}, signal ${sig}) before listening:\n${this.log.join('')}`));
+      });
+    });
+  }
+
+  /** SIGTERM, then wait for a clean exit (SIGKILL after 10 s). */
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null) return null;
+    this.proc.kill('SIGTERM');
+    const killer = setTimeout(() => this.proc?.kill('SIGKILL'), 10_000);
+    const r = await this.exited;
+    clearTimeout(killer);
+    this.proc = null;
+    return r;
+  }
+}
+
+export async function startChatd() {
+  if (!existsSync(chatdBin)) throw new Error(`chatd binary not found at ${chatdBin} (scripts/build.sh release chatd)`);
+  if (!existsSync(join(webRoot, 'index.html'))) throw new Error(`web client not built at ${webRoot} (scripts/web-build.sh)`);
+  const dir = mkdtempSync(join(tmpdir(), 'chatd-web-e2e-'));
+  const c = new Chatd(await freePort(), join(dir, 'chat.db'));
+  await c.start();
+  return c;
+}
+
+export async function launchBrowser() {
+  // playwright's launch() gives every run a fresh temporary --user-data-dir of its own.
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+    ],
+  });
+}
+
+/** Runs axe (WCAG 2.0/2.1/2.2 A and AA) and returns its violations, formatted for an assert. */
+export async function axe(page) {
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ') + ' — ' + n.failureSummary?.replace(/\n/g, ' ')).join('\n    ')}`);
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(shotDir, { recursive: true });
+  await page.screenshot({ path: join(shotDir, `${name}.png`) });
+}
