@@ -80,3 +80,15 @@ bool looks_like_token(std::string_view s) {
 }
 
 }  // namespace chat::auth
+
+namespace chat::auth {
+std::string base64_encode(std::string_view bytes) {
+  sodium_ready();
+  const std::size_t cap = sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  std::string out(cap, '\0');
+  sodium_bin2base64(out.data(), cap, reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(cap - 1);
+  return out;
+}
+}  // namespace chat::auth

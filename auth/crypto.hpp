@@ -25,3 +25,8 @@ bool constant_time_equal(std::string_view a, std::string_view b);
 bool looks_like_token(std::string_view s);
 
 }  // namespace chat::auth
+
+namespace chat::auth {
+/// Standard base64 with padding (HTTP Basic credentials).
+std::string base64_encode(std::string_view bytes);
+}  // namespace chat::auth

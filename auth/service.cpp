@@ -66,13 +66,7 @@ int json_depth(std::string_view s) {
 
 }  // namespace
 
-/// A parsed JSON object body, or the 4xx response that explains why not.
-struct body_result {
-  json j;
-  std::optional<http_response> error;
-};
-
-static body_result parse_body(const http_request& req) {
+body_result parse_body(const http_request& req) {
   body_result r;
   if (!req.content_type.empty() && !starts_with_ci(req.content_type, "application/json")) {
     r.error = json_error(415, "unsupported_media_type", "Send the body as application/json.");
@@ -94,7 +88,7 @@ static body_result parse_body(const http_request& req) {
 }
 
 /// A required string field, or the 400 that names it.
-static std::optional<http_response> get_string(const json& j, const char* key, std::string& out) {
+std::optional<http_response> get_string(const json& j, const char* key, std::string& out) {
   const auto it = j.find(key);
   if (it == j.end() || !it->is_string()) {
     return json_error(400, "bad_request", fmt::format("\"{}\" must be a string.", key));
@@ -113,7 +107,7 @@ static std::optional<http_response> get_optional_bool(const json& j, const char*
   return std::nullopt;
 }
 
-static http_response json_ok(int status, const json& j) {
+http_response json_ok(int status, const json& j) {
   http_response r;
   r.status = status;
   r.body = dump(j);
@@ -209,7 +203,10 @@ http_response service_impl::route(const http_request& req) {
                 [&] { return do_session_delete(req, path.substr(sizeof("/api/sessions/") - 1)); });
   }
   if (path == "/api/providers") return only("GET", [&] { return do_providers(req); });
-  if (path == "/api/choose-username") return only("POST", [&] { return do_choose_username(req); });
+  if (path == "/api/choose-username") {
+    if (m == "GET") return do_signup_info(req);
+    return only("POST", [&] { return do_choose_username(req); });
+  }
   constexpr std::string_view oidc_prefix = "/auth/oidc/";
   if (path.starts_with(oidc_prefix)) {
     const std::string_view rest = path.substr(oidc_prefix.size());

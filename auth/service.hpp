@@ -1,7 +1,7 @@
 #pragma once
-// Accounts, sessions and sign-in over HTTP, free of Beast: the gateway turns a Beast request into an
-// http_request, calls handle() off its I/O threads (these calls block on the database), and writes
-// the http_response back. Owns every /api/ and /auth/ endpoint (see docs/http-api.md).
+// Accounts, sessions and sign-in over HTTP, free of Beast: the gateway turns a Beast request into
+// an http_request, calls handle() off its I/O threads (these calls block on the database), and
+// writes the http_response back. Owns every /api/ and /auth/ endpoint (see docs/http-api.md).
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -26,7 +26,8 @@ struct http_request {
   std::string user_agent;
   std::string remote_ip;
   std::string host;  ///< Host header
-  bool tls = false;  ///< request arrived over TLS (or X-Forwarded-Proto: https from a trusted proxy)
+  bool tls =
+      false;  ///< request arrived over TLS (or X-Forwarded-Proto: https from a trusted proxy)
   /// Content-Type header. When set, POST bodies must be application/json (415 otherwise): a
   /// cross-site HTML form cannot send that type, which closes login CSRF.
   std::string content_type;

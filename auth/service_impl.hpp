@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "auth/db_pool.hpp"
 #include "auth/password.hpp"
 #include "auth/rate_limiter.hpp"
@@ -15,6 +17,16 @@
 namespace chat::auth {
 
 class oidc_flow;
+
+/// A parsed JSON object body, or the 4xx response that explains why not (bounded, flat, JSON).
+struct body_result {
+  nlohmann::json j;
+  std::optional<http_response> error;
+};
+body_result parse_body(const http_request& req);
+/// A required string field, or the 400 that names it.
+std::optional<http_response> get_string(const nlohmann::json& j, const char* key, std::string& out);
+http_response json_ok(int status, const nlohmann::json& j);
 
 class service_impl final : public service {
  public:
@@ -50,6 +62,11 @@ class service_impl final : public service {
   http_response do_session_delete(const http_request& req, std::string_view id);
   http_response do_providers(const http_request& req);
   http_response do_choose_username(const http_request& req);
+  http_response do_signup_info(const http_request& req);
+  /// 302 to the web client's sign-in page with an error code (and reason) it can show.
+  http_response oidc_error_redirect(const http_request& req, std::string_view provider,
+                                    std::string_view code, std::string_view reason);
+  std::string base_url(const http_request& req) const;
   http_response do_oidc(const http_request& req, std::string_view provider, std::string_view step);
 
   /// Looks up a raw token (no format check done by the caller needed). Errors are logged.
