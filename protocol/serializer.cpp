@@ -1,0 +1,463 @@
+#include "protocol/serializer.hpp"
+
+#include <charconv>
+#include <cstdint>
+#include <type_traits>
+
+namespace chat::protocol {
+namespace {
+
+constexpr char hex_digits[] = "0123456789abcdef";
+
+void append_u_escape(std::string& out, unsigned v) {
+  out += "\\u";
+  out += hex_digits[(v >> 12) & 0xF];
+  out += hex_digits[(v >> 8) & 0xF];
+  out += hex_digits[(v >> 4) & 0xF];
+  out += hex_digits[v & 0xF];
+}
+
+/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid (overlong,
+/// surrogate, above U+10FFFF, truncated).
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  const auto at = [&](std::size_t k) -> unsigned {
+    return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u;
+  };
+  const auto cont = [](unsigned b) { return (b & 0xC0u) == 0x80u; };
+  if (b0 < 0x80) return 1;
+  if (b0 >= 0xC2 && b0 <= 0xDF) return cont(at(1)) ? 2 : 0;
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    const unsigned b1 = at(1);
+    if (!cont(b1) || !cont(at(2))) return 0;
+    if (b0 == 0xE0 && b1 < 0xA0) return 0;   // overlong
+    if (b0 == 0xED && b1 >= 0xA0) return 0;  // UTF-16 surrogate
+    return 3;
+  }
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    const unsigned b1 = at(1);
+    if (!cont(b1) || !cont(at(2)) || !cont(at(3))) return 0;
+    if (b0 == 0xF0 && b1 < 0x90) return 0;   // overlong
+    if (b0 == 0xF4 && b1 >= 0x90) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+template <class Int>
+void append_int(std::string& out, Int v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;  // 24 bytes always fit a 64-bit integer
+  out.append(buf, end);
+}
+
+/// Small writer that keeps track of commas so each frame reads like its wire layout.
+class writer {
+ public:
+  explicit writer(std::string& out) : out_(out) {}
+  void begin_object() {
+    value_prefix();
+    out_ += '{';
+    first_ = true;
+  }
+  void end_object() {
+    out_ += '}';
+    first_ = false;
+  }
+  void begin_array() {
+    value_prefix();
+    out_ += '[';
+    first_ = true;
+  }
+  void end_array() {
+    out_ += ']';
+    first_ = false;
+  }
+  void key(std::string_view k) {
+    if (!first_) out_ += ',';
+    out_ += '"';
+    out_ += k;  // keys are our own ASCII identifiers
+    out_ += "\":";
+    after_key_ = true;
+  }
+  void string(std::string_view s) {
+    value_prefix();
+    append_json_string(out_, s);
+  }
+  template <class Int>
+  void integer(Int v) {
+    value_prefix();
+    append_int(out_, v);
+  }
+  void boolean(bool b) {
+    value_prefix();
+    out_ += b ? "true" : "false";
+  }
+
+  // key + value shorthands
+  void field(std::string_view k, std::string_view s) {
+    key(k);
+    string(s);
+  }
+  void field(std::string_view k, const std::string& s) { field(k, std::string_view{s}); }
+  void field(std::string_view k, const char* s) { field(k, std::string_view{s}); }
+  void field(std::string_view k, std::int64_t v) {
+    key(k);
+    integer(v);
+  }
+  void field(std::string_view k, int v) {
+    key(k);
+    integer(v);
+  }
+  void field(std::string_view k, bool b) {
+    key(k);
+    boolean(b);
+  }
+
+ private:
+  void value_prefix() {
+    if (after_key_) {
+      after_key_ = false;
+    } else if (!first_) {
+      out_ += ',';
+    }
+    first_ = false;
+  }
+  std::string& out_;
+  bool first_ = true;
+  bool after_key_ = false;
+};
+
+void write_user(writer& w, const user_ref& u) {
+  w.begin_object();
+  w.field("id", u.id);
+  w.field("username", u.username);
+  w.end_object();
+}
+
+/// Event fields without the frame's "type" (shared by the event frame and nested events).
+void write_event_fields(writer& w, const event_frame& e) {
+  w.field("conversation", e.conversation);
+  w.field("seq", e.seq);
+  w.field("event_id", e.event_id);
+  w.field("kind", e.type);  // "type" is the frame discriminator on the wire
+  w.key("sender");
+  write_user(w, e.sender);
+  w.field("client_msg_id", e.client_msg_id);
+  if (e.subject) {
+    w.key("subject");
+    write_user(w, *e.subject);
+  }
+  w.field("body", e.body);
+  w.field("ts", e.ts);
+}
+
+void write_event(writer& w, const event_frame& e) {
+  w.begin_object();
+  write_event_fields(w, e);
+  w.end_object();
+}
+
+void write_positions(writer& w, const std::vector<sync_position>& ps) {
+  w.key("positions");
+  w.begin_array();
+  for (const auto& p : ps) {
+    w.begin_object();
+    w.field("conversation", p.conversation);
+    w.field("last_seq", p.last_seq);
+    w.end_object();
+  }
+  w.end_array();
+}
+
+void write_conversation(writer& w, const conversation_info& c) {
+  w.begin_object();
+  w.field("id", c.id);
+  w.field("kind", c.kind);
+  w.field("title", c.title);
+  w.key("members");
+  w.begin_array();
+  for (const auto& m : c.members) write_user(w, m);
+  w.end_array();
+  w.field("last_seq", c.last_seq);
+  if (c.last_event) {
+    w.key("last_event");
+    write_event(w, *c.last_event);
+  }
+  w.field("read_seq", c.read_seq);
+  w.end_object();
+}
+
+struct frame_writer {
+  writer& w;
+
+  void operator()(const welcome_frame& f) {
+    w.field("type", "welcome");
+    w.field("ref", f.ref);
+    w.field("version", f.version);
+    w.key("user");
+    write_user(w, f.user);
+    w.field("session_expires", f.session_expires);
+  }
+  void operator()(const ack_frame& f) {
+    w.field("type", "ack");
+    w.field("ref", f.ref);
+    w.field("conversation", f.conversation);
+    w.field("client_msg_id", f.client_msg_id);
+    w.field("seq", f.seq);
+    w.field("ts", f.ts);
+    w.field("duplicate", f.duplicate);
+  }
+  void operator()(const event_frame& f) {
+    w.field("type", "event");
+    write_event_fields(w, f);
+  }
+  void operator()(const history_frame& f) {
+    w.field("type", "history");
+    w.field("ref", f.ref);
+    w.field("conversation", f.conversation);
+    w.key("events");
+    w.begin_array();
+    for (const auto& e : f.events) write_event(w, e);
+    w.end_array();
+    w.field("has_more", f.has_more);
+  }
+  void operator()(const sync_done_frame& f) {
+    w.field("type", "sync_done");
+    w.field("ref", f.ref);
+    write_positions(w, f.positions);
+  }
+  void operator()(const conversation_frame& f) {
+    w.field("type", "conversation");
+    w.field("ref", f.ref);
+    w.key("conversation");
+    write_conversation(w, f.conversation);
+  }
+  void operator()(const conversations_frame& f) {
+    w.field("type", "conversations");
+    w.field("ref", f.ref);
+    w.key("conversations");
+    w.begin_array();
+    for (const auto& c : f.conversations) write_conversation(w, c);
+    w.end_array();
+  }
+  void operator()(const users_frame& f) {
+    w.field("type", "users");
+    w.field("ref", f.ref);
+    w.key("users");
+    w.begin_array();
+    for (const auto& u : f.users) write_user(w, u);
+    w.end_array();
+  }
+  void operator()(const typing_frame& f) {
+    w.field("type", "typing");
+    w.field("conversation", f.conversation);
+    w.key("user");
+    write_user(w, f.user);
+  }
+  void operator()(const read_frame& f) {
+    w.field("type", "read");
+    w.field("conversation", f.conversation);
+    w.key("user");
+    write_user(w, f.user);
+    w.field("seq", f.seq);
+  }
+  void operator()(const presence_frame& f) {
+    w.field("type", "presence");
+    w.key("user");
+    write_user(w, f.user);
+    w.field("online", f.online);
+  }
+  void operator()(const ok_frame& f) {
+    w.field("type", "ok");
+    w.field("ref", f.ref);
+  }
+  void operator()(const pong_frame& f) {
+    w.field("type", "pong");
+    w.field("ref", f.ref);
+  }
+  void operator()(const error_frame& f) {
+    w.field("type", "error");
+    w.field("code", to_string(f.code));
+    w.field("message", f.message);
+    // Errors about frames whose id could not be read name no request.
+    if (!f.ref.empty()) w.field("ref", f.ref);
+  }
+};
+
+struct request_writer {
+  writer& w;
+
+  void operator()(const hello_req& r) {
+    w.field("type", "hello");
+    w.field("id", r.id);
+    w.field("version", r.version);
+    if (r.token) w.field("token", *r.token);
+  }
+  void operator()(const send_req& r) {
+    w.field("type", "send");
+    w.field("id", r.id);
+    w.field("conversation", r.conversation);
+    w.field("client_msg_id", r.client_msg_id);
+    w.field("body", r.body);
+  }
+  void operator()(const history_req& r) {
+    w.field("type", "history");
+    w.field("id", r.id);
+    w.field("conversation", r.conversation);
+    if (r.before) w.field("before", *r.before);
+    if (r.after) w.field("after", *r.after);
+    w.field("limit", r.limit);
+  }
+  void operator()(const sync_req& r) {
+    w.field("type", "sync");
+    w.field("id", r.id);
+    write_positions(w, r.positions);
+  }
+  void operator()(const open_direct_req& r) {
+    w.field("type", "open_direct");
+    w.field("id", r.id);
+    w.field("username", r.username);
+  }
+  void operator()(const create_group_req& r) {
+    w.field("type", "create_group");
+    w.field("id", r.id);
+    w.field("title", r.title);
+    w.key("members");
+    w.begin_array();
+    for (const auto& m : r.members) w.string(m);
+    w.end_array();
+  }
+  void operator()(const add_member_req& r) {
+    w.field("type", "add_member");
+    w.field("id", r.id);
+    w.field("conversation", r.conversation);
+    w.field("username", r.username);
+  }
+  void operator()(const remove_member_req& r) {
+    w.field("type", "remove_member");
+    w.field("id", r.id);
+    w.field("conversation", r.conversation);
+    w.field("username", r.username);
+  }
+  void operator()(const leave_req& r) {
+    w.field("type", "leave");
+    w.field("id", r.id);
+    w.field("conversation", r.conversation);
+  }
+  void operator()(const typing_req& r) {
+    w.field("type", "typing");
+    w.field("id", r.id);
+    w.field("conversation", r.conversation);
+  }
+  void operator()(const read_req& r) {
+    w.field("type", "read");
+    w.field("id", r.id);
+    w.field("conversation", r.conversation);
+    w.field("seq", r.seq);
+  }
+  void operator()(const list_conversations_req& r) {
+    w.field("type", "list_conversations");
+    w.field("id", r.id);
+  }
+  void operator()(const search_users_req& r) {
+    w.field("type", "search_users");
+    w.field("id", r.id);
+    w.field("prefix", r.prefix);
+    w.field("limit", r.limit);
+  }
+  void operator()(const ping_req& r) {
+    w.field("type", "ping");
+    w.field("id", r.id);
+  }
+};
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // Copy the longest run that needs no escaping in one go (the common case).
+    std::size_t run = i;
+    while (run < s.size()) {
+      const auto c = static_cast<unsigned char>(s[run]);
+      if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;
+      ++run;
+    }
+    out.append(s.data() + i, run - i);
+    i = run;
+    if (i >= s.size()) break;
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          append_u_escape(out, c);
+          break;
+      }
+      ++i;
+      continue;
+    }
+    const std::size_t n = utf8_sequence_length(s, i);
+    if (n == 0) {
+      // Invalid input bytes become U+FFFD so the output is always valid UTF-8 JSON.
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    // U+2028/U+2029 are valid JSON but break JavaScript string literals: escape them.
+    if (n == 3 && c == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+        (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
+         static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+      append_u_escape(out, static_cast<unsigned char>(s[i + 2]) == 0xA8 ? 0x2028 : 0x2029);
+    } else {
+      out.append(s.data() + i, n);
+    }
+    i += n;
+  }
+  out += '"';
+}
+
+std::string serialize(const server_frame& f) {
+  std::string out;
+  out.reserve(128);
+  writer w(out);
+  w.begin_object();
+  std::visit(frame_writer{w}, f);
+  w.end_object();
+  return out;
+}
+
+std::string serialize(const request& r) {
+  std::string out;
+  out.reserve(96);
+  writer w(out);
+  w.begin_object();
+  std::visit(request_writer{w}, r);
+  w.end_object();
+  return out;
+}
+
+}  // namespace chat::protocol

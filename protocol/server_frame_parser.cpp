@@ -1,0 +1,310 @@
+// parse_server_frame: the client side of the protocol (test clients, chat-bench, fuzzing).
+// Uses simdjson's DOM API: server frames are trusted more and nest more than requests, and random
+// access by key keeps this short. Never throws.
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <array>
+#include <new>
+
+#include "protocol/limits.hpp"
+#include "protocol/parser.hpp"
+
+namespace chat::protocol {
+namespace {
+namespace dom = simdjson::dom;
+
+/// Collects the first error; readers return defaults after it.
+class reader {
+ public:
+  std::optional<parse_error> error;
+
+  void fail(error_code c, std::string msg) {
+    if (!error) error = parse_error{c, std::move(msg), {}};
+  }
+
+  /// The field, or nullopt when absent / null.
+  std::optional<dom::element> get(dom::object o, std::string_view key, bool required) {
+    dom::element el;
+    if (o.at_key(key).get(el) || el.is_null()) {
+      if (required) fail(error_code::missing_field, fmt::format("field '{}' is required", key));
+      return std::nullopt;
+    }
+    return el;
+  }
+
+  std::string str(dom::object o, std::string_view key, bool required = true) {
+    auto el = get(o, key, required);
+    if (!el) return {};
+    std::string_view s;
+    if (el->get_string().get(s)) {
+      fail(error_code::bad_field, fmt::format("field '{}' must be a string", key));
+      return {};
+    }
+    return std::string(s);
+  }
+
+  std::int64_t integer(dom::object o, std::string_view key, std::int64_t lo, std::int64_t hi,
+                       bool required = true) {
+    auto el = get(o, key, required);
+    if (!el) return 0;
+    return integer(*el, key, lo, hi);
+  }
+
+  std::int64_t integer(dom::element el, std::string_view key, std::int64_t lo, std::int64_t hi) {
+    const auto t = el.type();
+    if (t != dom::element_type::INT64 && t != dom::element_type::UINT64 &&
+        t != dom::element_type::DOUBLE) {
+      fail(error_code::bad_field, fmt::format("field '{}' must be an integer", key));
+      return 0;
+    }
+    std::int64_t v = 0;
+    if (t != dom::element_type::INT64 || el.get_int64().get(v) || v < lo || v > hi) {
+      fail(error_code::number_out_of_range, fmt::format("field '{}' is out of range", key));
+      return 0;
+    }
+    return v;
+  }
+
+  std::int64_t id(dom::object o, std::string_view key, bool required = true) {
+    return integer(o, key, 0, limits::max_id, required);
+  }
+
+  bool boolean(dom::object o, std::string_view key, bool required = true) {
+    auto el = get(o, key, required);
+    if (!el) return false;
+    bool b = false;
+    if (el->get_bool().get(b))
+      fail(error_code::bad_field, fmt::format("field '{}' must be a boolean", key));
+    return b;
+  }
+
+  std::optional<dom::object> object(dom::object o, std::string_view key, bool required = true) {
+    auto el = get(o, key, required);
+    if (!el) return std::nullopt;
+    dom::object r;
+    if (el->get_object().get(r)) {
+      fail(error_code::bad_field, fmt::format("field '{}' must be an object", key));
+      return std::nullopt;
+    }
+    return r;
+  }
+
+  std::optional<dom::array> array(dom::object o, std::string_view key) {
+    auto el = get(o, key, true);
+    if (!el) return std::nullopt;
+    dom::array r;
+    if (el->get_array().get(r)) {
+      fail(error_code::bad_field, fmt::format("field '{}' must be an array", key));
+      return std::nullopt;
+    }
+    return r;
+  }
+
+  user_ref user(dom::object o) { return user_ref{id(o, "id"), str(o, "username")}; }
+
+  user_ref user(dom::object o, std::string_view key) {
+    auto u = object(o, key);
+    return u ? user(*u) : user_ref{};
+  }
+
+  /// Elements of an array that must all be objects.
+  template <class F>
+  void each_object(dom::object o, std::string_view key, F&& f) {
+    auto arr = array(o, key);
+    if (!arr) return;
+    for (dom::element el : *arr) {
+      dom::object eo;
+      if (el.get_object().get(eo)) {
+        fail(error_code::bad_field, fmt::format("entries of '{}' must be objects", key));
+        return;
+      }
+      f(eo);
+      if (error) return;
+    }
+  }
+
+  event_frame event(dom::object o) {
+    event_frame e;
+    e.conversation = id(o, "conversation");
+    e.seq = id(o, "seq");
+    e.event_id = str(o, "event_id");
+    e.type = str(o, "kind");
+    e.sender = user(o, "sender");
+    e.client_msg_id = str(o, "client_msg_id", false);
+    if (auto s = object(o, "subject", false)) e.subject = user(*s);
+    e.body = str(o, "body", false);
+    e.ts = integer(o, "ts", INT64_MIN, INT64_MAX);
+    return e;
+  }
+
+  std::vector<sync_position> positions(dom::object o) {
+    std::vector<sync_position> out;
+    each_object(o, "positions", [&](dom::object p) {
+      out.push_back({id(p, "conversation"), id(p, "last_seq")});
+    });
+    return out;
+  }
+
+  conversation_info conversation(dom::object o) {
+    conversation_info c;
+    c.id = id(o, "id");
+    c.kind = str(o, "kind");
+    c.title = str(o, "title", false);
+    each_object(o, "members", [&](dom::object u) { c.members.push_back(user(u)); });
+    c.last_seq = id(o, "last_seq");
+    if (auto le = object(o, "last_event", false)) c.last_event = event(*le);
+    c.read_seq = id(o, "read_seq", false);
+    return c;
+  }
+};
+
+constexpr std::array<std::string_view, 14> frame_names{
+    "welcome", "ack",    "event", "history",  "sync_done", "conversation", "conversations",
+    "users",   "typing", "read",  "presence", "ok",        "pong",         "error"};
+
+server_parse_result parse_impl(std::string_view frame) {
+  if (!simdjson::validate_utf8(frame.data(), frame.size())) {
+    return parse_error{error_code::invalid_utf8, "frame is not valid UTF-8", {}};
+  }
+  dom::parser json;
+  dom::element root;
+  if (auto e = json.parse(frame.data(), frame.size(), true).get(root)) {
+    const auto code = e == simdjson::UTF8_ERROR    ? error_code::invalid_utf8
+                      : e == simdjson::DEPTH_ERROR ? error_code::too_deep
+                                                   : error_code::bad_json;
+    return parse_error{code, fmt::format("not valid JSON ({})", simdjson::error_message(e)), {}};
+  }
+  dom::object o;
+  if (root.get_object().get(o)) {
+    return parse_error{error_code::not_object, "frame must be a JSON object", {}};
+  }
+  reader r;
+  const std::string type = r.str(o, "type");
+  if (r.error) return *r.error;
+  std::size_t kind = frame_names.size();
+  for (std::size_t i = 0; i < frame_names.size(); ++i) {
+    if (frame_names[i] == type) kind = i;
+  }
+  if (kind == frame_names.size()) {
+    return parse_error{error_code::unknown_type, fmt::format("unknown frame type '{}'", type), {}};
+  }
+
+  server_frame out;
+  switch (kind) {
+    case 0: {
+      welcome_frame f;
+      f.ref = r.str(o, "ref");
+      f.version = static_cast<int>(r.integer(o, "version", 0, INT32_MAX));
+      f.user = r.user(o, "user");
+      f.session_expires = r.str(o, "session_expires", false);
+      out = std::move(f);
+      break;
+    }
+    case 1: {
+      ack_frame f;
+      f.ref = r.str(o, "ref");
+      f.conversation = r.id(o, "conversation");
+      f.client_msg_id = r.str(o, "client_msg_id");
+      f.seq = r.id(o, "seq");
+      f.ts = r.integer(o, "ts", INT64_MIN, INT64_MAX);
+      f.duplicate = r.boolean(o, "duplicate", false);
+      out = std::move(f);
+      break;
+    }
+    case 2:
+      out = r.event(o);
+      break;
+    case 3: {
+      history_frame f;
+      f.ref = r.str(o, "ref");
+      f.conversation = r.id(o, "conversation");
+      r.each_object(o, "events", [&](dom::object e) { f.events.push_back(r.event(e)); });
+      f.has_more = r.boolean(o, "has_more");
+      out = std::move(f);
+      break;
+    }
+    case 4: {
+      sync_done_frame f;
+      f.ref = r.str(o, "ref");
+      f.positions = r.positions(o);
+      out = std::move(f);
+      break;
+    }
+    case 5: {
+      conversation_frame f;
+      f.ref = r.str(o, "ref");
+      if (auto c = r.object(o, "conversation")) f.conversation = r.conversation(*c);
+      out = std::move(f);
+      break;
+    }
+    case 6: {
+      conversations_frame f;
+      f.ref = r.str(o, "ref");
+      r.each_object(o, "conversations",
+                    [&](dom::object c) { f.conversations.push_back(r.conversation(c)); });
+      out = std::move(f);
+      break;
+    }
+    case 7: {
+      users_frame f;
+      f.ref = r.str(o, "ref");
+      r.each_object(o, "users", [&](dom::object u) { f.users.push_back(r.user(u)); });
+      out = std::move(f);
+      break;
+    }
+    case 8:
+      out = typing_frame{r.id(o, "conversation"), r.user(o, "user")};
+      break;
+    case 9: {
+      read_frame f;
+      f.conversation = r.id(o, "conversation");
+      f.user = r.user(o, "user");
+      f.seq = r.id(o, "seq");
+      out = std::move(f);
+      break;
+    }
+    case 10: {
+      presence_frame f;
+      f.user = r.user(o, "user");
+      f.online = r.boolean(o, "online");
+      out = std::move(f);
+      break;
+    }
+    case 11:
+      out = ok_frame{r.str(o, "ref")};
+      break;
+    case 12:
+      out = pong_frame{r.str(o, "ref")};
+      break;
+    default: {
+      error_frame f;
+      const std::string code = r.str(o, "code");
+      if (!r.error) {
+        if (auto c = error_code_from_string(code)) {
+          f.code = *c;
+        } else {
+          r.fail(error_code::bad_field, fmt::format("unknown error code '{}'", code));
+        }
+      }
+      f.message = r.str(o, "message", false);
+      f.ref = r.str(o, "ref", false);
+      out = std::move(f);
+      break;
+    }
+  }
+  if (r.error) return *r.error;
+  return out;
+}
+
+}  // namespace
+
+server_parse_result parse_server_frame(std::string_view frame) {
+  try {
+    return parse_impl(frame);
+  } catch (...) {
+    return parse_error{error_code::internal, "internal parser error", {}};
+  }
+}
+
+}  // namespace chat::protocol
