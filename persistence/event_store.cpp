@@ -61,6 +61,25 @@ void insert_chunk(database& db, std::span<const event> rows) {
   st.execute(true);
 }
 
+// SQLite is in-process: one prepared single-row INSERT re-executed per event is its fast path (a
+// statement with thousands of placeholders costs more to prepare than the rows cost to insert).
+void insert_each(database& db, std::span<const event> rows) {
+  event row;
+  soci::indicator msg_ind = soci::i_ok;
+  soci::statement st =
+      (db.sql().prepare << fmt::format("INSERT INTO conversation_events ({}) VALUES (:c, :s, :e, "
+                                       ":t, :u, :m, :j, :p, :a)",
+                                       event_columns),
+       soci::use(row.conversation), soci::use(row.seq), soci::use(row.event_id),
+       soci::use(row.type), soci::use(row.sender), soci::use(row.client_msg_id, msg_ind),
+       soci::use(row.subject), soci::use(row.payload), soci::use(row.created_at_ms));
+  for (const auto& e : rows) {
+    row = e;
+    msg_ind = e.client_msg_id.empty() ? soci::i_null : soci::i_ok;
+    st.execute(true);
+  }
+}
+
 void apply_membership(database& db, const event& e) {
   user_id who = e.subject != 0 ? e.subject : e.sender;
   if (is_membership_add(e.type)) {
@@ -98,7 +117,8 @@ status event_store::append(std::span<const event> batch) {
   if (batch.empty()) return success();
   try {
     detail::transaction tx(db_);
-    size_t begin = 0;
+    size_t begin = db_.kind() == backend::sqlite ? batch.size() : 0;
+    if (db_.kind() == backend::sqlite) insert_each(db_, batch);
     while (begin < batch.size()) {
       size_t end = begin, bytes = 0;
       while (end < batch.size() && end - begin < max_rows_per_insert &&
