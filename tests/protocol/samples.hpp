@@ -1,0 +1,69 @@
+#pragma once
+// One value of every request and server frame type, with awkward text in the strings.
+#include <vector>
+
+#include "protocol/limits.hpp"
+#include "protocol/messages.hpp"
+
+namespace chat::protocol::test {
+
+inline event_frame sample_event() {
+  return event_frame{42,           98,    "evt-98",     "message",
+                     {7, "alice"}, "c-1", std::nullopt, "hi \"bob\" \\ \n\t é 😀 \x01",
+                     1764072000123};
+}
+
+inline std::vector<request> sample_requests() {
+  return {
+      hello_req{"1", 1, std::string("tok")},
+      hello_req{"1b", 1, std::nullopt},
+      send_req{"2", 42, "c-1", "hello \"world\" \n😀"},
+      history_req{"3", 42, id_t{98}, std::nullopt, 50},
+      history_req{"3b", 42, std::nullopt, id_t{0}, 200},
+      sync_req{"4", {{42, 97}, {43, 0}}},
+      sync_req{"4b", {}},
+      open_direct_req{"5", "bob"},
+      create_group_req{"6", "Team ☕", {"bob", "carol"}},
+      add_member_req{"7", 42, "dave"},
+      remove_member_req{"8", 42, "dave"},
+      leave_req{"9", 42},
+      typing_req{"10", 42},
+      read_req{"11", 42, limits::max_id},
+      list_conversations_req{"12"},
+      search_users_req{"13", "bo", 20},
+      ping_req{"14"},
+  };
+}
+
+inline std::vector<server_frame> sample_frames() {
+  auto e = sample_event();
+  auto m = e;
+  m.type = "member_added";
+  m.subject = user_ref{9, "dave"};
+  m.body.clear();
+  m.client_msg_id.clear();
+  conversation_info c{42, "group", "Team", {{7, "alice"}, {8, "bob"}}, 98, e, 97};
+  conversation_info d{43, "direct", "", {{7, "alice"}, {8, "bob"}}, 0, std::nullopt, 0};
+  return {
+      welcome_frame{"1", 1, {7, "alice"}, "2026-12-25T12:00:00Z"},
+      ack_frame{"2", 42, "c-1", 98, 1764072000123, false},
+      ack_frame{"2", 42, "c-1", 98, 1764072000123, true},
+      e,
+      m,
+      history_frame{"3", 42, {e, m}, true},
+      history_frame{"3", 42, {}, false},
+      sync_done_frame{"4", {{42, 98}}},
+      conversation_frame{"5", c},
+      conversations_frame{"12", {c, d}},
+      users_frame{"13", {{8, "bob"}, {11, "bobby"}}},
+      typing_frame{42, {8, "bob"}},
+      read_frame{42, {8, "bob"}, 98},
+      presence_frame{{8, "bob"}, true},
+      ok_frame{"9"},
+      pong_frame{"14"},
+      error_frame{error_code::not_member, "you are not a member of conversation 44", "15"},
+      error_frame{error_code::bad_json, "not valid JSON", ""},
+  };
+}
+
+}  // namespace chat::protocol::test
