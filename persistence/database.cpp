@@ -150,6 +150,13 @@ database::database(db_config cfg) : cfg_(std::move(cfg)), sql_(std::make_unique<
 
 database::~database() = default;
 
+status database::reconnect() {
+  auto fresh = open(cfg_);
+  if (!fresh) return fresh.err();
+  sql_ = std::move((*fresh)->sql_);
+  return success();
+}
+
 result<std::unique_ptr<database>> database::open(std::string_view url) {
   auto cfg = db_config::parse(url);
   if (!cfg) return cfg.err();

@@ -33,6 +33,10 @@ class database {
   static result<std::unique_ptr<database>> open(const db_config& cfg);
   static result<std::unique_ptr<database>> open(std::string_view url);
   ~database();
+  /// Replaces the connection with a fresh one (same config) after errc::unavailable. The caller
+  /// decides whether a write in flight when the connection dropped must be re-checked (it may
+  /// have committed).
+  status reconnect();
   backend kind() const noexcept { return cfg_.kind; }
   const db_config& config() const noexcept { return cfg_; }
   soci::session& sql() { return *sql_; }  ///< for persistence/ internals only

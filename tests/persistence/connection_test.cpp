@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "persistence/event_store.hpp"
 #include "test_backend.hpp"
 
 using namespace chat::persistence;
@@ -124,4 +125,32 @@ TEST_CASE("An SQLite file in a missing directory gives a one-line error", "[pers
   CHECK(db.err().code == errc::bad_config);
   CHECK(one_line(db.err().message));
   CHECK(db.err().message.find("nonexistent-dir-") != std::string::npos);
+}
+
+TEST_CASE("A lost MySQL connection is reported as unavailable and can be reopened",
+          "[persistence][mysql]") {
+  const char* base = test::mysql_url();
+  if (!base) {
+    if (test::mysql_required()) FAIL("CHAT_REQUIRE_MYSQL=1 but CHAT_TEST_MYSQL_URL is unset");
+    WARN("CHAT_TEST_MYSQL_URL unset: skipping");
+    return;
+  }
+  test::test_backend b("mysql");
+  REQUIRE(b.available());
+  long long id = 0;
+  b.db().sql() << "SELECT CONNECTION_ID()", soci::into(id);
+  auto killer = b.open_another();
+  killer->sql() << "KILL :id", soci::use(id);
+
+  event_store log(b.db());
+  auto lost = log.last_seq(1);
+  REQUIRE_FALSE(lost.ok());
+  INFO(lost.err().message);
+  CHECK(lost.err().code == errc::unavailable);
+  CHECK(one_line(lost.err().message));
+
+  REQUIRE(b.db().reconnect().ok());
+  auto again = log.last_seq(1);
+  REQUIRE(again.ok());
+  CHECK(*again == 0);
 }
