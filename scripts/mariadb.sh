@@ -7,7 +7,14 @@ chat_mariadb_start() {
   local base=$1
   mkdir -p "$base" && base=$(cd "$base" && pwd)
   local port
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  # A random port in a range the kernel does not hand out as ephemeral (32768-60999), skipping
+  # ones that answer. Plain bash (/dev/tcp): a bare Debian image has no python3.
+  local tries=0
+  while :; do
+    port=$((20000 + RANDOM % 12000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+    ((++tries < 50)) || { echo "mariadb: no free port found" >&2; return 1; }
+  done
   rm -rf "$base/data"; mkdir -p "$base/data"
   cat > "$base/my.cnf" <<CNF
 [mariadbd]
@@ -32,14 +39,18 @@ CNF
   CHAT_MARIADB_PID=$!
   CHAT_MARIADB_CNF=$base/my.cnf
   trap chat_mariadb_stop EXIT
-  local i
-  for i in $(seq 1 100); do
-    if mariadb --defaults-file="$base/my.cnf" -uroot -e 'SELECT 1' >/dev/null 2>&1; then break; fi
+  local i up=0
+  # Up to 60 s: the first start after a heavy build on 2 busy cores can be slow.
+  for i in $(seq 1 600); do
+    if mariadb --defaults-file="$base/my.cnf" -uroot -e 'SELECT 1' >/dev/null 2>&1; then up=1; break; fi
     if ! kill -0 "$CHAT_MARIADB_PID" 2>/dev/null; then
       echo "mariadb: server exited during start; error log:" >&2; tail -20 "$base/error.log" >&2; return 1
     fi
     sleep 0.1
   done
+  if ((!up)); then
+    echo "mariadb: server did not answer within 60 s; error log:" >&2; tail -20 "$base/error.log" >&2; return 1
+  fi
   mariadb --defaults-file="$base/my.cnf" -uroot -e "
     CREATE DATABASE IF NOT EXISTS chat_test CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
     CREATE USER IF NOT EXISTS 'chat'@'127.0.0.1' IDENTIFIED BY 'chatpw';
