@@ -43,6 +43,7 @@ export const routes: Routes = [
   },
   {
     path: 'choose-username',
+    canActivate: [signedOut],
     title: 'Choose a username – chatd',
     loadComponent: () => import('./choose-username.page').then((m) => m.ChooseUsernamePage),
   },

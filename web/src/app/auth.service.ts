@@ -119,6 +119,20 @@ export class AuthService {
     return u;
   }
 
+  /** The OIDC sign-in waiting for a username (GET /api/choose-username), or null. */
+  async pendingSignup(): Promise<{ provider: string; display_name: string; suggested_username: string } | null> {
+    try {
+      const r = await this.call('GET', '/api/choose-username');
+      return {
+        provider: String(r['provider'] ?? ''),
+        display_name: String(r['display_name'] ?? r['provider'] ?? ''),
+        suggested_username: String(r['suggested_username'] ?? ''),
+      };
+    } catch {
+      return null;
+    }
+  }
+
   async providers(): Promise<Provider[]> {
     try {
       const r = await this.call('GET', '/api/providers');
@@ -126,7 +140,7 @@ export class AuthService {
       return list.map((p) => ({
         name: p['name'] ?? p['id'] ?? '',
         display_name: p['display_name'] ?? p['name'] ?? 'provider',
-        login_url: p['login_url'] ?? p['url'] ?? `/auth/${encodeURIComponent(p['name'] ?? '')}/login`,
+        login_url: p['start_url'] ?? p['login_url'] ?? `/auth/oidc/${encodeURIComponent(p['name'] ?? '')}/start`,
       }));
     } catch {
       return []; // no providers configured (or endpoint absent): password sign-in only

@@ -105,7 +105,9 @@ export class ChatPage {
   protected peerOnline(c: Conv): boolean | null {
     const peer = this.chat.peerOf(c);
     if (!peer) return null;
-    return !!this.chat.presence()[peer.id];
+    // Unknown until the server tells us (presence frames): then show no dot rather than "offline".
+    const p = this.chat.presence()[peer.id];
+    return p === undefined ? null : p;
   }
 
   protected avatarOf(c: Conv): string {

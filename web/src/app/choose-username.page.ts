@@ -12,7 +12,14 @@ import { ApiError, AuthService } from './auth.service';
       <div class="auth-card">
         <h1 class="brand"><span class="brand-mark" aria-hidden="true"></span>chatd</h1>
         <h2>Choose a username</h2>
-        <p>This is how people find you. You cannot change it later.</p>
+        @if (pending() === false) {
+          <p role="alert">There is no sign-in waiting for a username. <a href="#/sign-in">Sign in again</a>.</p>
+        } @else {
+          <p>
+            @if (providerName()) { You signed in with {{ providerName() }}. }
+            This is how people find you. You cannot change it later.
+          </p>
+        }
         <form (ngSubmit)="submit()" novalidate>
           <div class="field">
             <label for="new-username">Username</label>
@@ -34,7 +41,21 @@ export class ChooseUsernamePage {
   protected readonly status = signal('3–32 letters, digits, dot, _ or -, starting with a letter or digit.');
   protected readonly error = signal('');
   protected readonly busy = signal(false);
+  protected readonly pending = signal<boolean | null>(null);
+  protected readonly providerName = signal('');
   private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor() {
+    void this.auth.pendingSignup().then((p) => {
+      this.pending.set(!!p);
+      if (!p) return;
+      this.providerName.set(p.display_name);
+      if (p.suggested_username && !this.username) {
+        this.username = p.suggested_username;
+        this.check();
+      }
+    });
+  }
 
   protected check(): void {
     if (this.timer) clearTimeout(this.timer);

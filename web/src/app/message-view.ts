@@ -124,7 +124,10 @@ export class MessageView {
     const c = this.conv();
     if (!c) return '';
     const peer = this.chat.peerOf(c);
-    if (peer) return this.chat.presence()[peer.id] ? 'Online' : 'Offline';
+    if (peer) {
+      const online = this.chat.presence()[peer.id];
+      return online === undefined ? 'Direct message' : online ? 'Online' : 'Offline';
+    }
     return `${c.info.members.length} members`;
   });
 

@@ -1,7 +1,14 @@
 import { Component, inject, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
-import { Router } from '@angular/router';
+import { ActivatedRoute, Router } from '@angular/router';
 import { ApiError, AuthService, Provider } from './auth.service';
+
+const OIDC_ERRORS: Record<string, string> = {
+  oidc_identity_in_use: 'That account is already linked to another chatd user.',
+  oidc_account_missing: 'The chatd account for that sign-in no longer exists.',
+  access_denied: 'Sign-in was cancelled.',
+  not_signed_in: 'Sign in first, then link the provider.',
+};
 
 @Component({
   selector: 'app-sign-in',
@@ -70,8 +77,10 @@ export class SignInPage {
 
   constructor() {
     void this.auth.providers().then((p) => this.providers.set(p));
-    const q = new URLSearchParams(location.search);
-    if (q.get('error')) this.error.set('Sign-in with the provider failed. Try again.');
+    // OIDC failures come back as #/sign-in?error=<code>&reason=<text>.
+    const q = inject(ActivatedRoute).snapshot.queryParamMap;
+    const code = q.get('error');
+    if (code) this.error.set(OIDC_ERRORS[code] ?? 'Sign-in with the provider failed. Try again.');
   }
 
   protected toggle(): void {
