@@ -114,7 +114,13 @@ outbound_result https_client::request(
   req.method_string(std::string(method));
   req.target(u->target);
   req.version(11);
-  req.set(http::field::host, u->host);
+  {
+    // Host carries the port unless it is the scheme's default: providers build URLs from it.
+    const bool v6 = u->host.find(':') != std::string::npos;
+    std::string host = v6 ? "[" + u->host + "]" : u->host;
+    if (u->port != (u->https ? "443" : "80")) host += ":" + u->port;
+    req.set(http::field::host, host);
+  }
   req.set(http::field::user_agent, "chatd");
   req.set(http::field::accept, "application/json");
   req.set(http::field::connection, "close");
