@@ -249,7 +249,8 @@ oidc_flow::start_result oidc_flow::start(std::string_view name, std::string_view
 
 oidc_flow::finish_result oidc_flow::finish(std::string_view name, std::string_view code,
                                            std::string_view state, std::string_view provider_error,
-                                           std::string_view state_cookie) {
+                                           std::string_view state_cookie,
+                                           std::string_view iss_param) {
   finish_result out;
   const std::int64_t now = svc_.now_ms();
   pending st;
@@ -312,6 +313,12 @@ oidc_flow::finish_result oidc_flow::finish(std::string_view name, std::string_vi
     issuer = p->issuer;
     secret_post = p->secret_post;
     issuers = p->accepted_issuers;
+  }
+  // RFC 9207: a provider that names itself in the redirect must be the one we sent the user to
+  // (defeats mix-up attacks between providers).
+  if (!iss_param.empty() && iss_param != issuer) {
+    out.error = "oidc_issuer_mismatch";
+    return out;
   }
   std::string form =
       fmt::format("grant_type=authorization_code&code={}&redirect_uri={}&code_verifier={}",

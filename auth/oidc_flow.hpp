@@ -55,7 +55,8 @@ class oidc_flow {
   };
   /// Handles the provider's redirect back: state (and its browser binding) first, then the code.
   finish_result finish(std::string_view provider, std::string_view code, std::string_view state,
-                       std::string_view provider_error, std::string_view state_cookie);
+                       std::string_view provider_error, std::string_view state_cookie,
+                       std::string_view iss_param = {});
 
   /// Pending sign-ups: an identity without a user, waiting for a chosen username (15 minutes).
   std::string add_signup(oidc_identity who);

@@ -268,6 +268,14 @@ TEST_CASE("State mismatch, a missing browser binding and replayed codes are refu
   const std::string state4 = s4.state_cookie;
   require_refused(o.callback("/auth/oidc/rs/callback?code=" + code + "&state=" + state4, state4),
                   "oidc_exchange_failed", "invalid_grant");
+  // A redirect naming another issuer (RFC 9207 mix-up defence).
+  auto s6 = o.start("rs");
+  auto cb6 = drive_login(s6.location, login);
+  REQUIRE(cb6);
+  std::string t6 = oidc_fixture::target_of(*cb6);
+  REQUIRE(t6.find("&iss=") != std::string::npos);
+  t6 = t6.substr(0, t6.find("&iss=")) + "&iss=https%3A%2F%2Fevil.example";
+  require_refused(o.callback(t6, s6.state_cookie), "oidc_issuer_mismatch");
   // The provider's own refusal is passed on.
   auto s5 = o.start("rs");
   require_refused(o.callback("/auth/oidc/rs/callback?error=access_denied&state=" + s5.state_cookie,
