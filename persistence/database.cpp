@@ -191,6 +191,8 @@ result<std::unique_ptr<database>> database::open(const db_config& cfg) {
   try {
     db->sql_->open(soci::mysql, conn);
     *db->sql_ << "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'";
+    // Lock waits end (error 1205, reported as retryable) well before read_timeout cuts the link.
+    *db->sql_ << "SET SESSION innodb_lock_wait_timeout = 10";
   } catch (const soci::mysql_soci_error& e) {
     auto where = fmt::format("{}:{}", cfg.host, cfg.port);
     auto msg = detail::first_line(e.what());

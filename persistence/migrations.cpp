@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 
 #include "persistence/sql_error.hpp"
 
@@ -64,6 +65,9 @@ result<std::vector<migration_file>> list_files(const std::string& dir, backend k
     if (digits == 0 || digits >= name.size() || name[digits] != '_')
       return error{errc::bad_config,
                    fmt::format("migration file '{}' is not named NNNN_name.sql", name)};
+    if (digits > 9)
+      return error{errc::bad_config,
+                   fmt::format("migration file '{}' has a version over 9 digits", name)};
     int version = std::stoi(name.substr(0, digits));
     bool specific = ends_with(name, mine);
     auto it = by_version.find(version);
@@ -145,6 +149,30 @@ std::map<int, applied_row> load_applied(database& db) {
   return out;
 }
 
+// MySQL: a named lock per database, so two servers starting at once do not both apply the same
+// migration (MySQL DDL cannot run inside a transaction).
+class mysql_migration_lock {
+ public:
+  explicit mysql_migration_lock(database& db) : db_(db) {
+    int got = 0;
+    db_.sql() << "SELECT GET_LOCK(LEFT(CONCAT('chatd_migrate:', DATABASE()), 64), 60)",
+        soci::into(got);
+    if (got != 1) throw std::runtime_error("another process held the migration lock for 60 s");
+  }
+  ~mysql_migration_lock() {
+    try {
+      db_.sql() << "DO RELEASE_LOCK(LEFT(CONCAT('chatd_migrate:', DATABASE()), 64))";
+    } catch (...) {
+      // The lock dies with the connection anyway.
+    }
+  }
+  mysql_migration_lock(const mysql_migration_lock&) = delete;
+  mysql_migration_lock& operator=(const mysql_migration_lock&) = delete;
+
+ private:
+  database& db_;
+};
+
 std::int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -163,6 +191,14 @@ result<migration_report> migrate(database& db, const std::string& dir, bool dry_
   migration_report report;
   std::string current = "schema_migrations";
   try {
+    // SQLite: one IMMEDIATE transaction around the whole run makes it all-or-nothing and
+    // serializes concurrent migrators. MySQL: a named lock (DDL commits implicitly there).
+    std::optional<detail::transaction> tx;
+    std::optional<mysql_migration_lock> lock;
+    if (db.kind() == backend::sqlite)
+      tx.emplace(db);
+    else
+      lock.emplace(db);
     ensure_table(db);
     auto applied = load_applied(db);
     std::vector<const migration_file*> pending;
@@ -202,18 +238,16 @@ result<migration_report> migrate(database& db, const std::string& dir, bool dry_
     for (auto* f : pending) {
       current = f->name;
       auto statements = split_statements(f->text);
-      // SQLite runs DDL transactionally; MySQL commits each DDL statement implicitly, so there the
-      // version row is written last and a failed migration is simply re-run after the fix.
-      std::optional<detail::transaction> tx;
-      if (db.kind() == backend::sqlite) tx.emplace(db);
+      // On MySQL each DDL statement commits implicitly: the version row is written last, so a
+      // migration that failed half-way is re-run after the fix (write them re-runnable).
       for (const auto& stmt : statements) db.sql() << stmt;
       auto at = now_ms();
       db.sql() << "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (:v, "
                   ":n, :c, :a)",
           soci::use(f->version), soci::use(f->name), soci::use(f->checksum), soci::use(at);
-      if (tx) tx->commit();
       report.applied.push_back(f->name);
     }
+    if (tx) tx->commit();
     return report;
   } catch (...) {
     auto err = detail::current_error(db, fmt::format("migration {}", current));

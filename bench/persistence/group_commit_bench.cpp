@@ -148,7 +148,8 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "CHAT_TEST_MYSQL_URL unset: MySQL rows skipped\n");
   }
 
-  fmt::print("| backend | batch | events | appends/s | batches/s | p50 commit ms | p99 commit ms |\n");
+  fmt::print(
+      "| backend | batch | events | appends/s | batches/s | p50 commit ms | p99 commit ms |\n");
   fmt::print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
   for (const auto& r : rows)
     fmt::print("| {} | {} | {} | {:.0f} | {:.0f} | {:.2f} | {:.2f} |\n", r.backend, r.batch,

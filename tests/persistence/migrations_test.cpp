@@ -1,4 +1,5 @@
 #include <fstream>
+#include <thread>
 
 #include "test_backend.hpp"
 
@@ -112,4 +113,37 @@ TEST_CASE("A missing migrations directory is a clear bad_config error", "[persis
   REQUIRE_FALSE(r.ok());
   CHECK(r.err().code == errc::bad_config);
   CHECK(r.err().message.find("nonexistent-migrations-") != std::string::npos);
+}
+
+TEST_CASE("Two servers migrating one fresh database at once apply each migration once",
+          "[persistence]") {
+  auto kind = GENERATE(as<std::string>{}, "sqlite", "mysql");
+  test::test_backend b(kind, false);
+  if (!b.available()) return;
+  INFO("backend: " << kind);
+  std::string errors[2];
+  size_t applied[2] = {0, 0};
+  auto runner = [&](int i) {
+    auto db = database::open(b.url());
+    if (!db) {
+      errors[i] = db.err().message;
+      return;
+    }
+    auto r = migrate(**db, default_migrations_dir());
+    if (!r)
+      errors[i] = r.err().message;
+    else
+      applied[i] = r->applied.size();
+  };
+  std::thread t0(runner, 0), t1(runner, 1);
+  t0.join();
+  t1.join();
+  INFO(errors[0] << " | " << errors[1]);
+  CHECK(errors[0].empty());
+  CHECK(errors[1].empty());
+  CHECK((applied[0] == 0 || applied[1] == 0));
+  CHECK(applied[0] + applied[1] >= 1);
+  int rows = 0;
+  b.db().sql() << "SELECT COUNT(*) FROM schema_migrations", soci::into(rows);
+  CHECK(rows == static_cast<int>(applied[0] + applied[1]));
 }

@@ -38,7 +38,8 @@ inline bool mysql_required() {
 /// is MySQL and no server was given; the caller then returns early (after WARN or FAIL).
 class test_backend {
  public:
-  explicit test_backend(std::string kind) : kind_(std::move(kind)) {
+  /// `migrated`: apply the real migrations (false leaves an empty database).
+  explicit test_backend(std::string kind, bool migrated = true) : kind_(std::move(kind)) {
     if (kind_ == "sqlite") {
       path_ =
           (std::filesystem::temp_directory_path() / ("chat_persistence_" + random_hex(16) + ".db"))
@@ -66,6 +67,7 @@ class test_backend {
                          dbname_);
     }
     db_ = open_another();
+    if (!migrated) return;
     auto report = migrate(*db_, default_migrations_dir());
     INFO((report.ok() ? std::string("ok") : report.err().message));
     REQUIRE(report.ok());
