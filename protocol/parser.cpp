@@ -55,6 +55,39 @@ bool is_blank(std::string_view s) {
   return true;
 }
 
+/// Whether s is valid UTF-8. Used on unescaped strings: the frame itself is validated by
+/// simdjson's stage 1, so only `\u` escapes can make a string invalid here. Short strings are the
+/// norm, so a scalar loop with an ASCII fast path beats a dispatched SIMD call.
+bool valid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  const auto cont = [&](const unsigned char* q) { return q < end && (*q & 0xC0u) == 0x80u; };
+  while (p < end) {
+    const unsigned b0 = *p;
+    if (b0 < 0x80) {
+      ++p;
+      continue;
+    }
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+      if (!cont(p + 1)) return false;
+      p += 2;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+      if (!cont(p + 1) || !cont(p + 2)) return false;
+      if (b0 == 0xE0 && p[1] < 0xA0) return false;   // overlong
+      if (b0 == 0xED && p[1] >= 0xA0) return false;  // surrogate
+      p += 3;
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+      if (!cont(p + 1) || !cont(p + 2) || !cont(p + 3)) return false;
+      if (b0 == 0xF0 && p[1] < 0x90) return false;   // overlong
+      if (b0 == 0xF4 && p[1] >= 0x90) return false;  // above U+10FFFF
+      p += 4;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool is_json_ws(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
@@ -92,10 +125,17 @@ bool is_json_number(std::string_view s) {
 /// Nesting depth of the frame, counted outside strings. Checked before parsing so that deeply
 /// nested junk costs nothing and gets its own code.
 std::size_t max_nesting(std::string_view s) {
+  // Only these six bytes matter; a table keeps the common case to one predictable branch.
+  static constexpr auto special = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char c : {'"', '\\', '{', '[', '}', ']'}) t[c] = true;
+    return t;
+  }();
   std::size_t depth = 0, deepest = 0;
   bool in_string = false;
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
+    if (!special[static_cast<unsigned char>(c)]) continue;
     if (in_string) {
       if (c == '\\') {
         ++i;
@@ -238,8 +278,7 @@ class request_reader {
       if (auto e = std::move(field_r).get(field)) return json_error(e);
       std::string_view key;
       if (auto e = field.unescaped_key().get(key)) return json_error(e);
-      if (!simdjson::validate_utf8(key.data(), key.size()))
-        return fatal{error_code::invalid_utf8, "field name is not valid UTF-8"};
+      if (!valid_utf8(key)) return fatal{error_code::invalid_utf8, "field name is not valid UTF-8"};
       od::value v = field.value();
       const int f = find_field(key);
       if (f < 0) {
@@ -282,8 +321,7 @@ class request_reader {
         }
         std::string_view str;
         if (auto e = v.get_string().get(str)) return json_error(e);
-        if (!simdjson::validate_utf8(str.data(), str.size()))
-          return fatal{error_code::invalid_utf8, "string is not valid UTF-8"};
+        if (!valid_utf8(str)) return fatal{error_code::invalid_utf8, "string is not valid UTF-8"};
         s.state = slot_state::ok;
         s.str = str;
         return std::nullopt;
@@ -342,7 +380,7 @@ class request_reader {
         if (auto e = std::move(pf_r).get(pf)) return json_error(e);
         std::string_view key;
         if (auto e = pf.unescaped_key().get(key)) return json_error(e);
-        if (!simdjson::validate_utf8(key.data(), key.size()))
+        if (!valid_utf8(key))
           return fatal{error_code::invalid_utf8, "field name is not valid UTF-8"};
         od::value pv = pf.value();
         std::optional<std::int64_t>* target = key == "conversation" ? &conv
@@ -418,8 +456,7 @@ class request_reader {
       }
       std::string_view str;
       if (auto e = el.get_string().get(str)) return json_error(e);
-      if (!simdjson::validate_utf8(str.data(), str.size()))
-        return fatal{error_code::invalid_utf8, "string is not valid UTF-8"};
+      if (!valid_utf8(str)) return fatal{error_code::invalid_utf8, "string is not valid UTF-8"};
       if (members_.size() < limits::max_group_members) members_.push_back(str);
       ++index;
     }
@@ -442,7 +479,7 @@ class request_reader {
           if (auto e = std::move(f_r).get(f)) return json_error(e);
           std::string_view key;
           if (auto e = f.unescaped_key().get(key)) return json_error(e);
-          if (!simdjson::validate_utf8(key.data(), key.size()))
+          if (!valid_utf8(key))
             return fatal{error_code::invalid_utf8, "field name is not valid UTF-8"};
           od::value fv = f.value();
           if (auto err = validate(fv)) return err;
@@ -462,8 +499,7 @@ class request_reader {
       case od::json_type::string: {
         std::string_view s;
         if (auto e = v.get_string().get(s)) return json_error(e);
-        if (!simdjson::validate_utf8(s.data(), s.size()))
-          return fatal{error_code::invalid_utf8, "string is not valid UTF-8"};
+        if (!valid_utf8(s)) return fatal{error_code::invalid_utf8, "string is not valid UTF-8"};
         return std::nullopt;
       }
       case od::json_type::number: {

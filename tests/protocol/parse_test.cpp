@@ -162,6 +162,17 @@ TEST_CASE("malformed values in ignored fields still make the frame bad_json", "[
   CHECK(code_of(R"({"type":"ping","id":"1","x":1.})") == error_code::bad_json);
 }
 
+TEST_CASE("escapes that do not form a character are bad_json", "[protocol]") {
+  CHECK(code_of(R"({"type":"ping","id":"\ud800"})") == error_code::bad_json);
+  CHECK(code_of(R"({"type":"ping","id":"\udfff"})") == error_code::bad_json);
+  CHECK(code_of(R"({"type":"ping","id":"\ud800\u0041"})") == error_code::bad_json);
+  CHECK(code_of(R"({"type":"ping","id":"\ud800\udbff"})") == error_code::bad_json);
+  CHECK(code_of(R"({"type":"ping","id":"\u12"})") == error_code::bad_json);
+  // A correct pair and an escaped NUL are fine.
+  CHECK(request_id(parse_ok(R"({"type":"ping","id":"\ud83d\ude00"})")) == "😀");
+  CHECK(request_id(parse_ok(R"({"type":"ping","id":"\u0000"})")) == std::string(1, '\0'));
+}
+
 TEST_CASE("valid JSON that is not an object is not_object", "[protocol]") {
   CHECK(code_of("[1,2]") == error_code::not_object);
   CHECK(code_of(R"("ping")") == error_code::not_object);
