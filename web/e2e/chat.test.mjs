@@ -258,7 +258,9 @@ describe('chatd web client', { concurrency: false }, () => {
     await members.getByRole('button', { name: /^carol/ }).click();
     await members.getByText('Members (3)').waitFor();
     await members.getByRole('button', { name: 'Done' }).click();
-    await a.locator('.msg-event', { hasText: 'alice added carol' }).waitFor();
+    await a.locator('.msg-event', { hasText: 'You removed carol' }).waitFor();
+    await a.locator('.msg-event').last().filter({ hasText: 'You added carol' }).waitFor();
+    await page.carol.locator('.msg-event', { hasText: 'alice removed you' }).waitFor();
   });
 
   test('refreshing the page keeps the session and the conversation', async () => {

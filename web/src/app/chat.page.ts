@@ -119,7 +119,7 @@ export class ChatPage {
     if (out.length) return `You: ${out[out.length - 1].body}`;
     const e = c.info.last_event;
     if (!e) return c.info.kind === 'group' ? 'New group' : 'No messages yet';
-    if (e.kind !== 'message') return describeEvent(e.kind, e.sender.username, e.subject?.username);
+    if (e.kind !== 'message') return describeEvent(e.kind, e.sender, e.subject, this.me()?.id ?? 0);
     const who = e.sender.id === this.me()?.id ? 'You' : c.info.kind === 'group' ? e.sender.username : '';
     return who ? `${who}: ${e.body}` : e.body;
   }

@@ -26,17 +26,30 @@ export function formatListTime(ts: number): string {
   return dayKey(ts) === dayKey(Date.now()) ? formatTime(ts) : shortFmt.format(new Date(ts));
 }
 
-export function describeEvent(kind: string, sender: string, subject?: string): string {
+/** One line for a membership event; `me` turns the signed-in user's own name into "You"/"you". */
+export function describeEvent(
+  kind: string,
+  sender: { id: number; username: string },
+  subject: { id: number; username: string } | null | undefined,
+  me: number,
+): string {
+  const who = sender.id === me ? 'You' : sender.username;
+  const whom = !subject ? 'someone' : subject.id === me ? 'you' : subject.username;
   switch (kind) {
     case 'created':
-      return `${sender} created the conversation`;
+      return `${who} created the conversation`;
     case 'member_added':
-      return `${sender} added ${subject ?? 'someone'}`;
+      return `${who} added ${whom}`;
     case 'member_removed':
-      return `${sender} removed ${subject ?? 'someone'}`;
+      return `${who} removed ${whom}`;
     case 'member_left':
-      return `${subject ?? sender} left`;
+      return `${subject && subject.id !== me ? subject.username : who} left`;
     default:
       return kind;
   }
+}
+
+/** Events not worth a line: the creator "adding" themself when a group is created. */
+export function isNoise(kind: string, senderId: number, subjectId: number | undefined): boolean {
+  return kind === 'member_added' && subjectId === senderId;
 }

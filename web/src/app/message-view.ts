@@ -12,7 +12,7 @@ import {
 } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import { ChatService, Msg } from './chat.service';
-import { dayKey, describeEvent, formatDay, formatTime } from './format';
+import { dayKey, describeEvent, formatDay, formatTime, isNoise } from './format';
 import { LIMITS } from './protocol';
 
 interface DayGroup {
@@ -152,6 +152,7 @@ export class MessageView {
       }));
     const groups: DayGroup[] = [];
     for (const m of [...c.events, ...out]) {
+      if (isNoise(m.kind, m.sender.id, m.subject?.id)) continue;
       const k = dayKey(m.ts);
       let g = groups[groups.length - 1];
       if (!g || g.key !== k) {
@@ -265,6 +266,6 @@ export class MessageView {
   }
 
   protected describe(m: Msg): string {
-    return describeEvent(m.kind, m.sender.username, m.subject?.username);
+    return describeEvent(m.kind, m.sender, m.subject, this.meId());
   }
 }
