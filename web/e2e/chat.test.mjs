@@ -102,6 +102,12 @@ describe('chatd web client', { concurrency: false }, () => {
     await page.carol.getByRole('heading', { name: 'Create an account' }).waitFor();
     await assertNoAxeViolations(page.carol, 'register (dark)');
     await screenshot(page.carol, 'register-1280-dark');
+    // The OIDC choose-username step (here without a pending sign-in: it says so).
+    await page.carol.goto(`${server.url}/#/choose-username`);
+    await page.carol.getByRole('heading', { name: 'Choose a username' }).waitFor();
+    await page.carol.getByRole('alert').filter({ hasText: 'no sign-in waiting' }).waitFor();
+    await assertNoAxeViolations(page.carol, 'choose-username (dark)');
+    await screenshot(page.carol, 'choose-username-1280-dark');
   });
 
   test('a wrong password is refused with a message', async () => {
@@ -318,6 +324,65 @@ describe('chatd web client', { concurrency: false }, () => {
       expected,
       `history after reload: ${JSON.stringify(fresh)}`,
     );
+  });
+
+  test('keyboard only: open a dialog, search, close it with Escape, focus comes back', async () => {
+    const a = page.alice;
+    const newChat = a.getByRole('button', { name: 'New chat' });
+    await newChat.focus();
+    await a.keyboard.press('Enter');
+    const dialog = a.getByRole('dialog', { name: 'New chat' });
+    await dialog.waitFor();
+    const search = dialog.getByLabel('Search people by username');
+    await eventually(async () => assert.equal(await search.evaluate((el) => el === document.activeElement), true));
+    await a.keyboard.type('car');
+    await dialog.getByRole('button', { name: /^carol/ }).waitFor();
+    await a.keyboard.press('Tab');
+    await eventually(async () =>
+      assert.match(await a.evaluate(() => document.activeElement?.textContent ?? ''), /carol/),
+    );
+    await a.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    await eventually(async () => assert.equal(await newChat.evaluate((el) => el === document.activeElement), true));
+    // The focus ring is visible (an outline of at least 2 px) when reached by keyboard.
+    const outline = await newChat.evaluate((el) => parseFloat(getComputedStyle(el).outlineWidth));
+    assert.ok(outline >= 2, `focus outline ${outline}px`);
+  });
+
+  test('a failed send shows Retry, and the retry reuses the same client_msg_id', async () => {
+    const a = page.alice;
+    const sent = [];
+    let failNext = true;
+    // Inject one failure: the first "send" frame gets an error reply instead of reaching chatd.
+    await a.routeWebSocket(/\/ws$/, (ws) => {
+      const upstream = ws.connectToServer();
+      ws.onMessage((msg) => {
+        const f = JSON.parse(String(msg));
+        if (f.type === 'send') {
+          sent.push(f.client_msg_id);
+          if (failNext) {
+            failNext = false;
+            ws.send(JSON.stringify({ type: 'error', code: 'internal', message: 'injected failure', ref: f.id }));
+            return;
+          }
+        }
+        upstream.send(msg);
+      });
+    });
+    await a.reload();
+    await a.getByRole('heading', { level: 2, name: 'Team' }).waitFor();
+    await a.locator('li.msg', { hasText: 'after restart' }).waitFor();
+    await send(a, 'flaky message');
+    const mine = a.locator('li.msg.own', { hasText: 'flaky message' });
+    await mine.locator('.msg-state', { hasText: 'Not sent' }).waitFor();
+    await assertNoAxeViolations(a, 'failed message');
+    await mine.getByRole('button', { name: 'Retry' }).click();
+    await mine.locator('.msg-state', { hasText: /Sent|Read/ }).waitFor();
+    assert.equal(sent.length, 2);
+    assert.equal(sent[0], sent[1], 'retry reuses the client_msg_id');
+    await page.bob.locator('li.msg', { hasText: 'flaky message' }).waitFor();
+    assert.equal(await page.bob.locator('li.msg', { hasText: 'flaky message' }).count(), 1);
+    await a.unrouteAll({ behavior: 'ignoreErrors' }).catch(() => {});
   });
 
   test('signing out returns to the sign-in page and signing in again restores the conversations', async () => {

@@ -11,6 +11,8 @@ function bindDialog(open: () => boolean, el: () => ElementRef<HTMLDialogElement>
     if (open() && !d.open) {
       onOpen();
       d.showModal();
+      // The content renders with this change detection pass: focus its first field afterwards.
+      setTimeout(() => d.querySelector<HTMLElement>('[data-autofocus]')?.focus());
     } else if (!open() && d.open) d.close();
   });
 }
@@ -46,7 +48,7 @@ function explain(e: unknown): string {
         <button type="button" class="icon-btn" aria-label="Close" (click)="open.set(false)">✕</button>
       </div>
       @if (open()) {
-        <app-user-search action="start a chat" (picked)="start($event)" />
+        <app-user-search action="start a chat" [autofocus]="true" (picked)="start($event)" />
       }
       <p class="form-error" role="alert">{{ error() }}</p>
     </dialog>
@@ -89,7 +91,7 @@ export class NewChatDialog {
           <form (submit)="$event.preventDefault(); create()">
             <div class="field">
               <label [for]="uid + '-name'">Group name</label>
-              <input [id]="uid + '-name'" [value]="title()" (input)="title.set($any($event.target).value)"
+              <input [id]="uid + '-name'" data-autofocus [value]="title()" (input)="title.set($any($event.target).value)"
                 [attr.maxlength]="maxTitle" required />
             </div>
             <app-user-search label="Add people by username" action="add to the group" [exclude]="selectedNames()" (picked)="select($event)" />
@@ -121,7 +123,7 @@ export class NewChatDialog {
               </li>
             }
           </ul>
-          <app-user-search label="Add people by username" action="add to the group" [exclude]="memberNames()" (picked)="add($event)" />
+          <app-user-search label="Add people by username" action="add to the group" [autofocus]="true" [exclude]="memberNames()" (picked)="add($event)" />
           <p class="form-error" role="alert">{{ error() }}</p>
           <div class="dialog-actions">
             <button type="button" class="btn btn-danger" [disabled]="busy()" (click)="leave()">Leave group</button>

@@ -29,7 +29,7 @@ interface DayGroup {
       <header class="conv-head">
         <a class="icon-btn back" routerLink="/" aria-label="Back to conversations">←</a>
         <div class="conv-head-main">
-          <h2 class="conv-head-title">{{ title() }}</h2>
+          <h2 class="conv-head-title" #heading tabindex="-1">{{ title() }}</h2>
           <p class="conv-head-sub">{{ subtitle() }}</p>
         </div>
         @if (c.info.kind === 'group') {
@@ -113,6 +113,8 @@ export class MessageView {
   protected readonly maxChars = LIMITS.maxBodyChars;
   private readonly scroller = viewChild<ElementRef<HTMLDivElement>>('scroller');
   private readonly composer = viewChild<ElementRef<HTMLTextAreaElement>>('composer');
+  private readonly heading = viewChild<ElementRef<HTMLHeadingElement>>('heading');
+  private focusedConv = -1;
 
   protected readonly conv = computed(() => this.chat.convs()[this.conversationId()]);
   protected readonly meId = computed(() => this.chat.me()?.id ?? 0);
@@ -214,6 +216,19 @@ export class MessageView {
         return;
       }
       if (this.atBottom) el.scrollTop = el.scrollHeight;
+    });
+    // A newly opened conversation takes the focus: the composer on wide screens (type at once),
+    // the heading on phones (no keyboard popping up; screen readers announce where they are).
+    afterRenderEffect(() => {
+      const id = this.conversationId();
+      const ta = this.composer()?.nativeElement;
+      const h = this.heading()?.nativeElement;
+      if (!ta || !h || id === this.focusedConv) return;
+      this.focusedConv = id;
+      const active = document.activeElement;
+      if (active && active !== document.body && active.closest('dialog')) return;
+      if (matchMedia('(min-width: 768px)').matches) ta.focus();
+      else h.focus();
     });
   }
 

@@ -10,7 +10,7 @@ let nextUid = 0;
   template: `
     <div class="field">
       <label [for]="inputId">{{ label() }}</label>
-      <input [id]="inputId" type="search" autocomplete="off" autocapitalize="none" spellcheck="false"
+      <input [id]="inputId" type="search" [attr.data-autofocus]="autofocus() ? '' : null" autocomplete="off" autocapitalize="none" spellcheck="false"
         [value]="query()" (input)="onInput($event)" (keydown.enter)="$event.preventDefault(); pickFirst()"
         [attr.aria-describedby]="inputId + '-status'" />
       <p class="hint" [id]="inputId + '-status'" aria-live="polite">{{ status() }}</p>
@@ -35,6 +35,8 @@ export class UserSearch {
   readonly label = input('Search people by username');
   readonly action = input('select');
   readonly exclude = input<string[]>([]);
+  /** Take the focus when the surrounding dialog opens. */
+  readonly autofocus = input(false);
   readonly picked = output<UserRef>();
   protected readonly inputId = `user-search-${++nextUid}`;
   protected readonly query = signal('');
