@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
   // ---- one busy group ----
   std::vector<account> users;
   for (int i = 0; i < o.members; ++i)
-    users.push_back(register_user(port, "m" + std::to_string(i), i));
+    users.push_back(register_user(port, "member" + std::to_string(i), i));
   std::vector<std::unique_ptr<ws_client>> socks;
   for (int i = 0; i < o.members; ++i) socks.push_back(connect(port, users[i], i));
   protocol::create_group_req g{"g", "bench", {}};
