@@ -217,6 +217,19 @@ int main(int argc, char** argv) {
       (long long)delivered.load(), (long long)(total * o.members), del_s, delivered.load() / del_s,
       delivered.load() / del_s / o.members);
   socks.clear();
+  // The log writer's view of the same run: how well group commit batched.
+  auto metrics = e2e::http_request(port, "GET", "/metrics");
+  auto value = [&](const std::string& name) {
+    auto at = metrics.body.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::atof(metrics.body.c_str() + at + name.size() + 2);
+  };
+  double batches = value("chatd_log_batch_size_count"), events = value("chatd_log_batch_size_sum");
+  if (batches > 0)
+    std::printf(
+        "log writer: %.0f events in %.0f commits (mean batch %.1f), mean commit %.2f ms, max %.2f "
+        "ms\n",
+        events, batches, events / batches, 1000 * value("chatd_log_commit_seconds_sum") / batches,
+        1000 * value("chatd_log_commit_seconds_max"));
 
   // ---- RSS per idle connection ----
   if (o.idle > 0) {

@@ -235,7 +235,7 @@ CHAT_E2E_CASE(non_member_refused, "A non-member cannot send to or read a convers
 }
 
 CHAT_E2E_CASE(malformed_frames,
-              "Malformed JSON and unknown types get error frames; the connection stays usable",
+              "Malformed JSON and unknown types get error frames and the connection stays usable",
               "") {
   chatd_server srv(kind);
   auto alice = register_user(srv.port(), "alice");
