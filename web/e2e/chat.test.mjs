@@ -110,6 +110,34 @@ describe('chatd web client', { concurrency: false }, () => {
     await screenshot(page.carol, 'choose-username-1280-dark');
   });
 
+  test('chatd serves the built client: PWA manifest and icons, cache headers, brotli and gzip', async () => {
+    const index = await fetch(`${server.url}/`, { headers: { 'Accept-Encoding': 'br' } });
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get('cache-control') ?? '', /no-cache/);
+    const html = await index.text();
+    assert.match(html, /<link rel="manifest" href="manifest.webmanifest"/);
+    const main = /src="(main-[A-Z0-9]+\.js)"/.exec(html)?.[1];
+    assert.ok(main, 'index.html names a hashed main bundle');
+    for (const enc of ['br', 'gzip']) {
+      const r = await fetch(`${server.url}/${main}`, { headers: { 'Accept-Encoding': enc } });
+      assert.equal(r.status, 200);
+      assert.equal(r.headers.get('content-encoding'), enc);
+      assert.match(r.headers.get('cache-control') ?? '', /immutable/);
+      await r.arrayBuffer();
+    }
+    const manifest = await (await fetch(`${server.url}/manifest.webmanifest`)).json();
+    assert.equal(manifest.display, 'standalone');
+    const sizes = manifest.icons.map((i) => i.sizes);
+    assert.ok(sizes.includes('192x192') && sizes.includes('512x512'));
+    for (const icon of manifest.icons) {
+      const r = await fetch(`${server.url}/${icon.src}`);
+      assert.equal(r.status, 200, icon.src);
+      await r.arrayBuffer();
+    }
+    // An SPA route falls back to index.html.
+    assert.equal((await fetch(`${server.url}/some/route`)).status, 200);
+  });
+
   test('a wrong password is refused with a message', async () => {
     const p = page.alice;
     await p.getByLabel('Username').fill('nobody-here');

@@ -77,6 +77,7 @@ const BACKOFF_CAP_MS = 15_000;
 const TYPING_SEND_EVERY_MS = 3_000;
 const TYPING_SHOW_MS = 6_000;
 const PING_EVERY_MS = 25_000;
+const STABLE_AFTER_MS = 30_000;
 
 /**
  * The WebSocket client and the chat state (signals). One connection per tab: hello first, then
@@ -121,6 +122,7 @@ export class ChatService {
   private stopped = true;
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private stableTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private typingTimer: ReturnType<typeof setInterval> | null = null;
   private nextId = 1;
@@ -230,7 +232,13 @@ export class ChatService {
     }
     if (this.ws !== ws) return;
     this.welcomed = true;
-    this.attempt = 0;
+    // Forgive the backoff only once the connection proves stable (a server that accepts and then
+    // drops us at once must not be hammered); a quick first retry stays cheap either way.
+    this.attempt = Math.min(this.attempt, 2);
+    if (this.stableTimer) clearTimeout(this.stableTimer);
+    this.stableTimer = setTimeout(() => {
+      if (this.ws === ws && this.welcomed) this.attempt = 0;
+    }, STABLE_AFTER_MS);
     this.startPing();
     const reconnect = this.everConnected;
     this.everConnected = true;
