@@ -71,7 +71,9 @@ interface DayGroup {
                             <button type="button" class="link" (click)="chat.discard(m.client_msg_id)">Delete</button>
                           }
                           @default {
-                            <span class="msg-state">{{ m.seq !== null && m.seq <= seenUpTo() ? 'Read' : 'Sent' }}</span>
+                            @if (m.seq === lastOwnSeq()) {
+                              <span class="msg-state">{{ m.seq !== null && m.seq <= seenUpTo() ? 'Read' : 'Sent' }}</span>
+                            }
                           }
                         }
                       }
@@ -164,6 +166,18 @@ export class MessageView {
       g.msgs.push(m);
     }
     return groups;
+  });
+
+  /** Delivery state is shown on the newest confirmed own message only (less noise). */
+  protected readonly lastOwnSeq = computed(() => {
+    const c = this.conv();
+    const me = this.meId();
+    if (!c) return null;
+    for (let i = c.events.length - 1; i >= 0; i--) {
+      const m = c.events[i];
+      if (m.kind === 'message' && m.sender.id === me) return m.seq;
+    }
+    return null;
   });
 
   /** Highest seq any other member has read (for "Read" on own messages). */

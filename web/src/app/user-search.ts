@@ -76,6 +76,8 @@ export class UserSearch {
 
   protected pick(u: UserRef): void {
     this.picked.emit(u);
+    this.clear();
+    document.getElementById(this.inputId)?.focus();
   }
 
   clear(): void {
