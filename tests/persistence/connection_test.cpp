@@ -154,3 +154,27 @@ TEST_CASE("A lost MySQL connection is reported as unavailable and can be reopene
   REQUIRE(again.ok());
   CHECK(*again == 0);
 }
+
+TEST_CASE("A MySQL password with quotes, spaces and URL characters connects when percent-encoded",
+          "[persistence][mysql]") {
+  const char* base = test::mysql_url();
+  if (!base) {
+    if (test::mysql_required()) FAIL("CHAT_REQUIRE_MYSQL=1 but CHAT_TEST_MYSQL_URL is unset");
+    WARN("CHAT_TEST_MYSQL_URL unset: skipping");
+    return;
+  }
+  auto admin = database::open(base);
+  REQUIRE(admin.ok());
+  auto cfg = (*admin)->config();
+  std::string user = "chat_q_" + test::random_hex(8);
+  std::string password = "a b'c\\d@:/%\"";
+  (*admin)->sql() << fmt::format("CREATE USER '{}'@'{}' IDENTIFIED BY :p", user, cfg.host),
+      soci::use(password);
+  auto db =
+      database::open(fmt::format("mysql://{}:a%20b%27c%5Cd%40%3A%2F%25%22@{}:{}/"
+                                 "information_schema",
+                                 user, cfg.host, cfg.port));
+  (*admin)->sql() << fmt::format("DROP USER '{}'@'{}'", user, cfg.host);
+  INFO((db.ok() ? std::string("ok") : db.err().message));
+  CHECK(db.ok());
+}
