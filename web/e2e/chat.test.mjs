@@ -64,7 +64,7 @@ describe('chatd web client', { concurrency: false }, () => {
     browser = await launchBrowser();
     ctx.alice = await browser.newContext({ viewport: DESKTOP });
     ctx.bob = await browser.newContext({ viewport: PHONE, hasTouch: true, isMobile: true });
-    ctx.carol = await browser.newContext({ viewport: DESKTOP, colorScheme: 'dark' });
+    ctx.carol = await browser.newContext({ viewport: DESKTOP, colorScheme: 'dark', reducedMotion: 'reduce' });
     for (const who of ['alice', 'bob', 'carol']) {
       page[who] = await ctx[who].newPage();
       page[who].setDefaultTimeout(10_000);
@@ -151,6 +151,16 @@ describe('chatd web client', { concurrency: false }, () => {
 
   test('Alice, Bob and Carol sign up', async () => {
     await Promise.all([signUp(page.alice, 'alice'), signUp(page.bob, 'bob'), signUp(page.carol, 'carol')]);
+    // The new-chat dialog on a phone.
+    await page.bob.getByRole('button', { name: 'New chat' }).click();
+    await page.bob.getByRole('dialog', { name: 'New chat' }).getByLabel('Search people by username').fill('a');
+    await page.bob.getByRole('dialog', { name: 'New chat' }).getByRole('button', { name: /^alice/ }).waitFor();
+    await assertNoAxeViolations(page.bob, 'new chat dialog (phone)');
+    await screenshot(page.bob, 'new-chat-dialog-360');
+    // In a search field the first Escape clears it (native), the second closes the dialog.
+    await page.bob.keyboard.press('Escape');
+    await page.bob.keyboard.press('Escape');
+    await page.bob.getByRole('dialog', { name: 'New chat' }).waitFor({ state: 'hidden' });
     await page.alice.getByText('No conversations yet').waitFor();
     await assertNoAxeViolations(page.alice, 'empty conversation list');
     await screenshot(page.alice, 'empty-list-1280');
@@ -281,6 +291,10 @@ describe('chatd web client', { concurrency: false }, () => {
     await send(page.carol, 'Hi all');
     await a.locator('li.msg', { hasText: 'Hi all' }).locator('.msg-author', { hasText: 'carol' }).waitFor();
     await page.bob.locator('li.msg', { hasText: 'Hi all' }).waitFor();
+    // Carol asked for reduced motion: messages appear without animation; Alice's do animate.
+    const anim = (p) => p.locator('li.msg', { hasText: 'Hi all' }).evaluate((el) => getComputedStyle(el).animationName);
+    assert.equal(await anim(page.carol), 'none');
+    assert.notEqual(await anim(a), 'none');
     await assertNoAxeViolations(page.carol, 'group conversation (dark)');
     await screenshot(page.carol, 'group-1280-dark');
     await screenshot(page.bob, 'group-360');

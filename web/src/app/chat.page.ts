@@ -130,6 +130,7 @@ export class ChatPage {
   }
 
   protected async signOut(): Promise<void> {
+    this.chat.forgetLocal();
     this.chat.stop();
     try {
       await this.auth.logout();

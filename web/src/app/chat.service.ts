@@ -162,7 +162,19 @@ export class ChatService {
     this.connect();
   }
 
-  /** Disconnects and forgets everything in memory (sign-out). Drafts/outbox stay per user. */
+  /** Explicit sign-out on this device: drop this user's drafts and unsent messages from storage. */
+  forgetLocal(): void {
+    try {
+      localStorage.removeItem(this.key('drafts'));
+      localStorage.removeItem(this.key('outbox'));
+    } catch {
+      /* storage disabled */
+    }
+    this.drafts.set({});
+    this.outbox.set([]);
+  }
+
+  /** Disconnects and forgets everything in memory. Drafts/outbox stay in storage per user. */
   stop(): void {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
