@@ -477,32 +477,33 @@ caf::result<frame_reply> on_create(self_ptr self, const conv_cmd& cmd, const std
                                    const std::string& title) {
   auto& st = self->state;
   for (auto& m : cmd.members) st.names[m.id] = m.username;
-  if (!st.projected.empty()) {
+  // An empty log means nobody wrote the beginning yet (the store already lists a direct
+  // conversation's two members, so the member set cannot tell).
+  bool fresh = st.last_seq == 0 && st.queue.empty() && st.in_flight.empty();
+  if (!fresh) {
     if (!st.projected.count(cmd.from.user)) return not_member();
     if (st.queue.empty() && st.in_flight.empty())
       return frame_reply{protocol::conversation_frame{ref, info_of(st)}};
-  }
-  auto rp = self->make_response_promise();
-  if (st.projected.empty()) {
-    enqueue(self, make_event(st, "created", cmd.from.user, 0, title));
-    for (std::size_t i = 0; i < cmd.members.size(); ++i) {
-      bool last = i + 1 == cmd.members.size();
-      enqueue(self, make_event(st, "member_added", cmd.from.user, cmd.members[i].id),
-              last ? reply_kind::conversation : reply_kind::none,
-              last ? rp : caf::response_promise{}, ref);
-    }
-    // Everyone in the new conversation sees how it began, also the events from before they
-    // were added in this same batch.
-    std::vector<user_id> initial;
-    for (auto& m : cmd.members) initial.push_back(m.id);
-    auto n = cmd.members.size() + 1;
-    for (auto it = st.queue.end() - static_cast<std::ptrdiff_t>(n); it != st.queue.end(); ++it)
-      it->also_to = initial;
-  } else {
     // Creation is still on its way to the log: answer when the newest queued event is durable.
+    auto rp = self->make_response_promise();
     auto& last = st.queue.empty() ? st.in_flight.back() : st.queue.back();
     last.followers.push_back({rp, ref});
+    return rp;
   }
+  auto rp = self->make_response_promise();
+  enqueue(self, make_event(st, "created", cmd.from.user, 0, title));
+  for (std::size_t i = 0; i < cmd.members.size(); ++i) {
+    bool last = i + 1 == cmd.members.size();
+    enqueue(self, make_event(st, "member_added", cmd.from.user, cmd.members[i].id),
+            last ? reply_kind::conversation : reply_kind::none, last ? rp : caf::response_promise{},
+            ref);
+  }
+  // Everyone in the new conversation sees how it began, also the events from before they
+  // were added in this same batch.
+  std::vector<user_id> initial;
+  for (auto& m : cmd.members) initial.push_back(m.id);
+  auto n = static_cast<std::ptrdiff_t>(cmd.members.size() + 1);
+  for (auto it = st.queue.end() - n; it != st.queue.end(); ++it) it->also_to = initial;
   flush(self);
   return rp;
 }

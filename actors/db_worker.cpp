@@ -54,8 +54,13 @@ caf::error to_caf_error(const persistence::error& e) {
   }
 }
 
-db_pool_actor spawn_db_pool(caf::actor_system& sys, std::string db_url, std::size_t n) {
-  auto factory = [&sys, db_url] { return sys.spawn<caf::detached>(db_worker, db_url); };
+db_pool_actor spawn_db_pool(caf::actor_system& sys, std::string db_url, std::size_t n,
+                            std::vector<caf::actor>& workers) {
+  auto factory = [&sys, &workers, db_url] {
+    auto w = sys.spawn<caf::detached>(db_worker, db_url);
+    workers.push_back(w);
+    return w;
+  };
   return caf::actor_pool::make(sys.dummy_execution_unit(), n, factory,
                                caf::actor_pool::round_robin());
 }

@@ -14,7 +14,9 @@
 namespace chat::actors {
 
 /// Spawns `n` detached workers behind one round-robin pool handle. Send it db_job requests.
-db_pool_actor spawn_db_pool(caf::actor_system& sys, std::string db_url, std::size_t n);
+/// The workers are also appended to `workers` (so stop() can wait for their connections to close).
+db_pool_actor spawn_db_pool(caf::actor_system& sys, std::string db_url, std::size_t n,
+                            std::vector<caf::actor>& workers);
 
 /// A persistence error as the caf::error a job replies with (unavailable stays unavailable,
 /// not_found stays not_found, everything else is internal).

@@ -72,6 +72,7 @@ struct runtime {
   server_config cfg;
   log_writer_actor log_writer;
   db_pool_actor db;
+  std::vector<caf::actor> db_workers;  ///< behind `db`; stop() waits for them
   std::vector<directory_shard> shards;
   std::shared_ptr<metrics_registry> metrics = std::make_shared<metrics_registry>();
   std::atomic<bool> stopping{false};

@@ -90,10 +90,24 @@ class server_impl final : public server {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
       // 4. Everything else ends (shards take their conversation and user actors with them).
-      for (auto& c : conns) self->send_exit(c, caf::exit_reason::user_shutdown);
-      for (auto& shard : rt_->shards) self->send_exit(shard, caf::exit_reason::user_shutdown);
-      self->send_exit(rt_->log_writer, caf::exit_reason::user_shutdown);
+      //    Wait for the detached actors: their database connections must be closed when
+      //    stop() returns (a new server may open the same SQLite file right away).
+      std::vector<caf::actor> all = conns;
+      all.insert(all.end(), rt_->shards.begin(), rt_->shards.end());
+      all.push_back(rt_->log_writer);
+      all.insert(all.end(), rt_->db_workers.begin(), rt_->db_workers.end());
+      for (auto& a : all) self->monitor(a);
+      for (auto& a : all) self->send_exit(a, caf::exit_reason::user_shutdown);
       self->send_exit(rt_->db, caf::exit_reason::user_shutdown);
+      std::size_t down = 0;
+      bool timed_out = false;
+      while (down < all.size() && !timed_out) {
+        auto rest = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 until - std::chrono::steady_clock::now()),
+                             std::chrono::milliseconds(1));
+        self->receive([&](caf::down_msg&) { ++down; },
+                      caf::after(rest) >> [&] { timed_out = true; });
+      }
     }
   }
 
@@ -139,7 +153,7 @@ persistence::result<std::unique_ptr<server>> server::start(caf::actor_system& sy
   rt->cfg = cfg;
   rt->log_writer =
       spawn_log_writer(sys, std::shared_ptr<persistence::database>(std::move(*db)), rt);
-  rt->db = spawn_db_pool(sys, cfg.db_url, db_workers);
+  rt->db = spawn_db_pool(sys, cfg.db_url, db_workers, rt->db_workers);
   for (std::size_t i = 0; i < cfg.directory_shards; ++i)
     rt->shards.push_back(spawn_directory_shard(sys, rt));
   return std::unique_ptr<server>(std::make_unique<server_impl>(sys, std::move(rt)));
