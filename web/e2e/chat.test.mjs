@@ -2,7 +2,8 @@
 // contexts. Steps share state and run in order (node:test runs a describe's tests sequentially).
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { axe, launchBrowser, screenshot, startChatd } from './harness.mjs';
+import { rmSync } from 'node:fs';
+import { axe, launchBrowser, launchPersistent, screenshot, startChatd } from './harness.mjs';
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 360, height: 740 };
@@ -110,7 +111,7 @@ describe('chatd web client', { concurrency: false }, () => {
     await screenshot(page.carol, 'choose-username-1280-dark');
   });
 
-  test('chatd serves the built client: PWA manifest and icons, cache headers, brotli and gzip', async () => {
+  test('chatd serves the built client: installable PWA (Chromium says so), cache headers, brotli and gzip', async () => {
     const index = await fetch(`${server.url}/`, { headers: { 'Accept-Encoding': 'br' } });
     assert.equal(index.status, 200);
     assert.match(index.headers.get('cache-control') ?? '', /no-cache/);
@@ -139,6 +140,23 @@ describe('chatd web client', { concurrency: false }, () => {
     }
     // An SPA route falls back to index.html.
     assert.equal((await fetch(`${server.url}/some/route`)).status, 200);
+    // Chromium itself says the app is installable (manifest + icons; no service worker needed).
+    const { context, dir } = await launchPersistent();
+    try {
+      const p = context.pages()[0] ?? (await context.newPage());
+      await p.goto(`${server.url}/`);
+      await p.getByRole('heading', { name: 'Sign in' }).waitFor();
+      const cdp = await context.newCDPSession(p);
+      const manifest = await cdp.send('Page.getAppManifest');
+      assert.deepEqual(manifest.errors, []);
+      await eventually(async () => {
+        const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+        assert.deepEqual(installabilityErrors, []);
+      });
+    } finally {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a wrong password is refused with a message', async () => {

@@ -93,21 +93,30 @@ export async function startChatd() {
   return c;
 }
 
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
+
 export async function launchBrowser() {
   // playwright's launch() gives every run a fresh temporary --user-data-dir of its own.
-  return chromium.launch({
+  return chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+}
+
+/** A profile on disk (fresh directory): what Chromium needs before it calls a site installable. */
+export async function launchPersistent() {
+  const dir = mkdtempSync(join(tmpdir(), 'chatd-web-profile-'));
+  const context = await chromium.launchPersistentContext(dir, {
     executablePath: chromiumPath,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-    ],
+    args: CHROMIUM_ARGS,
   });
+  return { context, dir };
 }
 
 /** Runs axe (WCAG 2.0/2.1/2.2 A and AA) and returns its violations, formatted for an assert. */
