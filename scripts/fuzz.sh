@@ -24,8 +24,12 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/corpus" "$dir/artifacts"
 cp "$root"/tests/fuzz/corpus/* "$work/corpus/"
 echo "fuzz: protocol_fuzz for ${seconds}s (crash inputs go to $dir/artifacts/)"
-ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+if ! ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   "$dir/tests/fuzz/protocol_fuzz" "$work/corpus" \
   -dict="$root/tests/fuzz/protocol.dict" -max_total_time="$seconds" -max_len=16384 -timeout=10 \
-  -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/artifacts/"
+  -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/artifacts/"; then
+  echo "fuzz: FAILED: crash, sanitizer report or round-trip mismatch; the input is in $dir/artifacts/" >&2
+  echo "fuzz: reproduce with $dir/tests/fuzz/protocol_fuzz <artifact>" >&2
+  exit 1
+fi
 echo "fuzz: no crash or round-trip mismatch in ${seconds}s"
