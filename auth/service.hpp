@@ -26,8 +26,8 @@ struct http_request {
   std::string user_agent;
   std::string remote_ip;
   std::string host;  ///< Host header
-  bool tls =
-      false;  ///< request arrived over TLS (or X-Forwarded-Proto: https from a trusted proxy)
+  /// Request arrived over TLS (or X-Forwarded-Proto: https from a trusted proxy).
+  bool tls = false;
   /// Content-Type header. When set, POST bodies must be application/json (415 otherwise): a
   /// cross-site HTML form cannot send that type, which closes login CSRF.
   std::string content_type;

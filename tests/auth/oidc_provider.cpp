@@ -22,12 +22,18 @@ struct provider_process {
   pid_t pid = -1;
   int stdin_fd = -1;
   std::string issuer;
+  std::string ca;       // TLS mode: the CA that signed the provider's certificate
+  std::string tls_dir;  // TLS mode: where that CA lives (removed at exit)
   std::string error;
   ~provider_process() {
     if (pid > 0) {
       ::close(stdin_fd);  // the provider exits when its stdin closes
       ::kill(pid, SIGTERM);
       ::waitpid(pid, nullptr, 0);
+    }
+    if (!tls_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(tls_dir, ec);
     }
   }
 };
@@ -39,10 +45,18 @@ std::string read_line(int fd) {
   return line;
 }
 
-provider_process& instance() {
-  static provider_process p;
-  static std::once_flag once;
-  std::call_once(once, [] {
+void launch(provider_process& p, bool tls);
+
+provider_process& instance(bool tls = false) {
+  static provider_process plain, secure;
+  static std::once_flag plain_once, secure_once;
+  provider_process& p = tls ? secure : plain;
+  std::call_once(tls ? secure_once : plain_once, [&] { launch(p, tls); });
+  return p;
+}
+
+void launch(provider_process& p, bool tls) {
+  {
     const std::filesystem::path dir = CHAT_OIDC_DIR;
     if (!std::filesystem::exists(dir / "node_modules" / "oidc-provider")) {
       p.error = "tests/oidc/node_modules missing: run scripts/oidc-provider.sh setup";
@@ -57,15 +71,27 @@ provider_process& instance() {
     const std::string redirect_rs = std::string(oidc_test_base) + "/auth/oidc/rs/callback";
     const std::string redirect_es = std::string(oidc_test_base) + "/auth/oidc/es/callback";
     const std::string redirect_bad = std::string(oidc_test_base) + "/auth/oidc/badsecret/callback";
+    if (tls) {
+      p.tls_dir =
+          (std::filesystem::temp_directory_path() / ("chat_oidc_tls_" + std::to_string(::getpid())))
+              .string();
+    }
     const pid_t pid = ::fork();
     if (pid == 0) {
       ::dup2(in[0], 0);
       ::dup2(out[1], 1);
       ::close(in[1]);
       ::close(out[0]);
-      ::execlp("node", "node", script.c_str(), "--redirect-uri", redirect_rs.c_str(),
-               "--redirect-uri", redirect_es.c_str(), "--redirect-uri", redirect_bad.c_str(),
-               static_cast<char*>(nullptr));
+      std::vector<std::string> argv{"node",           script,      "--redirect-uri", redirect_rs,
+                                    "--redirect-uri", redirect_es, "--redirect-uri", redirect_bad};
+      if (tls) {
+        argv.push_back("--tls");
+        argv.push_back(p.tls_dir);
+      }
+      std::vector<char*> args;
+      for (auto& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
+      ::execvp("node", args.data());
       std::perror("exec node");
       ::_exit(127);
     }
@@ -81,8 +107,8 @@ provider_process& instance() {
       return;
     }
     p.issuer = j["issuer"];
-  });
-  return p;
+    if (j.contains("ca") && j["ca"].is_string()) p.ca = j["ca"];
+  }
 }
 
 }  // namespace
@@ -95,6 +121,12 @@ std::optional<std::string> oidc_issuer() {
 
 std::string oidc_unavailable_reason() {
   return instance().error;
+}
+
+std::optional<std::pair<std::string, std::string>> oidc_tls_issuer() {
+  auto& p = instance(true);
+  if (p.issuer.empty()) return std::nullopt;
+  return std::make_pair(p.issuer, p.ca);
 }
 
 std::pair<int, std::string> run_capture(const std::vector<std::string>& argv) {

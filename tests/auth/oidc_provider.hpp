@@ -13,6 +13,9 @@ inline constexpr const char* oidc_test_base = "http://127.0.0.1:9";
 /// The issuer URL of the running provider, starting it on first use. Nothing when node or the
 /// npm packages are missing (the caller WARNs and skips, or FAILs when CHAT_REQUIRE_OIDC=1).
 std::optional<std::string> oidc_issuer();
+/// A second provider serving HTTPS with a certificate for "localhost" from a throw-away CA:
+/// (issuer, path of the CA's PEM).
+std::optional<std::pair<std::string, std::string>> oidc_tls_issuer();
 /// Why oidc_issuer() failed.
 std::string oidc_unavailable_reason();
 /// Follows `authorization_url` as user `login`; returns the callback URL the provider redirected

@@ -44,10 +44,12 @@ std::optional<std::string> set_cookie(const http_response& r, const std::string&
 
 struct oidc_fixture {
   explicit oidc_fixture(const std::string& backend, const std::string& issuer,
-                        std::function<std::int64_t()> clock = {})
+                        std::function<std::int64_t()> clock = {}, const std::string& ca = "",
+                        bool dev_http = true)
       : f(backend, [&](config& c) {
           c.now_ms = clock;  // the provider's tokens carry real times
-          c.allow_http_loopback_issuer = true;
+          c.allow_http_loopback_issuer = dev_http;
+          c.extra_ca_file = ca;
           c.public_base_url = oidc_test_base;
           c.providers.push_back({"rs", "Test RS256", issuer, "chatd-rs", "chatd-rs-secret"});
           c.providers.push_back({"es", "Test ES256", issuer, "chatd-es", "chatd-es-secret"});
@@ -337,4 +339,39 @@ TEST_CASE("An unknown kid refetches the JWKS once, rate limited", "[auth][oidc]"
   REQUIRE(cache.verify(stranger.sign(claims), want, now + 40'000).error ==
           token_error::unknown_kid);
   REQUIRE(cache.fetches() == 3);
+}
+
+TEST_CASE("Sign-in over HTTPS verifies the provider's certificate and host name",
+          "[auth][oidc][e2e]") {
+  if (!provider_or_skip()) return;
+  auto tls = oidc_tls_issuer();
+  REQUIRE(tls);
+  const auto& [issuer, ca] = *tls;
+  REQUIRE(issuer.rfind("https://localhost:", 0) == 0);
+  ::setenv("NODE_EXTRA_CA_CERTS", ca.c_str(), 1);  // for the driver playing the browser
+  {
+    oidc_fixture o("sqlite", issuer, {}, ca, /*dev_http=*/false);
+    auto r = o.sign_in("rs", fresh_login("tess"));
+    REQUIRE(header(r, "Location") == "/#/choose-username");
+  }
+  auto refused = [](oidc_fixture& o, const std::string& why) {
+    auto r = o.f.request("GET", "/auth/oidc/rs/start");
+    require_refused(r, "oidc_unavailable");
+    bool logged = false;
+    for (const auto& l : o.f.logs()) logged = logged || l.find(why) != std::string::npos;
+    for (const auto& l : o.f.logs()) UNSCOPED_INFO(l);
+    REQUIRE(logged);
+  };
+  {
+    // Our CA not trusted: the system store alone does not know it.
+    oidc_fixture o("sqlite", issuer, {}, "", false);
+    refused(o, "certificate verify failed");
+  }
+  {
+    // Trusted CA, but the certificate names "localhost", not "127.0.0.1".
+    std::string by_ip = issuer;
+    by_ip.replace(by_ip.find("localhost"), 9, "127.0.0.1");
+    oidc_fixture o("sqlite", by_ip, {}, ca, false);
+    refused(o, "TLS handshake");
+  }
 }
