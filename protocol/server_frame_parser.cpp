@@ -167,7 +167,8 @@ server_parse_result parse_impl(std::string_view frame) {
   if (!simdjson::validate_utf8(frame.data(), frame.size())) {
     return parse_error{error_code::invalid_utf8, "frame is not valid UTF-8", {}};
   }
-  dom::parser json;
+  // One parser per thread keeps its buffers between frames (load generators parse many).
+  thread_local dom::parser json;
   dom::element root;
   if (auto e = json.parse(frame.data(), frame.size(), true).get(root)) {
     const auto code = e == simdjson::UTF8_ERROR    ? error_code::invalid_utf8
