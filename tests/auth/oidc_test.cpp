@@ -278,11 +278,30 @@ TEST_CASE("State mismatch, a missing browser binding and replayed codes are refu
   REQUIRE(t6.find("&iss=") != std::string::npos);
   t6 = t6.substr(0, t6.find("&iss=")) + "&iss=https%3A%2F%2Fevil.example";
   require_refused(o.callback(t6, s6.state_cookie), "oidc_issuer_mismatch");
+  // A code obtained for another flow, delivered with this flow's state: the PKCE verifier does
+  // not match that code's challenge, so the provider refuses it (code injection).
+  auto mine = o.start("rs");
+  auto theirs = o.start("rs");
+  auto cb7 = drive_login(theirs.location, login);
+  REQUIRE(cb7);
+  const std::string t7 = oidc_fixture::target_of(*cb7);
+  const std::string code7 =
+      t7.substr(t7.find("code=") + 5, t7.find('&', t7.find("code=")) - t7.find("code=") - 5);
+  require_refused(o.callback("/auth/oidc/rs/callback?code=" + code7 + "&state=" + mine.state_cookie,
+                             mine.state_cookie),
+                  "oidc_exchange_failed", "invalid_grant");
   // The provider's own refusal is passed on.
   auto s5 = o.start("rs");
   require_refused(o.callback("/auth/oidc/rs/callback?error=access_denied&state=" + s5.state_cookie,
                              s5.state_cookie),
                   "oidc_provider_error", "access_denied");
+  // None of those failures put a code, state or token into the log.
+  for (const auto& line : o.f.logs()) {
+    INFO(line);
+    for (const auto& secret : {code, code7, state4, mine.state_cookie, s.state_cookie}) {
+      REQUIRE(line.find(secret) == std::string::npos);
+    }
+  }
 }
 
 TEST_CASE("A wrong client secret and an ID token expired by our clock are refused",
