@@ -158,6 +158,7 @@ auth::http_request to_auth_request(const http::request<Body>& req, const tcp::so
   r.authorization = std::string(req[http::field::authorization]);
   r.user_agent = std::string(req[http::field::user_agent]);
   r.host = std::string(req[http::field::host]);
+  r.content_type = std::string(req[http::field::content_type]);  // auth refuses non-JSON POSTs
   error_code ec;
   auto ep = sock.remote_endpoint(ec);
   if (!ec) r.remote_ip = ep.address().to_string();
