@@ -304,14 +304,26 @@ TEST_CASE("State mismatch, a missing browser binding and replayed codes are refu
   }
 }
 
-TEST_CASE("A wrong client secret and an ID token expired by our clock are refused",
-          "[auth][oidc][e2e]") {
+TEST_CASE(
+    "A wrong client secret, a foreign issuer and an ID token expired by our clock are refused",
+    "[auth][oidc][e2e]") {
   auto issuer = provider_or_skip();
   if (!issuer) return;
   {
     oidc_fixture o("sqlite", *issuer);
     require_refused(o.sign_in("badsecret", fresh_login("bea")), "oidc_exchange_failed",
                     "invalid_client");
+  }
+  {
+    // The same server under another name: its discovery document names a different issuer.
+    std::string alias = *issuer;
+    alias.replace(alias.find("127.0.0.1"), 9, "localhost");
+    oidc_fixture o("sqlite", alias);
+    require_refused(o.f.request("GET", "/auth/oidc/rs/start"), "oidc_unavailable");
+    bool logged = false;
+    for (const auto& l : o.f.logs())
+      logged = logged || l.find("differs from the configured") != std::string::npos;
+    REQUIRE(logged);
   }
   {
     // Our clock two hours ahead: the provider's one-hour ID token has expired.
