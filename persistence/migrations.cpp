@@ -155,9 +155,9 @@ class mysql_migration_lock {
  public:
   explicit mysql_migration_lock(database& db) : db_(db) {
     int got = 0;
-    db_.sql() << "SELECT GET_LOCK(LEFT(CONCAT('chatd_migrate:', DATABASE()), 64), 60)",
+    db_.sql() << "SELECT GET_LOCK(LEFT(CONCAT('chatd_migrate:', DATABASE()), 64), 25)",
         soci::into(got);
-    if (got != 1) throw std::runtime_error("another process held the migration lock for 60 s");
+    if (got != 1) throw std::runtime_error("another process held the migration lock for 25 s");
   }
   ~mysql_migration_lock() {
     try {
