@@ -346,10 +346,27 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
       ref = protocol::request_id(*r);
       hello = std::get_if<protocol::hello_req>(r);
     } else {
-      ref = std::get<protocol::parse_error>(parsed).ref;
+      auto& err = std::get<protocol::parse_error>(parsed);
+      ref = err.ref;
+      if (err.code == protocol::error_code::unsupported_version) {
+        // Nothing authenticated this socket yet, so there is no second try (docs/protocol.md, 3).
+        ++st_.stats.ws_closed_4001;
+        enqueue_own(serialize_error(err.code, err.message, ref));
+        begin_close(4001, "not authenticated");
+        return;
+      }
     }
     if (!hello || !hello->token || hello->token->empty()) {
       reject_4001(ref, "the first frame must be a hello with a token (or upgrade with a cookie)");
+      return;
+    }
+    if (hello->version != protocol::protocol_version) {
+      // Nothing authenticated this socket yet, so there is no second try (docs/protocol.md, 3).
+      ++st_.stats.ws_closed_4001;
+      enqueue_own(serialize_error(
+          protocol::error_code::unsupported_version,
+          fmt::format("this server speaks protocol version {}", protocol::protocol_version), ref));
+      begin_close(4001, "not authenticated");
       return;
     }
     std::string token = *hello->token;

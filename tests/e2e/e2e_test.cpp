@@ -297,6 +297,14 @@ CHAT_E2E_CASE(hello_token, "Without credentials the first frame must be a hello 
     c.send(protocol::hello_req{"h2", protocol::protocol_version, std::string("wrong-token")});
     CHECK(c.wait_closed() == 4001);
   }
+  {
+    auto r = ws_client::connect(srv.port());
+    REQUIRE(r.client);
+    chat_client c(std::move(r.client));
+    c.send(protocol::hello_req{"h3", 99, token});
+    CHECK(c.expect_error("h3").code == protocol::error_code::unsupported_version);
+    CHECK(c.wait_closed() == 4001);
+  }
 }
 
 CHAT_E2E_CASE(no_hello_times_out, "A no-credential upgrade without hello is closed with 4001", "") {
