@@ -19,6 +19,11 @@ source scripts/mariadb.sh "$root/build/mariadb"
 # MySQL test cases fail (never skip) when the database is missing in this run.
 export CHAT_REQUIRE_MYSQL=1
 
+stage "oidc provider packages"
+# auth_tests start a real OpenID Connect provider (npm oidc-provider) themselves; never skip in CI.
+scripts/oidc-provider.sh setup
+export CHAT_REQUIRE_OIDC=1
+
 stage "ctest release"
 ctest --test-dir build --output-on-failure -j 2 --timeout 300
 stage "ctest asan"
