@@ -474,3 +474,43 @@ TEST_CASE("Static files: cache policy, precompressed siblings, SPA fallback, no 
   CHECK(http_request(srv.port(), "GET", "/%2e%2e/secret.txt").status == 400);
   CHECK(http_request(srv.port(), "GET", "/assets/..%2f..%2fsecret.txt").status == 400);
 }
+
+CHAT_E2E_CASE(slow_consumer,
+              "A client that stops reading is closed with 4008 and does not slow the sender", "") {
+  chatd_server srv(kind, {"--requests-per-second", "100000", "--request-burst", "100000"});
+  auto alice = register_user(srv.port(), "alice");
+  auto bob = register_user(srv.port(), "bob");
+  auto a = chat_client::open(srv.port(), alice);
+  auto b = chat_client::open(srv.port(), bob);
+  auto conv = a->open_direct("bob");
+  // Bob reads nothing from here on. Big messages fill the kernel's socket buffers quickly, then
+  // his outbound queue (1024 frames) overflows.
+  const std::string body(3900, 'z');
+  const int total = 3000, window = 64;
+  int sent = 0, acked = 0;
+  auto send_one = [&] {
+    a->send(
+        protocol::send_req{"w" + std::to_string(sent), conv, "slow" + std::to_string(sent), body});
+    ++sent;
+  };
+  auto t0 = std::chrono::steady_clock::now();
+  while (sent < window) send_one();
+  while (acked < total) {
+    auto f = a->next(20s);
+    REQUIRE(f);
+    if (std::holds_alternative<protocol::ack_frame>(*f)) {
+      ++acked;
+      if (sent < total) send_one();
+    }
+    REQUIRE_FALSE(std::holds_alternative<protocol::error_frame>(*f));
+  }
+  auto elapsed = std::chrono::steady_clock::now() - t0;
+  CHECK(elapsed < 60s);
+  CHECK(b->wait_closed(30s) == 4008);
+  auto m = http_request(srv.port(), "GET", "/metrics");
+  CHECK(m.body.find("chatd_ws_refused_total{reason=\"close_4008\"} 1") != std::string::npos);
+  // Alice's connection is still fine.
+  auto id = a->next_id();
+  a->send(protocol::ping_req{id});
+  a->expect<protocol::pong_frame>([&](const protocol::pong_frame& p) { return p.ref == id; });
+}
