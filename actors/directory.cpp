@@ -153,10 +153,12 @@ caf::behavior shard(self_ptr self, runtime_ptr rt) {
       },
       [=](deliver_msg& d) {
         // Users without an actor have no connection: nothing to do (they sync on reconnect).
+        // A passivating user actor still gets it: it refuses passivation while it has
+        // connections, and one that quits had none.
         auto& users = self->state.users;
         for (auto u : d.users) {
           auto i = users.find(u);
-          if (i != users.end() && !i->second.passivating)
+          if (i != users.end())
             self->send(i->second.actor, push_msg{d.conversation, d.seq, d.frame});
         }
       },

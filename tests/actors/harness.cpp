@@ -39,6 +39,8 @@ std::vector<std::string> backends() {
 
 void recording_sink::send(std::shared_ptr<const std::string> frame) {
   if (delay.count() > 0) std::this_thread::sleep_for(delay);
+  total.fetch_add(1, std::memory_order_relaxed);
+  if (!store.load(std::memory_order_relaxed)) return;
   std::function<void()> overflow;
   {
     std::lock_guard<std::mutex> lock{mu_};

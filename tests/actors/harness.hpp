@@ -2,6 +2,7 @@
 // Test harness for chat_actors: a fresh database (SQLite temp file or a private MySQL database)
 // with migrations applied, a CAF actor system with a chat::actors::server on it, and clients
 // whose frame_sink records every frame.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -41,6 +42,11 @@ class recording_sink : public frame_sink {
 
   /// Waits until the server closed this sink; returns the close code if it did.
   std::optional<std::uint16_t> wait_closed(std::chrono::milliseconds timeout = 10s) const;
+
+  /// Every frame ever sent to this sink (also those not stored).
+  std::atomic<std::size_t> total{0};
+  /// false: only count frames (benchmarks), do not keep them.
+  std::atomic<bool> store{true};
 
   std::size_t capacity = 0;            ///< 0 = unbounded
   std::function<void()> on_overflow;   ///< called once when capacity is exceeded

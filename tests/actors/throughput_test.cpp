@@ -1,0 +1,65 @@
+// A rough figure, not a pass/fail test: how many messages per second one busy group acks and
+// delivers through the actors (no sockets). Hidden: run with  actors_tests "[.bench]".
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <thread>
+
+#include "harness.hpp"
+
+using namespace chat;
+using namespace chat::actors::test;
+namespace p = chat::protocol;
+
+TEST_CASE("Throughput of one busy group", "[.bench]") {
+  const char* env_backend = std::getenv("CHAT_BENCH_BACKEND");
+  std::string backend = env_backend ? env_backend : "sqlite";
+  fixture fx{backend, [](actors::server_config& c) {
+               c.requests_per_second = 1e9;
+               c.request_burst = 1e9;
+             }};
+  constexpr int members = 10, senders = 5, per_sender = 2000;
+  std::vector<std::unique_ptr<client>> cl;
+  std::vector<std::string> names;
+  for (int i = 0; i < members; ++i) {
+    names.push_back("u" + std::to_string(i));
+    cl.push_back(std::make_unique<client>(fx, fx.make_user(names.back()), names.back()));
+    cl.back()->hello();
+  }
+  auto g = cl[0]->create_group("busy", {names.begin() + 1, names.end()});
+  // Everyone has the creation events; from here on the sinks only count.
+  for (auto& c : cl) c->wait_events(g.id, static_cast<std::size_t>(g.last_seq));
+  std::vector<std::size_t> before;
+  for (auto& c : cl) {
+    c->sink().store = false;
+    before.push_back(c->sink().total.load());
+  }
+  constexpr std::size_t total = static_cast<std::size_t>(senders) * per_sender;
+  auto wait_for = [](recording_sink& s, std::size_t n) {
+    auto deadline = std::chrono::steady_clock::now() + 120s;
+    while (s.total.load() < n && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(1ms);
+    return s.total.load() >= n;
+  };
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int s = 0; s < senders; ++s)
+    threads.emplace_back([&, s] {
+      for (int i = 0; i < per_sender; ++i)
+        cl[s]->send(p::send_req{"r" + std::to_string(i), g.id, "k" + std::to_string(i),
+                                "message body " + std::to_string(i)});
+    });
+  for (auto& t : threads) t.join();
+  // Senders get their acks and every event; the others every event.
+  for (int i = 0; i < members; ++i)
+    REQUIRE(wait_for(cl[i]->sink(), before[i] + total + (i < senders ? per_sender : 0)));
+  auto delivered = std::chrono::steady_clock::now();
+  auto secs = std::chrono::duration<double>(delivered - start).count();
+  auto m = fx.srv().snapshot();
+  WARN(backend << ": " << total << " messages from " << senders << " senders to " << members
+               << " members: all acked and delivered in " << secs << " s (" << total / secs
+               << " msg/s acked, " << total * members / secs << " events/s delivered); "
+               << m.log_batches << " commits for " << m.log_events << " events (avg "
+               << static_cast<double>(m.log_events) / std::max<std::int64_t>(1, m.log_batches)
+               << " per commit), max commit " << m.log_commit_us_max << " us");
+}
