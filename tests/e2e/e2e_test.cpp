@@ -514,3 +514,24 @@ CHAT_E2E_CASE(slow_consumer,
   a->send(protocol::ping_req{id});
   a->expect<protocol::pong_frame>([&](const protocol::pong_frame& p) { return p.ref == id; });
 }
+
+TEST_CASE("chatd --no-migrate refuses to start while migrations are pending", "[e2e]") {
+  test_database db(db_kind::sqlite);
+  chatd_process p(CHATD_BINARY, {"--listen", "127.0.0.1:0", "--db", db.url(), "--no-migrate"});
+  CHECK_FALSE(p.wait_listening(20s));
+  CHECK(p.stop(SIGTERM) == 1);
+  auto log = p.log();
+  INFO(log);
+  CHECK(log.find("refusing to start (--no-migrate)") != std::string::npos);
+  CHECK(log.find("0001_") != std::string::npos);
+}
+
+TEST_CASE("chatd --help lists the flags and a bad flag exits 2", "[e2e]") {
+  chatd_process help(CHATD_BINARY, {"--help"});
+  CHECK(help.stop(0, 10s) == 0);
+  for (const char* flag : {"--listen", "--db", "--idle-passivation", "--web-root",
+                           "--migrations-dir", "--no-migrate", "--public-url"})
+    CHECK(help.log().find(flag) != std::string::npos);
+  chatd_process bad(CHATD_BINARY, {"--no-such-flag"});
+  CHECK(bad.stop(0, 10s) == 2);
+}
