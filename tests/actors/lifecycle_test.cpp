@@ -164,7 +164,7 @@ TEST_CASE("A slow consumer is closed with 4008 and does not slow the conversatio
 }
 
 TEST_CASE(
-    "When the database is unreachable, sends get error unavailable; afterwards seqs go on "
+    "When the database is unreachable, sends get error unavailable, and afterwards seqs go on "
     "without a gap",
     "[actors][mysql]") {
   const char* url = std::getenv("CHAT_TEST_MYSQL_URL");
