@@ -18,6 +18,10 @@ if [[ ! -x $CHATD_BIN ]]; then
   scripts/build.sh release chatd
 fi
 scripts/web-build.sh
+# The test OpenID Connect provider (tests/oidc) lets the tests sign in through a real OIDC flow.
+if [[ -x scripts/oidc-provider.sh ]]; then
+  scripts/oidc-provider.sh setup || echo "web-test: WARNING: OIDC provider setup failed; the OIDC test is skipped" >&2
+fi
 export CHATD_WEB_ROOT=$root/web/dist/chatd-web/browser
 export CHATD_SCREENSHOT_DIR=$root/build/web-screenshots
 mkdir -p "$CHATD_SCREENSHOT_DIR"

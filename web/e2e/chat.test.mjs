@@ -3,7 +3,7 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { axe, launchBrowser, launchPersistent, screenshot, startChatd } from './harness.mjs';
+import { axe, haveOidcProvider, launchBrowser, launchPersistent, screenshot, startChatd, stopOidc } from './harness.mjs';
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 360, height: 740 };
@@ -23,6 +23,8 @@ async function eventually(fn, timeout = 10_000, step = 100) {
 }
 
 async function assertNoAxeViolations(page, screen) {
+  // Let entrance animations finish: axe measures contrast on what is painted at that moment.
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
   const v = await axe(page);
   assert.deepEqual(v, [], `axe violations on ${screen}:\n${v.join('\n')}`);
 }
@@ -84,6 +86,7 @@ describe('chatd web client', { concurrency: false }, () => {
   after(async () => {
     await browser?.close();
     const r = await server?.stop();
+    stopOidc(server);
     if (r && r.code !== 0) console.error(`chatd exit: ${JSON.stringify(r)}\n${server.log.join('').slice(-2000)}`);
   });
 
@@ -165,6 +168,9 @@ describe('chatd web client', { concurrency: false }, () => {
     await p.getByLabel('Password').fill('wrong password');
     await p.getByRole('button', { name: 'Sign in', exact: true }).click();
     await p.getByRole('alert').filter({ hasText: /wrong username or password/i }).waitFor();
+    // A failed provider sign-in comes back as #/sign-in?error=...: the page explains it.
+    await p.goto(`${server.url}/#/sign-in?error=oidc_state_invalid&reason=expired_state`);
+    await p.getByRole('alert').filter({ hasText: /took too long/ }).waitFor();
   });
 
   test('Alice, Bob and Carol sign up', async () => {
@@ -182,6 +188,41 @@ describe('chatd web client', { concurrency: false }, () => {
     await page.alice.getByText('No conversations yet').waitFor();
     await assertNoAxeViolations(page.alice, 'empty conversation list');
     await screenshot(page.alice, 'empty-list-1280');
+  });
+
+  test('OpenID Connect: the provider button, the provider sign-in, then choosing a username', { skip: !haveOidcProvider && 'tests/oidc not installed (scripts/oidc-provider.sh setup)' }, async () => {
+    const dctx = await browser.newContext({ viewport: DESKTOP });
+    try {
+      const d = await dctx.newPage();
+      d.setDefaultTimeout(10_000);
+      await d.goto(`${server.url}/`);
+      await d.getByRole('link', { name: 'Continue with Test IdP' }).click();
+      // The provider's own (development) login and consent pages.
+      await d.locator('input[name=login]').fill('dave');
+      await d.locator('input[name=password]').fill('any');
+      await d.locator('button[type=submit]').click();
+      // Then its consent page (first grant), which hands the browser back to chatd's callback.
+      const back = (u) => u.toString().startsWith(server.url);
+      const cont = d.getByRole('button', { name: 'Continue' });
+      await Promise.race([
+        cont.waitFor().then(() => cont.click()).catch(() => {}),
+        d.waitForURL(back).catch(() => {}),
+      ]);
+      await d.waitForURL(back);
+      await d.getByRole('heading', { name: 'Choose a username' }).waitFor();
+      assert.match(d.url(), /#\/choose-username/);
+      await d.getByText('You signed in with Test IdP').waitFor();
+      await assertNoAxeViolations(d, 'choose-username (pending sign-in)');
+      await d.getByLabel('Username').fill('dave');
+      await d.getByText('dave is available.').waitFor();
+      await d.getByRole('button', { name: 'Continue' }).click();
+      await d.locator('.me-name', { hasText: 'dave' }).waitFor();
+      // Signed in by cookie: a reload keeps the session.
+      await d.reload();
+      await d.locator('.me-name', { hasText: 'dave' }).waitFor();
+    } finally {
+      await dctx.close();
+    }
   });
 
   test('Alice starts a direct chat with Bob by searching his username', async () => {

@@ -30,11 +30,14 @@ export function freePort() {
 }
 
 export class Chatd {
-  constructor(port, dbFile) {
+  constructor(port, dbFile, extraArgs = [], env = {}) {
     this.port = port;
     this.dbFile = dbFile;
+    this.extraArgs = extraArgs;
+    this.env = env;
     this.proc = null;
     this.log = [];
+    this.oidc = null; // { issuer, proc } when started with the test OpenID Connect provider
   }
 
   get url() {
@@ -43,10 +46,11 @@ export class Chatd {
 
   /** Starts chatd and resolves when it prints "chatd listening on http://ADDR:PORT". */
   async start() {
-    const args = ['--listen', `127.0.0.1:${this.port}`, '--db', `sqlite:${this.dbFile}`, '--web-root', webRoot];
+    const args = ['--listen', `127.0.0.1:${this.port}`, '--db', `sqlite:${this.dbFile}`, '--web-root', webRoot, ...this.extraArgs];
     const isScript = chatdBin.endsWith('.mjs') || chatdBin.endsWith('.js');
     const proc = spawn(isScript ? process.execPath : chatdBin, isScript ? [chatdBin, ...args] : args, {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...this.env },
     });
     this.proc = proc;
     const exited = new Promise((r) => proc.once('exit', (code, sig) => r({ code, sig })));
@@ -84,13 +88,70 @@ export class Chatd {
   }
 }
 
+const oidcDir = join(repoRoot, 'tests', 'oidc');
+/** Whether the test OpenID Connect provider (tests/oidc, npm oidc-provider) is installed. */
+export const haveOidcProvider = existsSync(join(oidcDir, 'node_modules', 'oidc-provider'));
+
+/** Starts tests/oidc/provider.mjs; it prints {"issuer":..} and exits when its stdin closes. */
+async function startOidcProvider(redirectUri) {
+  const proc = spawn(process.execPath, [join(oidcDir, 'provider.mjs'), '--redirect-uri', redirectUri], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const issuer = await new Promise((ok, fail) => {
+    let buf = '';
+    let err = '';
+    const timer = setTimeout(() => fail(new Error(`OIDC provider did not start: ${err}`)), 15_000);
+    proc.stderr.on('data', (d) => (err += d));
+    proc.stdout.on('data', (d) => {
+      buf += d;
+      const line = buf.split('\n')[0];
+      if (buf.includes('\n')) {
+        clearTimeout(timer);
+        try {
+          ok(JSON.parse(line).issuer);
+        } catch (e) {
+          fail(e);
+        }
+      }
+    });
+    proc.once('exit', (code) => fail(new Error(`OIDC provider exited ${code}: ${err}`)));
+  });
+  return { issuer, proc };
+}
+
+/**
+ * A chatd on a fresh SQLite file and a port chosen here (so a restart comes back on it), with the
+ * test OpenID Connect provider configured as "Test IdP" when it is installed.
+ */
 export async function startChatd() {
   if (!existsSync(chatdBin)) throw new Error(`chatd binary not found at ${chatdBin} (scripts/build.sh release chatd)`);
   if (!existsSync(join(webRoot, 'index.html'))) throw new Error(`web client not built at ${webRoot} (scripts/web-build.sh)`);
   const dir = mkdtempSync(join(tmpdir(), 'chatd-web-e2e-'));
-  const c = new Chatd(await freePort(), join(dir, 'chat.db'));
-  await c.start();
+  const port = await freePort();
+  let oidc = null;
+  let extra = [];
+  let env = {};
+  if (haveOidcProvider && !chatdBin.endsWith('.mjs')) {
+    oidc = await startOidcProvider(`http://127.0.0.1:${port}/auth/oidc/test/callback`);
+    extra = ['--oidc', `test,${oidc.issuer},chatd-rs,Test IdP`, '--oidc-allow-http-loopback'];
+    env = { CHATD_OIDC_TEST_SECRET: 'chatd-rs-secret' };
+  }
+  const c = new Chatd(port, join(dir, 'chat.db'), extra, env);
+  c.oidc = oidc;
+  try {
+    await c.start();
+  } catch (e) {
+    oidc?.proc.kill();
+    throw e;
+  }
   return c;
+}
+
+export function stopOidc(c) {
+  if (c?.oidc) {
+    c.oidc.proc.stdin.end();
+    c.oidc.proc.kill();
+  }
 }
 
 const CHROMIUM_ARGS = [

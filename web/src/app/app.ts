@@ -30,8 +30,17 @@ export class App {
 
   constructor() {
     // Signed out elsewhere (session revoked, sign-out in another tab): go to the sign-in page.
+    // Only a change from signed in to signed out redirects: at start-up the route guards decide
+    // (the router may not have committed the first URL yet, e.g. #/choose-username after OIDC).
+    let wasSignedIn = false;
     effect(() => {
-      if (this.auth.user() === null) {
+      const user = this.auth.user();
+      if (user) {
+        wasSignedIn = true;
+        return;
+      }
+      if (user === null && wasSignedIn) {
+        wasSignedIn = false;
         this.chat.stop();
         const url = this.router.url;
         if (!url.startsWith('/sign-in') && !url.startsWith('/choose-username')) void this.router.navigateByUrl('/sign-in');

@@ -1,4 +1,5 @@
 import { Component, inject, signal } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
 import { ActivatedRoute, Router } from '@angular/router';
 import { ApiError, AuthService, Provider } from './auth.service';
@@ -6,8 +7,14 @@ import { ApiError, AuthService, Provider } from './auth.service';
 const OIDC_ERRORS: Record<string, string> = {
   oidc_identity_in_use: 'That account is already linked to another chatd user.',
   oidc_account_missing: 'The chatd account for that sign-in no longer exists.',
-  access_denied: 'Sign-in was cancelled.',
+  oidc_state_invalid: 'The sign-in took too long or came from another browser. Try again.',
+  oidc_provider_error: 'The provider refused the sign-in.',
+  oidc_exchange_failed: 'The provider sign-in could not be completed. Try again.',
+  oidc_token_invalid: 'The provider sent an invalid answer. Try again.',
+  oidc_issuer_mismatch: 'The provider sent an invalid answer. Try again.',
   not_signed_in: 'Sign in first, then link the provider.',
+  oidc_unavailable: 'The sign-in provider cannot be reached right now. Try again later.',
+  unknown_provider: 'That sign-in provider is not configured.',
 };
 
 @Component({
@@ -78,9 +85,15 @@ export class SignInPage {
   constructor() {
     void this.auth.providers().then((p) => this.providers.set(p));
     // OIDC failures come back as #/sign-in?error=<code>&reason=<text>.
-    const q = inject(ActivatedRoute).snapshot.queryParamMap;
-    const code = q.get('error');
-    if (code) this.error.set(OIDC_ERRORS[code] ?? 'Sign-in with the provider failed. Try again.');
+    inject(ActivatedRoute)
+      .queryParamMap.pipe(takeUntilDestroyed())
+      .subscribe((q) => {
+        const code = q.get('error');
+        if (!code) return;
+        const reason = q.get('reason');
+        const text = OIDC_ERRORS[code] ?? 'Sign-in with the provider failed. Try again.';
+        this.error.set(code === 'oidc_provider_error' && reason === 'access_denied' ? 'Sign-in was cancelled.' : text);
+      });
   }
 
   protected toggle(): void {
