@@ -213,6 +213,7 @@ describe('chatd web client', { concurrency: false }, () => {
       assert.match(d.url(), /#\/choose-username/);
       await d.getByText('You signed in with Test IdP').waitFor();
       await assertNoAxeViolations(d, 'choose-username (pending sign-in)');
+      await screenshot(d, 'choose-username-1280');
       await d.getByLabel('Username').fill('dave');
       await d.getByText('dave is available.').waitFor();
       await d.getByRole('button', { name: 'Continue' }).click();
@@ -382,6 +383,27 @@ describe('chatd web client', { concurrency: false }, () => {
     await b.getByLabel(/^Message to/).fill('');
     await b.locator('li.msg', { hasText: 'Welcome to the team' }).waitFor();
     assert.equal(await b.getByRole('heading', { name: 'Sign in' }).count(), 0);
+  });
+
+  test('a browser restart keeps the session (persistent cookie)', async () => {
+    let { context, dir } = await launchPersistent();
+    try {
+      let p = context.pages()[0] ?? (await context.newPage());
+      await p.goto(`${server.url}/`);
+      await p.getByLabel('Username').fill('bob');
+      await p.getByLabel('Password').fill(PASSWORD);
+      await p.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await p.getByRole('link', { name: /^Team/ }).waitFor();
+      await context.close();
+      ({ context } = await launchPersistent(dir));
+      p = context.pages()[0] ?? (await context.newPage());
+      await p.goto(`${server.url}/`);
+      await p.getByRole('link', { name: /^Team/ }).waitFor();
+      assert.equal(await p.getByRole('heading', { name: 'Sign in' }).count(), 0);
+    } finally {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('chatd restarts mid-conversation: clients reconnect, nothing lost or doubled', async () => {

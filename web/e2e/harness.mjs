@@ -170,8 +170,8 @@ export async function launchBrowser() {
 }
 
 /** A profile on disk (fresh directory): what Chromium needs before it calls a site installable. */
-export async function launchPersistent() {
-  const dir = mkdtempSync(join(tmpdir(), 'chatd-web-profile-'));
+export async function launchPersistent(existingDir) {
+  const dir = existingDir ?? mkdtempSync(join(tmpdir(), 'chatd-web-profile-'));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: chromiumPath,
     headless: true,
