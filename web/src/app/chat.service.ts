@@ -762,7 +762,19 @@ export class ChatService {
 
   private resendOutbox(): void {
     for (const item of this.outbox()) {
-      if (item.status === 'pending' && this.convs()[item.conversation]) this.transmit(item);
+      if (item.status !== 'pending') continue;
+      if (this.convs()[item.conversation]) this.transmit(item);
+      else {
+        // The conversation is gone from our list (we were removed): say so instead of waiting.
+        this.outbox.update((o) =>
+          o.map((x) =>
+            x.client_msg_id === item.client_msg_id
+              ? { ...x, status: 'failed', error: 'You are no longer in this conversation' }
+              : x,
+          ),
+        );
+        this.saveOutbox();
+      }
     }
   }
 
