@@ -40,8 +40,12 @@ struct options {
   int idle = 1000;
 };
 
+// The chatd under test: die() must not leave it running (exit() skips local destructors).
+e2e::chatd_process* g_chatd = nullptr;
+
 [[noreturn]] void die(const std::string& why) {
   std::fprintf(stderr, "delivery_bench: %s\n", why.c_str());
+  if (g_chatd) g_chatd->stop(SIGKILL);
   std::exit(1);
 }
 
@@ -134,6 +138,7 @@ int main(int argc, char** argv) {
   }
   e2e::chatd_process srv(o.chatd, {"--listen", "127.0.0.1:0", "--db", o.db, "--requests-per-second",
                                    "100000", "--request-burst", "100000"});
+  g_chatd = &srv;
   if (!srv.wait_listening()) die("chatd did not start:\n" + srv.log());
   auto port = srv.port();
   std::printf("chatd pid %d on port %u, db %s\n", srv.pid(), port, o.db.c_str());
