@@ -381,3 +381,48 @@ TEST_CASE("A user has at most max_connections_per_user connections", "[actors]")
   client again{fx, a, "alice"};
   again.hello();
 }
+
+TEST_CASE("A resend older than the idempotency window is caught by the log's unique key",
+          "[actors]") {
+  auto backend = GENERATE(from_range(backends()));
+  fixture fx{backend, unlimited};
+  auto a = fx.make_user("alice");
+  fx.make_user("bob");
+  p::id_t conv = 0;
+  p::ack_frame first{};
+  p::id_t last = 0;
+  {
+    client alice{fx, a, "alice"};
+    alice.hello();
+    conv = alice.open_direct("bob").id;
+    first = alice.send_msg(conv, "old", "the first one");
+    for (int i = 0; i < 300; ++i)
+      alice.send(p::send_req{alice.next_id(), conv, "n" + std::to_string(i), "filler"});
+    alice.sink().wait([&](auto& f) { return of_type<p::ack_frame>(f).size() == 301; }, 30s);
+    last = alice.all<p::ack_frame>().back().seq;
+  }
+  fx.restart(unlimited);  // the rebuilt window holds only the newest events
+  client alice{fx, a, "alice"};
+  alice.hello();
+  // While "lead" is in the log writer, the old resend and a new message queue up and usually
+  // travel as one batch: the old one fails on the unique key and gets its original ack, the new
+  // one is renumbered and stored right after "lead".
+  alice.send(p::send_req{"lead", conv, "lead", "in flight"});
+  alice.send(p::send_req{"dup", conv, "old", "the first one"});
+  alice.send(p::send_req{"new", conv, "fresh", "a new one"});
+  auto lead = alice.expect<p::ack_frame>([](auto& f) { return f.ref == "lead"; });
+  auto dup = alice.expect<p::ack_frame>([](auto& f) { return f.ref == "dup"; });
+  auto fresh = alice.expect<p::ack_frame>([](auto& f) { return f.ref == "new"; });
+  CHECK(lead.seq == last + 1);
+  CHECK(dup.duplicate);
+  CHECK(dup.seq == first.seq);
+  CHECK(dup.ts == first.ts);
+  CHECK_FALSE(fresh.duplicate);
+  CHECK(fresh.seq == last + 2);
+  auto page = as<p::history_frame>(
+      alice.call(p::history_req{alice.next_id(), conv, std::nullopt, std::nullopt, 3}));
+  REQUIRE(page.events.size() == 3);
+  CHECK(page.events[1].client_msg_id == "lead");
+  CHECK(page.events[2].seq == last + 2);
+  CHECK(page.events[2].client_msg_id == "fresh");
+}
