@@ -53,6 +53,10 @@ export class Chatd {
       env: { ...process.env, ...this.env },
     });
     this.proc = proc;
+    // Never outlive the test process (a crash or timeout must not leave chatd holding the port).
+    const reap = () => proc.exitCode === null && proc.signalCode === null && proc.kill('SIGKILL');
+    process.once('exit', reap);
+    proc.once('exit', () => process.removeListener('exit', reap));
     const exited = new Promise((r) => proc.once('exit', (code, sig) => r({ code, sig })));
     this.exited = exited;
     await new Promise((ok, fail) => {
