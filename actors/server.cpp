@@ -28,7 +28,8 @@ class connection_handle final : public connection {
     caf::anon_send(actor_, frame_atom_v, std::move(text));
   }
   void on_closed() override {
-    if (!closed_.exchange(true)) caf::anon_send(actor_, closed_atom_v);
+    // High priority: a slow consumer's mailbox may hold many pushes; they are moot now.
+    if (!closed_.exchange(true)) caf::anon_send<caf::message_priority::high>(actor_, closed_atom_v);
   }
 
  private:
