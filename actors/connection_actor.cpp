@@ -427,7 +427,8 @@ void on_hello(self_ptr self, const protocol::hello_req& r) {
         "this server speaks protocol version " + std::to_string(protocol::protocol_version), r.id);
   st.hello_pending = true;
   auto ref = r.id;
-  self->request(st.rt->shard_of_user(st.user), caf::infinite, attach_msg{st.user, self})
+  self->request(st.rt->shard_of_user(st.user), caf::infinite,
+                attach_msg{st.user, self, st.username})
       .then(
           [=](caf::ok_atom) {
             auto& st = self->state;

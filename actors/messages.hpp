@@ -114,11 +114,12 @@ struct resolved {
 struct attach_msg {
   persistence::user_id user = 0;
   caf::actor connection;
+  std::string username;  ///< for presence frames
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, attach_msg& x) {
-  return f(caf::meta::type_name("attach_msg"), x.user, x.connection);
+  return f(caf::meta::type_name("attach_msg"), x.user, x.connection, x.username);
 }
 
 struct detach_msg {

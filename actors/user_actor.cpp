@@ -1,9 +1,14 @@
 #include "actors/user_actor.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <vector>
 
+#include "actors/db_worker.hpp"
+#include "actors/frames.hpp"
 #include "actors/messages.hpp"
+#include "persistence/conversation_store.hpp"
 #include "protocol/limits.hpp"
 
 namespace chat::actors {
@@ -14,16 +19,57 @@ struct user_state {
   persistence::user_id id = 0;
   runtime_ptr rt;
   std::vector<caf::actor> connections;
+  std::string username;
   static inline const char* name = "user";
 };
 
 using self_ptr = caf::stateful_actor<user_state>*;
 
+/// Tells everyone who shares a conversation with this user that it came online / went offline.
+/// The contacts are read fresh each time (conversations change); `await` keeps the transitions
+/// in order (an offline must not overtake the online before it).
+void broadcast_presence(self_ptr self, bool online) {
+  auto& st = self->state;
+  auto id = st.id;
+  self->request(st.rt->db, caf::infinite, db_job{[id](persistence::database& db) {
+                  persistence::conversation_store convs{db};
+                  auto list = convs.conversations_of(id);
+                  if (!list) return error_message(list.err());
+                  std::set<persistence::user_id> contacts;
+                  for (auto& c : *list) {
+                    auto members = convs.members(c.id);
+                    if (!members) return error_message(members.err());
+                    contacts.insert(members->begin(), members->end());
+                  }
+                  contacts.erase(id);
+                  resolved r;
+                  for (auto u : contacts) r.users.push_back({u, {}});
+                  return caf::make_message(std::move(r));
+                }})
+      .await(
+          [=](resolved& r) {
+            auto& st = self->state;
+            auto frame = share(protocol::presence_frame{{st.id, st.username}, online});
+            std::map<std::size_t, deliver_msg> by_shard;
+            for (auto& u : r.users)
+              by_shard[static_cast<std::size_t>(u.id) % st.rt->shards.size()].users.push_back(u.id);
+            for (auto& [idx, d] : by_shard) {
+              d.frame = frame;
+              self->send(st.rt->shards[idx], std::move(d));
+            }
+          },
+          [](caf::error&) {
+            // Presence is best effort (the protocol marks it optional): storage trouble skips it.
+          });
+}
+
 void drop(self_ptr self, const caf::actor_addr& conn) {
   auto& c = self->state.connections;
+  auto before = c.size();
   c.erase(
       std::remove_if(c.begin(), c.end(), [&](const caf::actor& a) { return a.address() == conn; }),
       c.end());
+  if (before > 0 && c.empty()) broadcast_presence(self, false);
 }
 
 caf::behavior user(self_ptr self, persistence::user_id id, runtime_ptr rt) {
@@ -42,6 +88,8 @@ caf::behavior user(self_ptr self, persistence::user_id id, runtime_ptr rt) {
                                  "too many connections for this user");
         c.push_back(m.connection);
         self->monitor(m.connection);
+        self->state.username = m.username;
+        if (c.size() == 1) broadcast_presence(self, true);
         return caf::ok_atom_v;
       },
       [=](detach_msg& m) {

@@ -426,3 +426,25 @@ TEST_CASE("A resend older than the idempotency window is caught by the log's uni
   CHECK(page.events[2].seq == last + 2);
   CHECK(page.events[2].client_msg_id == "fresh");
 }
+
+TEST_CASE("Presence goes to the users one shares a conversation with", "[actors]") {
+  fixture fx{"sqlite"};
+  auto a = fx.make_user("alice"), b = fx.make_user("bob"), c = fx.make_user("carol");
+  client alice{fx, a, "alice"}, carol{fx, c, "carol"};
+  alice.hello();
+  carol.hello();
+  alice.open_direct("bob");
+  {
+    client bob{fx, b, "bob"};
+    bob.hello();
+    auto on = alice.expect<p::presence_frame>([&](auto& f) { return f.user.id == b && f.online; });
+    CHECK(on.user.username == "bob");
+    client bob_phone{fx, b, "bob"};  // a second device changes nothing
+    bob_phone.hello();
+  }
+  alice.expect<p::presence_frame>([&](auto& f) { return f.user.id == b && !f.online; });
+  std::this_thread::sleep_for(100ms);
+  auto all = alice.all<p::presence_frame>();
+  CHECK(all.size() == 2);  // online once, offline once
+  CHECK(carol.all<p::presence_frame>().empty());
+}
