@@ -138,12 +138,16 @@ bool is_hashed_name(std::string_view filename) {
   if (sep == std::string_view::npos) return false;
   auto hash = stem.substr(sep + 1);
   if (hash.size() < 8 || hash.size() > 64) return false;
-  bool digit = false;
+  // esbuild (Angular) names are 8 upper-case base32 characters (main-ZYCRNMIS.js), webpack's are
+  // lower-case hex: a token that is all upper case, or that holds a digit, is a hash, not a word.
+  bool digit = false, lower = false;
   for (char c : hash) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) return false;
-    if (std::isdigit(static_cast<unsigned char>(c))) digit = true;
+    auto u = static_cast<unsigned char>(c);
+    if (!std::isalnum(u)) return false;
+    if (std::isdigit(u)) digit = true;
+    if (std::islower(u)) lower = true;
   }
-  return digit;
+  return digit || !lower;
 }
 
 static_lookup resolve_static(const std::string& web_root, std::string_view target,

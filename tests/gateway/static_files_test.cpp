@@ -46,7 +46,9 @@ TEST_CASE("Hashed file names are recognised", "[gateway]") {
   CHECK(is_hashed_name("chunk-ABCD1234.js"));
   CHECK_FALSE(is_hashed_name("index.html"));
   CHECK_FALSE(is_hashed_name("favicon.ico"));
-  CHECK_FALSE(is_hashed_name("styles-ABCDEFGH.css"));  // no digit: could be a word
+  CHECK(is_hashed_name("main-ZYCRNMIS.js"));  // esbuild: upper-case base32, may hold no digit
+  CHECK_FALSE(is_hashed_name("styles-darkmode.css"));  // a lower-case word, not a hash
+  CHECK_FALSE(is_hashed_name("icon-maskable.png"));
 }
 
 TEST_CASE("Static lookup picks files, siblings, cache policy and the SPA fallback", "[gateway]") {
