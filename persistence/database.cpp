@@ -169,12 +169,13 @@ result<std::unique_ptr<database>> database::open(const db_config& cfg) {
     try {
       db->sql_->open(soci::sqlite3, cfg.sqlite_path);
       auto& sql = *db->sql_;
-      // WAL lets readers run beside the one writer; busy_timeout makes writers queue instead of
-      // failing at once; synchronous=FULL keeps commits durable (an ack means on disk).
-      std::string mode;
-      sql << "PRAGMA journal_mode=WAL", soci::into(mode);
+      // busy_timeout first: switching to WAL takes a lock, and without it that fails at once
+      // while another connection to the file is closing. WAL lets readers run beside the one
+      // writer; synchronous=FULL keeps commits durable (an ack means on disk).
       int timeout = 0;
       sql << "PRAGMA busy_timeout=10000", soci::into(timeout);
+      std::string mode;
+      sql << "PRAGMA journal_mode=WAL", soci::into(mode);
       sql << "PRAGMA synchronous=FULL";
       sql << "PRAGMA foreign_keys=ON";
     } catch (const std::exception& e) {
