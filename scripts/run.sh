@@ -5,5 +5,6 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/setup.sh
 scripts/build.sh release chatd
-if [[ -x scripts/web-build.sh ]]; then scripts/web-build.sh; fi
-exec build/apps/chatd "$@"
+scripts/web-build.sh
+# The web client is served from its build output; a --web-root given by the caller comes later and wins.
+exec build/apps/chatd --web-root "$root/web/dist/chatd-web/browser" "$@"
