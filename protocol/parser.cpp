@@ -351,10 +351,16 @@ class request_reader {
     return std::nullopt;
   }
 
-  std::optional<fatal> read_positions(od::value& v, od::json_type t, slot& s) {
-    positions.clear();
+  /// The array walk positions and members share: not an array is bad_field `not_array`; an
+  /// element of another type than `want` is bad_field "[i] must be <want_name>" (the first problem
+  /// wins, and the rest is still validated); `on_element(el, index)` reads the others and returns
+  /// a fatal error or nothing. `count` gets the number of elements once the walk completes.
+  template <class OnElement>
+  std::optional<fatal> read_array(od::value& v, od::json_type t, slot& s, const char* not_array,
+                                  od::json_type want, const char* want_name, std::size_t& count,
+                                  OnElement&& on_element) {
     if (t != od::json_type::array) {
-      set_bad(s, error_code::bad_field, "must be an array of {conversation, last_seq}");
+      set_bad(s, error_code::bad_field, not_array);
       return validate(v);
     }
     od::array arr;
@@ -365,65 +371,79 @@ class request_reader {
       if (auto e = el_r.get(el)) return json_error(e);
       od::json_type et;
       if (auto e = el.type().get(et)) return json_error(e);
-      if (et != od::json_type::object) {
+      if (et != want) {
         if (s.state != slot_state::bad)
-          set_bad(s, error_code::bad_field, fmt::format("[{}] must be an object", index));
+          set_bad(s, error_code::bad_field, fmt::format("[{}] must be {}", index, want_name));
         if (auto err = validate(el)) return err;
-        ++index;
-        continue;
-      }
-      od::object o;
-      if (auto e = el.get_object().get(o)) return json_error(e);
-      std::optional<std::int64_t> conv, last;
-      for (auto pf_r : o) {
-        od::field pf;
-        if (auto e = std::move(pf_r).get(pf)) return json_error(e);
-        std::string_view key;
-        if (auto e = pf.unescaped_key().get(key)) return json_error(e);
-        if (!valid_utf8(key))
-          return fatal{error_code::invalid_utf8, "field name is not valid UTF-8"};
-        od::value pv = pf.value();
-        std::optional<std::int64_t>* target = key == "conversation" ? &conv
-                                              : key == "last_seq"   ? &last
-                                                                    : nullptr;
-        if (target == nullptr) {
-          if (auto err = validate(pv)) return err;
-          continue;
-        }
-        od::json_type pt;
-        if (auto e = pv.type().get(pt)) return json_error(e);
-        if (pt != od::json_type::number) {
-          if (s.state != slot_state::bad)
-            set_bad(s, error_code::bad_field,
-                    fmt::format("[{}].{} must be an integer", index, key));
-          if (auto err = validate(pv)) return err;
-          continue;
-        }
-        std::string_view raw;
-        raw = pv.raw_json_token();
-        const int_read r = read_integer_token(raw);
-        if (!r.grammar) return fatal{error_code::bad_json, "not valid JSON (malformed number)"};
-        const std::int64_t lo = target == &conv ? 1 : 0;
-        if (!r.ok || r.value < lo || r.value > limits::max_id) {
-          if (s.state != slot_state::bad)
-            set_bad(s, error_code::number_out_of_range,
-                    fmt::format("[{}].{} must be an integer from {} to 2^53-1", index, key, lo));
-          continue;
-        }
-        *target = r.value;
-      }
-      if (s.state != slot_state::bad) {
-        if (!conv || !last) {
-          set_bad(s, error_code::missing_field,
-                  fmt::format("[{}] needs conversation and last_seq", index));
-        } else if (positions.size() < limits::max_sync_entries) {
-          positions.push_back({*conv, *last});
-        }
+      } else if (auto err = on_element(el, index)) {
+        return err;
       }
       ++index;
     }
+    count = index;
+    return std::nullopt;
+  }
+
+  std::optional<fatal> read_positions(od::value& v, od::json_type t, slot& s) {
+    positions.clear();
+    std::size_t count = 0;
+    auto err = read_array(
+        v, t, s, "must be an array of {conversation, last_seq}", od::json_type::object, "an object",
+        count, [&](od::value& el, std::size_t index) -> std::optional<fatal> {
+          od::object o;
+          if (auto e = el.get_object().get(o)) return json_error(e);
+          std::optional<std::int64_t> conv, last;
+          for (auto pf_r : o) {
+            od::field pf;
+            if (auto e = std::move(pf_r).get(pf)) return json_error(e);
+            std::string_view key;
+            if (auto e = pf.unescaped_key().get(key)) return json_error(e);
+            if (!valid_utf8(key))
+              return fatal{error_code::invalid_utf8, "field name is not valid UTF-8"};
+            od::value pv = pf.value();
+            std::optional<std::int64_t>* target = key == "conversation" ? &conv
+                                                  : key == "last_seq"   ? &last
+                                                                        : nullptr;
+            if (target == nullptr) {
+              if (auto err = validate(pv)) return err;
+              continue;
+            }
+            od::json_type pt;
+            if (auto e = pv.type().get(pt)) return json_error(e);
+            if (pt != od::json_type::number) {
+              if (s.state != slot_state::bad)
+                set_bad(s, error_code::bad_field,
+                        fmt::format("[{}].{} must be an integer", index, key));
+              if (auto err = validate(pv)) return err;
+              continue;
+            }
+            std::string_view raw;
+            raw = pv.raw_json_token();
+            const int_read r = read_integer_token(raw);
+            if (!r.grammar) return fatal{error_code::bad_json, "not valid JSON (malformed number)"};
+            const std::int64_t lo = target == &conv ? 1 : 0;
+            if (!r.ok || r.value < lo || r.value > limits::max_id) {
+              if (s.state != slot_state::bad)
+                set_bad(
+                    s, error_code::number_out_of_range,
+                    fmt::format("[{}].{} must be an integer from {} to 2^53-1", index, key, lo));
+              continue;
+            }
+            *target = r.value;
+          }
+          if (s.state != slot_state::bad) {
+            if (!conv || !last) {
+              set_bad(s, error_code::missing_field,
+                      fmt::format("[{}] needs conversation and last_seq", index));
+            } else if (positions.size() < limits::max_sync_entries) {
+              positions.push_back({*conv, *last});
+            }
+          }
+          return std::nullopt;
+        });
+    if (err) return err;  // not an array leaves the slot bad, so it never turns ok below
     if (s.state != slot_state::bad) {
-      if (index > limits::max_sync_entries) {
+      if (count > limits::max_sync_entries) {
         set_bad(s, error_code::bad_field,
                 fmt::format("at most {} entries", limits::max_sync_entries));
       } else {
@@ -435,33 +455,18 @@ class request_reader {
 
   std::optional<fatal> read_members(od::value& v, od::json_type t, slot& s) {
     members_.clear();
-    if (t != od::json_type::array) {
-      set_bad(s, error_code::bad_field, "must be an array of usernames");
-      return validate(v);
-    }
-    od::array arr;
-    if (auto e = v.get_array().get(arr)) return json_error(e);
-    std::size_t index = 0;
-    for (auto el_r : arr) {
-      od::value el;
-      if (auto e = el_r.get(el)) return json_error(e);
-      od::json_type et;
-      if (auto e = el.type().get(et)) return json_error(e);
-      if (et != od::json_type::string) {
-        if (s.state != slot_state::bad)
-          set_bad(s, error_code::bad_field, fmt::format("[{}] must be a string", index));
-        if (auto err = validate(el)) return err;
-        ++index;
-        continue;
-      }
-      std::string_view str;
-      if (auto e = el.get_string().get(str)) return json_error(e);
-      if (!valid_utf8(str)) return fatal{error_code::invalid_utf8, "string is not valid UTF-8"};
-      if (members_.size() < limits::max_group_members) members_.push_back(str);
-      ++index;
-    }
+    auto err =
+        read_array(v, t, s, "must be an array of usernames", od::json_type::string, "a string",
+                   members_count_, [&](od::value& el, std::size_t) -> std::optional<fatal> {
+                     std::string_view str;
+                     if (auto e = el.get_string().get(str)) return json_error(e);
+                     if (!valid_utf8(str))
+                       return fatal{error_code::invalid_utf8, "string is not valid UTF-8"};
+                     if (members_.size() < limits::max_group_members) members_.push_back(str);
+                     return std::nullopt;
+                   });
+    if (err) return err;  // not an array leaves the slot bad, so it never turns ok below
     if (s.state != slot_state::bad) s.state = slot_state::ok;
-    members_count_ = index;
     return std::nullopt;
   }
 

@@ -1,39 +1,16 @@
 #include "harness.hpp"
 
 #include <soci/soci.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <random>
 #include <thread>
 
 #include "persistence/database.hpp"
-#include "persistence/migrations.hpp"
 #include "persistence/user_store.hpp"
 #include "protocol/parser.hpp"
 #include "protocol/serializer.hpp"
+#include "tests/support/scratch_database.hpp"
 
 namespace chat::actors::test {
-
-namespace {
-
-std::string random_suffix() {
-  std::random_device rd;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
-  return buf;
-}
-
-}  // namespace
-
-std::vector<std::string> backends() {
-  std::vector<std::string> out{"sqlite"};
-  const char* url = std::getenv("CHAT_TEST_MYSQL_URL");
-  const char* req = std::getenv("CHAT_REQUIRE_MYSQL");
-  if ((url && *url) || (req && std::string(req) == "1")) out.push_back("mysql");
-  return out;
-}
 
 // ---- recording_sink ----
 
@@ -219,54 +196,23 @@ std::vector<protocol::event_frame> client::wait_events(protocol::id_t conversati
 // ---- fixture ----
 
 fixture::fixture(const std::string& b, const std::function<void(server_config&)>& tweak)
-    : backend(b) {
-  if (backend == "sqlite") {
-    sqlite_file_ = (std::filesystem::temp_directory_path() /
-                    ("chat_actors_" + std::to_string(::getpid()) + "_" + random_suffix() + ".db"))
-                       .string();
-    url_ = "sqlite:" + sqlite_file_;
-  } else {
-    const char* admin = std::getenv("CHAT_TEST_MYSQL_URL");
-    if (!admin || !*admin) FAIL("CHAT_REQUIRE_MYSQL=1 but CHAT_TEST_MYSQL_URL is unset");
-    mysql_admin_url_ = admin;
-    mysql_db_ = "chat_t_" + random_suffix();
-    auto adm = persistence::database::open(mysql_admin_url_);
-    if (!adm) FAIL("mysql: " << adm.err().message);
-    (*adm)->sql() << "CREATE DATABASE " + mysql_db_;
-    url_ = mysql_admin_url_.substr(0, mysql_admin_url_.rfind('/') + 1) + mysql_db_;
-  }
-  {
-    auto db = persistence::database::open(url_);
-    if (!db) FAIL("open " << db.err().message);
-    auto m = persistence::migrate(**db, persistence::default_migrations_dir());
-    if (!m) FAIL("migrate " << m.err().message);
-  }
+    : backend(b), db_(b, true, "chat_actors") {
+  REQUIRE(db_.available());
   cfg_ = std::make_unique<caf::actor_system_config>();
   sys_ = std::make_unique<caf::actor_system>(*cfg_);
   start_server(tweak);
 }
 
 fixture::~fixture() {
+  // The database (db_, the first member) goes last, after the server flushed into it.
   stop_server();
   sys_.reset();
   cfg_.reset();
-  if (!sqlite_file_.empty()) {
-    std::error_code ec;
-    for (const char* ext : {"", "-wal", "-shm", "-journal"})
-      std::filesystem::remove(sqlite_file_ + ext, ec);
-  }
-  if (!mysql_db_.empty()) {
-    try {
-      auto adm = persistence::database::open(mysql_admin_url_);
-      if (adm) (*adm)->sql() << "DROP DATABASE IF EXISTS " + mysql_db_;
-    } catch (...) {
-    }
-  }
 }
 
 void fixture::start_server(const std::function<void(server_config&)>& tweak) {
   server_config cfg;
-  cfg.db_url = url_;
+  cfg.db_url = db_.url();
   if (tweak) tweak(cfg);
   auto s = server::start(*sys_, cfg);
   if (!s) FAIL("server::start: " << s.err().message);
@@ -284,7 +230,7 @@ void fixture::restart(const std::function<void(server_config&)>& tweak) {
 }
 
 persistence::user_id fixture::make_user(const std::string& name) {
-  auto db = persistence::database::open(url_);
+  auto db = persistence::database::open(db_.url());
   REQUIRE(db);
   auto u = persistence::user_store{**db}.create(name);
   if (!u) FAIL("create user " << name << ": " << u.err().message);

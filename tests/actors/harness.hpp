@@ -18,13 +18,14 @@
 #include "actors/server.hpp"
 #include "persistence/types.hpp"
 #include "protocol/messages.hpp"
+#include "tests/support/scratch_database.hpp"
 
 namespace chat::actors::test {
 
 using namespace std::chrono_literals;
 
 /// "sqlite" always; "mysql" when CHAT_TEST_MYSQL_URL is set (or required by CHAT_REQUIRE_MYSQL=1).
-std::vector<std::string> backends();
+using test_support::backends;
 
 /// A frame_sink that records frames. Optionally bounded: when `capacity` frames are queued and
 /// nobody drains them, it behaves like the gateway: closes with 4008 and reports on_closed().
@@ -116,7 +117,7 @@ class fixture {
 
   server& srv() { return *server_; }
   caf::actor_system& sys() { return *sys_; }
-  const std::string& db_url() const { return url_; }
+  const std::string& db_url() const { return db_.url(); }
   persistence::user_id make_user(const std::string& name);
   /// Stops the server (flushing) and starts a new one on the same database.
   void restart(const std::function<void(server_config&)>& tweak = {});
@@ -125,7 +126,7 @@ class fixture {
   std::string backend;
 
  private:
-  std::string url_, sqlite_file_, mysql_admin_url_, mysql_db_;
+  test_support::scratch_database db_;  // declared first: outlives the server
   std::unique_ptr<caf::actor_system_config> cfg_;
   std::unique_ptr<caf::actor_system> sys_;
   std::unique_ptr<server> server_;

@@ -170,14 +170,7 @@ TEST_CASE(
     "When the database is unreachable, sends get error unavailable, and afterwards seqs go on "
     "without a gap",
     "[actors][mysql]") {
-  const char* url = std::getenv("CHAT_TEST_MYSQL_URL");
-  const char* required = std::getenv("CHAT_REQUIRE_MYSQL");
-  if (!url || !*url) {
-    if (required && std::string(required) == "1")
-      FAIL("CHAT_REQUIRE_MYSQL=1 but CHAT_TEST_MYSQL_URL is unset");
-    WARN("CHAT_TEST_MYSQL_URL unset: skipped (needs MariaDB behind a proxy it can cut)");
-    return;
-  }
+  if (!test_support::mysql_enabled("skipped (needs MariaDB behind a proxy it can cut)")) return;
   // The server reaches the test database through a proxy the test can cut.
   fixture fx{"mysql"};
   auto direct = fx.db_url();  // mysql://user:pw@host:port/db

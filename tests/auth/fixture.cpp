@@ -1,63 +1,14 @@
 #include "fixture.hpp"
 
-#include <fmt/format.h>
-#include <soci/soci.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
-#include <cstdlib>
-#include <filesystem>
-#include <random>
-
-#include "persistence/database.hpp"
-#include "persistence/migrations.hpp"
 
 namespace chat::auth::test {
-namespace {
 
-std::string random_suffix() {
-  std::random_device rd;
-  return fmt::format("{:08x}{:08x}", rd(), rd());
-}
-
-}  // namespace
-
-std::vector<std::string> backends() {
-  std::vector<std::string> out{"sqlite"};
-  const char* url = std::getenv("CHAT_TEST_MYSQL_URL");
-  const char* req = std::getenv("CHAT_REQUIRE_MYSQL");
-  if (url && *url) {
-    out.push_back("mysql");
-  } else if (req && std::string(req) == "1") {
-    out.push_back("mysql");  // the fixture fails the test: the database was required
-  }
-  return out;
-}
-
-fixture::fixture(const std::string& backend, const std::function<void(config&)>& tweak) {
-  if (backend == "sqlite") {
-    sqlite_file_ = (std::filesystem::temp_directory_path() /
-                    fmt::format("chat_auth_{}_{}.db", ::getpid(), random_suffix()))
-                       .string();
-    url_ = "sqlite:" + sqlite_file_;
-  } else {
-    const char* admin = std::getenv("CHAT_TEST_MYSQL_URL");
-    if (!admin || !*admin) FAIL("CHAT_REQUIRE_MYSQL=1 but CHAT_TEST_MYSQL_URL is unset");
-    mysql_admin_url_ = admin;
-    mysql_db_ = "chat_t_" + random_suffix();
-    auto adm = persistence::database::open(mysql_admin_url_);
-    if (!adm) FAIL("mysql: " << adm.err().message);
-    (*adm)->sql() << "CREATE DATABASE " + mysql_db_;
-    url_ = mysql_admin_url_.substr(0, mysql_admin_url_.rfind('/') + 1) + mysql_db_;
-  }
-  {
-    auto db = persistence::database::open(url_);
-    if (!db) FAIL("open " << db.err().message);
-    auto m = persistence::migrate(**db, persistence::default_migrations_dir());
-    if (!m) FAIL("migrate " << m.err().message);
-  }
+fixture::fixture(const std::string& backend, const std::function<void(config&)>& tweak)
+    : db_(backend, true, "chat_auth") {
+  REQUIRE(db_.available());
   config cfg;
-  cfg.db_url = url_;
+  cfg.db_url = db_.url();
   cfg.fast_password_hashing = true;
   cfg.db_pool_size = 2;
   cfg.now_ms = [this] { return now.load(); };
@@ -73,20 +24,7 @@ fixture::fixture(const std::string& backend, const std::function<void(config&)>&
 }
 
 fixture::~fixture() {
-  svc_.reset();
-  if (!sqlite_file_.empty()) {
-    std::error_code ec;
-    for (const char* ext : {"", "-wal", "-shm", "-journal"}) {
-      std::filesystem::remove(sqlite_file_ + ext, ec);
-    }
-  }
-  if (!mysql_db_.empty()) {
-    try {
-      auto adm = persistence::database::open(mysql_admin_url_);
-      if (adm) (*adm)->sql() << "DROP DATABASE IF EXISTS " + mysql_db_;
-    } catch (...) {
-    }
-  }
+  svc_.reset();  // before db_ (the first member) removes the database
 }
 
 http_response fixture::request(std::string method, std::string target, std::string body,

@@ -12,11 +12,13 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/service.hpp"
+#include "tests/support/scratch_database.hpp"
 
 namespace chat::auth::test {
 
-/// The backends a test runs on: always "sqlite"; "mysql" when CHAT_TEST_MYSQL_URL is set.
-std::vector<std::string> backends();
+/// The backends a test runs on: always "sqlite"; "mysql" when CHAT_TEST_MYSQL_URL is set (or
+/// required by CHAT_REQUIRE_MYSQL=1: the fixture then fails the test).
+using test_support::backends;
 
 class fixture {
  public:
@@ -25,7 +27,7 @@ class fixture {
   ~fixture();
 
   service& svc() { return *svc_; }
-  std::string db_url() const { return url_; }
+  std::string db_url() const { return db_.url(); }
 
   http_response request(std::string method, std::string target, std::string body = "",
                         std::string cookie = "", std::string ip = "10.0.0.1",
@@ -41,9 +43,7 @@ class fixture {
   std::vector<std::string> logs() const;
 
  private:
-  std::string url_;
-  std::string sqlite_file_;
-  std::string mysql_admin_url_, mysql_db_;
+  test_support::scratch_database db_;  // declared first: outlives the service
   mutable std::mutex log_mu_;
   std::vector<std::string> logs_;
   std::unique_ptr<service> svc_;

@@ -1,94 +1,13 @@
 #include "tests/e2e/harness.hpp"
 
-#include <soci/mysql/soci-mysql.h>
-#include <soci/soci.h>
-#include <unistd.h>
 #include <csignal>
 #include <nlohmann/json.hpp>
-#include <random>
-#include <regex>
 
 #include "protocol/limits.hpp"
 #include "protocol/parser.hpp"
 #include "protocol/serializer.hpp"
 
 namespace chat::e2e {
-
-namespace {
-
-std::string random_suffix() {
-  static std::mt19937_64 rng{std::random_device{}() ^ static_cast<std::uint64_t>(::getpid())};
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  auto v = rng();
-  for (int i = 0; i < 12; ++i, v >>= 4) s.push_back(hex[v & 15]);
-  return s;
-}
-
-struct mysql_url {
-  std::string user, password, host, db;
-  int port = 3306;
-};
-
-mysql_url parse_mysql_url(const std::string& url) {
-  static const std::regex re(R"(mysql://([^:@/]+)(?::([^@/]*))?@([^:/]+)(?::(\d+))?/([^?]*))");
-  std::smatch m;
-  REQUIRE(std::regex_match(url, m, re));
-  mysql_url u;
-  u.user = m[1];
-  u.password = m[2];
-  u.host = m[3];
-  if (m[4].matched) u.port = std::stoi(m[4]);
-  u.db = m[5];
-  return u;
-}
-
-std::string soci_connect_string(const mysql_url& u, const std::string& db) {
-  return "host=" + u.host + " port=" + std::to_string(u.port) + " user=" + u.user +
-         " password=" + u.password + " db=" + db;
-}
-
-}  // namespace
-
-bool mysql_enabled() {
-  const char* url = std::getenv("CHAT_TEST_MYSQL_URL");
-  if (url && *url) return true;
-  const char* req = std::getenv("CHAT_REQUIRE_MYSQL");
-  if (req && std::string(req) == "1") {
-    FAIL("CHAT_TEST_MYSQL_URL is unset but CHAT_REQUIRE_MYSQL=1");
-  }
-  WARN("skipped: CHAT_TEST_MYSQL_URL is unset (source scripts/mariadb.sh to run on MariaDB)");
-  return false;
-}
-
-test_database::test_database(db_kind kind) : kind_(kind) {
-  if (kind == db_kind::sqlite) {
-    name_ = "/tmp/chatd-e2e-" + std::to_string(::getpid()) + "-" + random_suffix() + ".db";
-    url_ = "sqlite:" + name_;
-    return;
-  }
-  admin_url_ = std::getenv("CHAT_TEST_MYSQL_URL");
-  auto u = parse_mysql_url(admin_url_);
-  name_ = "chat_t_" + random_suffix();
-  soci::session sql(soci::mysql, soci_connect_string(u, u.db));
-  sql << "CREATE DATABASE " + name_ + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
-  url_ = "mysql://" + u.user + ":" + u.password + "@" + u.host + ":" + std::to_string(u.port) +
-         "/" + name_;
-}
-
-test_database::~test_database() {
-  if (kind_ == db_kind::sqlite) {
-    for (const char* ext : {"", "-wal", "-shm", "-journal"}) ::unlink((name_ + ext).c_str());
-    return;
-  }
-  try {
-    auto u = parse_mysql_url(admin_url_);
-    soci::session sql(soci::mysql, soci_connect_string(u, u.db));
-    sql << "DROP DATABASE IF EXISTS " + name_;
-  } catch (...) {
-    // A database left behind is harmless (random name); never throw from a destructor.
-  }
-}
 
 chatd_server::chatd_server(db_kind kind, std::vector<std::string> extra_args)
     : db_(kind), extra_(std::move(extra_args)) {

@@ -13,24 +13,24 @@
 #include "protocol/messages.hpp"
 #include "tests/e2e/chatd_process.hpp"
 #include "tests/e2e/client.hpp"
+#include "tests/support/scratch_database.hpp"
 
 namespace chat::e2e {
 
 enum class db_kind { sqlite, mysql };
 
 /// True when MariaDB tests can run; otherwise WARNs (or FAILs under CHAT_REQUIRE_MYSQL=1).
-bool mysql_enabled();
+inline bool mysql_enabled() {
+  return test_support::mysql_enabled("skipped (source scripts/mariadb.sh to run on MariaDB)");
+}
 
-/// A database nobody else uses, removed afterwards.
-class test_database {
+/// A database nobody else uses, removed afterwards. Empty: chatd applies the migrations itself.
+class test_database : public test_support::scratch_database {
  public:
-  explicit test_database(db_kind kind);
-  ~test_database();
-  const std::string& url() const { return url_; }
-
- private:
-  db_kind kind_;
-  std::string url_, name_, admin_url_;
+  explicit test_database(db_kind kind)
+      : scratch_database(kind == db_kind::mysql ? "mysql" : "sqlite", false, "chatd-e2e") {
+    REQUIRE(available());
+  }
 };
 
 /// chatd on its own database, listening on 127.0.0.1:0.
