@@ -1,9 +1,12 @@
 // The only Beast translation unit of chatd: listener, HTTP session, WebSocket session.
 // Shaped after Boost.Beast's example/websocket/server/chat-multi (a strand per connection, send()
-// posts onto the session's executor) and example/advanced/server (timeouts, bounded queue).
+// posts onto the session's executor) and example/advanced/server (timeouts, bounded queue). The
+// sessions are templates on the stream (beast::tcp_stream or beast::ssl_stream of one), as in
+// example/advanced/server-flex, so plain and TLS connections share one implementation.
 #include "gateway/server.hpp"
 
 #include <fmt/format.h>
+#include <openssl/ssl.h>
 #include <algorithm>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -12,12 +15,18 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <future>
@@ -67,6 +76,7 @@ struct server::impl {
   std::unique_ptr<net::thread_pool> pool;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<net::ssl::context> tls;  ///< set when config names a certificate and key
   std::unique_ptr<net::signal_set> signals;
   std::vector<std::thread> threads;
   bool stopped = false;
@@ -111,9 +121,9 @@ beast::string_view bsv(std::string_view s) {
 // Errors that only mean "the other side went away" or "we cancelled": not worth a log line.
 bool benign(const error_code& ec) {
   return ec == net::error::operation_aborted || ec == websocket::error::closed ||
-         ec == net::error::eof || ec == http::error::end_of_stream ||
-         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
-         ec == beast::error::timeout;
+         ec == net::ssl::error::stream_truncated || ec == net::error::eof ||
+         ec == http::error::end_of_stream || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == beast::error::timeout;
 }
 
 void fail(const error_code& ec, const char* what) {
@@ -148,8 +158,41 @@ std::string session_cookie_value(std::string_view header) {
   return {};
 }
 
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return (x | 0x20) == (y | 0x20);
+         });
+}
+
+// --trust-proxy: a proxy on this host tells us the scheme and the client's address. Only the
+// last X-Forwarded-For entry is the one our proxy added; earlier ones are the client's claims.
 template <class Body>
-auth::http_request to_auth_request(const http::request<Body>& req, const tcp::socket& sock) {
+void apply_forwarded(const http::request<Body>& req, auth::http_request& r) {
+  auto proto = sv(req["X-Forwarded-Proto"]);
+  proto = trim(proto.substr(0, proto.find(',')));
+  if (iequals(proto, "https")) r.tls = true;
+  std::string_view last;
+  for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) {
+    auto value = sv(it->value());
+    auto comma = value.rfind(',');
+    auto item = trim(comma == std::string_view::npos ? value : value.substr(comma + 1));
+    if (!item.empty()) last = item;
+  }
+  if (last.empty()) return;
+  error_code ec;
+  auto addr = net::ip::make_address(std::string(last), ec);
+  if (!ec) r.remote_ip = addr.to_string();
+}
+
+template <class Body>
+auth::http_request to_auth_request(const http::request<Body>& req, const tcp::socket& sock,
+                                   const config& cfg, bool tls) {
   auth::http_request r;
   r.method = std::string(req.method_string());
   r.target = std::string(req.target());
@@ -162,6 +205,8 @@ auth::http_request to_auth_request(const http::request<Body>& req, const tcp::so
   error_code ec;
   auto ep = sock.remote_endpoint(ec);
   if (!ec) r.remote_ip = ep.address().to_string();
+  r.tls = tls;
+  if (cfg.trust_proxy && !ec && ep.address().is_loopback()) apply_forwarded(req, r);
   return r;
 }
 
@@ -172,10 +217,13 @@ std::string serialize_error(protocol::error_code code, std::string message, std:
 
 // ------------------------------------------------------------------------------------------------
 // WebSocket session: one per /ws upgrade, all of its handlers on one strand.
-class websocket_session : public std::enable_shared_from_this<websocket_session> {
+template <class Stream>
+class websocket_session : public std::enable_shared_from_this<websocket_session<Stream>> {
  public:
-  websocket_session(tcp::socket&& socket, server::impl& st)
-      : ws_(std::move(socket)), st_(st), hello_timer_(ws_.get_executor()) {
+  static constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  websocket_session(Stream&& stream, server::impl& st)
+      : ws_(std::move(stream)), st_(st), hello_timer_(ws_.get_executor()) {
     ++st_.stats.ws_sessions;
   }
 
@@ -195,9 +243,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
       do_accept(std::nullopt);
       return;
     }
-    auto areq = to_auth_request(req_, beast::get_lowest_layer(ws_).socket());
+    auto areq = to_auth_request(req_, beast::get_lowest_layer(ws_).socket(), st_.cfg, is_tls);
     // The auth service blocks on the database: ask it on the pool, answer on our strand.
-    net::post(*st_.pool, [self = shared_from_this(), areq = std::move(areq)] {
+    net::post(*st_.pool, [self = this->shared_from_this(), areq = std::move(areq)] {
       auto who = self->st_.auth.authenticate(areq);
       net::post(self->ws_.get_executor(), [self, who = std::move(who)]() mutable {
         if (!who) {
@@ -211,15 +259,17 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
 
   // Called from CAF threads through the sink: hop onto our strand.
   void post_send(std::shared_ptr<const std::string> frame) {
-    net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
-      self->enqueue(std::move(frame));
-    });
+    net::post(ws_.get_executor(),
+              [self = this->shared_from_this(), frame = std::move(frame)]() mutable {
+                self->enqueue(std::move(frame));
+              });
   }
 
   void post_close(std::uint16_t code, std::string reason) {
-    net::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
-      self->begin_close(code, reason);
-    });
+    net::post(ws_.get_executor(),
+              [self = this->shared_from_this(), code, reason = std::move(reason)] {
+                self->begin_close(code, reason);
+              });
   }
 
  private:
@@ -245,12 +295,13 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
     res->keep_alive(false);
     res->body() = error_json("unauthenticated", "invalid or expired session");
     res->prepare_payload();
-    auto& stream = beast::get_lowest_layer(ws_);
-    stream.expires_after(st_.cfg.http_timeout);
-    http::async_write(stream, *res, [self = shared_from_this(), res](error_code ec, std::size_t) {
-      auto& s = beast::get_lowest_layer(self->ws_);
-      s.socket().shutdown(tcp::socket::shutdown_send, ec);
-    });
+    beast::get_lowest_layer(ws_).expires_after(st_.cfg.http_timeout);
+    // Through the TLS layer when there is one: ws_.next_layer() is the connection's stream.
+    http::async_write(ws_.next_layer(), *res,
+                      [self = this->shared_from_this(), res](error_code ec, std::size_t) {
+                        auto& s = beast::get_lowest_layer(self->ws_);
+                        s.socket().shutdown(tcp::socket::shutdown_send, ec);
+                      });
   }
 
   void do_accept(std::optional<auth::identity> who) {
@@ -265,14 +316,14 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
     // Our own check in on_read enforces max_frame_bytes (so an error frame can go out first);
     // this is the backstop should a message slip past it.
     ws_.read_message_max(2 * protocol::limits::max_frame_bytes);
-    ws_.async_accept(req_, [self = shared_from_this(), who = std::move(who)](
+    ws_.async_accept(req_, [self = this->shared_from_this(), who = std::move(who)](
                                error_code ec) mutable { self->on_accept(ec, std::move(who)); });
   }
 
   void on_accept(error_code ec, std::optional<auth::identity> who) {
     if (ec) return fail(ec, "ws accept");
     ++st_.stats.ws_upgrades;
-    registry_id_ = st_.add_session([weak = weak_from_this()] {
+    registry_id_ = st_.add_session([weak = this->weak_from_this()] {
       if (auto s = weak.lock()) s->post_close(1001, "server shutting down");
     });
     req_ = {};
@@ -281,7 +332,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
     } else {
       // Non-browser clients: the first frame must be a hello carrying a token, within the limit.
       hello_timer_.expires_after(st_.cfg.hello_timeout);
-      hello_timer_.async_wait([self = shared_from_this()](error_code ec) {
+      hello_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
         if (ec || self->conn_ || self->closing_) return;
         ++self->st_.stats.ws_closed_4001;
         self->begin_close(4001, "not authenticated");
@@ -291,7 +342,8 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   }
 
   void connect_actor(const auth::identity& who) {
-    conn_ = st_.actors.connect(who.user, who.username, std::make_shared<sink>(weak_from_this()));
+    conn_ =
+        st_.actors.connect(who.user, who.username, std::make_shared<sink>(this->weak_from_this()));
   }
 
   void do_read() {
@@ -299,7 +351,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
     // Read in pieces so an oversized message is noticed before it is buffered whole.
     ws_.async_read_some(
         buffer_, 16 * 1024,
-        [self = shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
+        [self = this->shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
   }
 
   void on_read(error_code ec, std::size_t) {
@@ -372,7 +424,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
     std::string token = *hello->token;
     parser_.reset();
     // Stop reading until the token is checked: frames after hello wait in the socket.
-    net::post(*st_.pool, [self = shared_from_this(), token = std::move(token),
+    net::post(*st_.pool, [self = this->shared_from_this(), token = std::move(token),
                           text = std::move(text), ref = std::move(ref)]() mutable {
       auto who = self->st_.auth.authenticate_token(token);
       net::post(self->ws_.get_executor(), [self, who = std::move(who), text = std::move(text),
@@ -419,7 +471,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
     ws_.text(true);
     // The handler holds the frame too: finish() may clear the queue while this write runs.
     auto frame = queue_.front();
-    ws_.async_write(net::buffer(*frame), [self = shared_from_this(), frame](
+    ws_.async_write(net::buffer(*frame), [self = this->shared_from_this(), frame](
                                              error_code ec, std::size_t) { self->on_write(ec); });
   }
 
@@ -446,7 +498,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
 
   void do_close() {
     close_started_ = true;
-    ws_.async_close(*close_reason_, [self = shared_from_this()](error_code ec) {
+    ws_.async_close(*close_reason_, [self = this->shared_from_this()](error_code ec) {
       fail(ec, "ws close");
       self->finish();
     });
@@ -468,7 +520,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
     }
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   server::impl& st_;
   net::steady_timer hello_timer_;
   http::request<http::string_body> req_;
@@ -486,23 +538,44 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
 
 // ------------------------------------------------------------------------------------------------
 // HTTP session: reads one request at a time, answers it, hands upgrades to websocket_session.
-class http_session : public std::enable_shared_from_this<http_session> {
+template <class Stream>
+class http_session : public std::enable_shared_from_this<http_session<Stream>> {
  public:
-  http_session(tcp::socket&& socket, server::impl& st) : stream_(std::move(socket)), st_(st) {}
+  static constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  http_session(Stream&& stream, server::impl& st) : stream_(std::move(stream)), st_(st) {}
 
   void run() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (is_tls) {
+        self->do_handshake();
+      } else {
+        self->do_read();
+      }
+    });
   }
 
  private:
+  auto& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // TLS only: a handshake that stalls (or never starts) costs at most tls_handshake_timeout.
+  void do_handshake() {
+    lowest().expires_after(st_.cfg.tls_handshake_timeout);
+    stream_.async_handshake(net::ssl::stream_base::server,
+                            [self = this->shared_from_this()](error_code ec) {
+                              if (ec) return fail(ec, "tls handshake");
+                              self->do_read();
+                            });
+  }
+
   void do_read() {
     parser_.emplace();
     parser_->body_limit(st_.cfg.max_http_body);
     parser_->header_limit(static_cast<std::uint32_t>(st_.cfg.max_http_header));
-    stream_.expires_after(st_.cfg.http_timeout);
+    lowest().expires_after(st_.cfg.http_timeout);
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+        [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(error_code ec) {
@@ -524,7 +597,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
       if (!st_.accepting)
         return send_error(http::status::service_unavailable, req.version(), "unavailable",
                           "server shutting down", false);
-      std::make_shared<websocket_session>(stream_.release_socket(), st_)->run(std::move(req));
+      std::make_shared<websocket_session<Stream>>(std::move(stream_), st_)->run(std::move(req));
       return;
     }
     handle(std::move(req));
@@ -556,11 +629,12 @@ class http_session : public std::enable_shared_from_this<http_session> {
   }
 
   void handle_auth(http::request<http::string_body>&& req) {
-    auto areq = to_auth_request(req, stream_.socket());
+    auto areq = to_auth_request(req, lowest().socket(), st_.cfg, is_tls);
     unsigned version = req.version();
     bool keep_alive = req.keep_alive();
     // These calls block on the database: run them on the pool, write the answer on our strand.
-    net::post(*st_.pool, [self = shared_from_this(), areq = std::move(areq), version, keep_alive] {
+    net::post(*st_.pool, [self = this->shared_from_this(), areq = std::move(areq), version,
+                          keep_alive] {
       auto res = self->st_.auth.handle(areq);
       net::post(self->stream_.get_executor(), [self, res = std::move(res), version, keep_alive] {
         http::response<http::string_body> out{static_cast<http::status>(res.status), version};
@@ -658,9 +732,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
   template <class Msg>
   void write(std::shared_ptr<Msg> sp, bool close) {
-    stream_.expires_after(st_.cfg.http_timeout);
+    lowest().expires_after(st_.cfg.http_timeout);
     http::async_write(stream_, *sp,
-                      [self = shared_from_this(), sp, close](error_code ec, std::size_t) {
+                      [self = this->shared_from_this(), sp, close](error_code ec, std::size_t) {
                         if (ec) return fail(ec, "http write");
                         if (close) return self->do_eof();
                         self->do_read();
@@ -668,11 +742,19 @@ class http_session : public std::enable_shared_from_this<http_session> {
   }
 
   void do_eof() {
-    error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (is_tls) {
+      lowest().expires_after(st_.cfg.tls_handshake_timeout);
+      stream_.async_shutdown([self = this->shared_from_this()](error_code ec) {
+        fail(ec, "tls shutdown");
+        self->lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      });
+    } else {
+      error_code ec;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   server::impl& st_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -689,7 +771,15 @@ void server::impl::do_accept() {
       // Small frames both ways: Nagle plus delayed ACKs would add ~40 ms to request/reply pairs.
       error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<http_session>(std::move(socket), *this)->run();
+      if (tls) {
+        using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+        std::make_shared<http_session<tls_stream>>(tls_stream(std::move(socket), *tls), *this)
+            ->run();
+      } else {
+        std::make_shared<http_session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
+                                                          *this)
+            ->run();
+      }
     }
     if (accepting) do_accept();
   });
@@ -729,6 +819,43 @@ persistence::status server::start() {
   if (ec)
     return persistence::error{persistence::errc::bad_config,
                               fmt::format("bad listen address '{}'", st.cfg.address)};
+  if (st.cfg.tls_cert_file.empty() != st.cfg.tls_key_file.empty())
+    return persistence::error{persistence::errc::bad_config,
+                              "TLS needs both a certificate and a key (--tls-cert and --tls-key)"};
+  if (!st.cfg.tls_cert_file.empty()) {
+    // OpenSSL's own messages for a missing file are vague ("asio.ssl error"): say which and why.
+    for (const auto* file : {&st.cfg.tls_cert_file, &st.cfg.tls_key_file}) {
+      if (std::FILE* f = std::fopen(file->c_str(), "rb")) {
+        std::fclose(f);
+      } else {
+        return persistence::error{persistence::errc::bad_config,
+                                  fmt::format("cannot load the TLS {} '{}': {}",
+                                              file == &st.cfg.tls_cert_file ? "certificate" : "key",
+                                              *file, std::strerror(errno))};
+      }
+    }
+    auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+    ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                     net::ssl::context::no_tlsv1_1 | net::ssl::context::no_compression |
+                     net::ssl::context::single_dh_use);
+    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    ctx->use_certificate_chain_file(st.cfg.tls_cert_file, ec);
+    if (ec)
+      return persistence::error{persistence::errc::bad_config,
+                                fmt::format("cannot load the TLS certificate '{}': {}",
+                                            st.cfg.tls_cert_file, ec.message())};
+    ctx->use_private_key_file(st.cfg.tls_key_file, net::ssl::context::pem, ec);
+    if (ec)
+      return persistence::error{
+          persistence::errc::bad_config,
+          fmt::format("cannot load the TLS key '{}': {}", st.cfg.tls_key_file, ec.message())};
+    if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
+      return persistence::error{persistence::errc::bad_config,
+                                fmt::format("the TLS key '{}' does not match the certificate '{}'",
+                                            st.cfg.tls_key_file, st.cfg.tls_cert_file)};
+    st.tls = std::move(ctx);
+  }
   tcp::endpoint ep{addr, st.cfg.port};
   auto acc = std::make_unique<tcp::acceptor>(*st.ioc);
   acc->open(ep.protocol(), ec);

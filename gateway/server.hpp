@@ -30,6 +30,13 @@ struct config {
       60};                                  ///< pings at half of it; closed when nothing comes back
   std::size_t max_http_body = 64 * 1024;    ///< request body limit (413 above)
   std::size_t max_http_header = 16 * 1024;  ///< request header limit (431 above)
+  /// PEM certificate chain and private key: when both are set the port speaks only HTTPS/WSS.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::chrono::seconds tls_handshake_timeout{10};  ///< a TLS handshake must finish this fast
+  /// Behind a reverse proxy: for requests whose TCP peer is loopback, believe X-Forwarded-Proto
+  /// (https -> Secure cookies) and the last X-Forwarded-For address (rate limits, logs).
+  bool trust_proxy = false;
 };
 
 /// Counters the gateway itself keeps (the rest of /metrics comes from actors::server::snapshot()).

@@ -94,12 +94,16 @@ int main(int argc, char** argv) {
   gw_cfg.io_threads = o.io_threads;
   gw_cfg.blocking_threads = o.blocking_threads;
   gw_cfg.web_root = o.web_root;
+  gw_cfg.tls_cert_file = o.tls_cert;
+  gw_cfg.tls_key_file = o.tls_key;
+  gw_cfg.trust_proxy = o.trust_proxy;
+  const char* scheme = o.tls_cert.empty() ? "http" : "https";
 
   // Auth only uses the public URL for OIDC redirect URIs; with --listen ...:0 and OIDC, pass
   // --public-url (the real port is known only after the gateway binds, and auth comes first).
   auth_cfg.public_base_url = o.public_url;
   if (auth_cfg.public_base_url.empty() && o.listen_port != 0)
-    auth_cfg.public_base_url = fmt::format("http://{}:{}", o.listen_host, o.listen_port);
+    auth_cfg.public_base_url = fmt::format("{}://{}:{}", scheme, o.listen_host, o.listen_port);
   auto auth = chat::auth::service::create(auth_cfg);
   if (!auth) {
     log(fmt::format("cannot start the auth service: {}", auth.err().message));
@@ -116,7 +120,8 @@ int main(int argc, char** argv) {
     }
     if (!o.web_root.empty()) log(fmt::format("serving the web client from {}", o.web_root));
     // Tests and scripts wait for exactly this line.
-    log(fmt::format("chatd listening on http://{}:{}", o.listen_host, gw.port()));
+    log(fmt::format("chatd listening on {}://{}:{}", scheme, o.listen_host, gw.port()));
+    if (o.trust_proxy) log("trusting X-Forwarded-Proto/-For from loopback peers (--trust-proxy)");
 
     int sig = gw.wait_for_signal();
     log(fmt::format("received {}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT"));

@@ -67,6 +67,14 @@ A realtime chat server: HTTP + WebSocket on one port, an event log in SQLite or 
   --request-burst N          per-connection burst (default 40)
   --shutdown-deadline TIME   longest graceful shutdown on SIGTERM/SIGINT (default 10s)
 
+TLS and reverse proxies:
+  --tls-cert FILE            PEM certificate chain; with --tls-key the port serves only HTTPS and
+  --tls-key FILE             WSS (TLS 1.2+), and session cookies get Secure. Both or neither.
+  --trust-proxy              behind a reverse proxy on this host: for requests from a loopback
+                             peer, X-Forwarded-Proto: https marks the request as TLS (Secure
+                             cookies) and the last X-Forwarded-For address is the client's IP
+                             (rate limits). Off by default: never enable it without such a proxy.
+
 OpenID Connect sign-in (repeat --oidc for several providers):
   --oidc NAME,ISSUER,CLIENT_ID[,DISPLAY_NAME]
                              a provider by discovery ("google" as NAME with an empty ISSUER uses
@@ -175,10 +183,20 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
       o.oidc_providers.push_back(std::move(p));
     } else if (arg == "--oidc-allow-http-loopback") {
       o.allow_http_loopback_issuer = true;
+    } else if (arg == "--tls-cert") {
+      if (!need(o.tls_cert)) return std::nullopt;
+    } else if (arg == "--tls-key") {
+      if (!need(o.tls_key)) return std::nullopt;
+    } else if (arg == "--trust-proxy") {
+      o.trust_proxy = true;
     } else {
       error = "unknown flag '" + arg + "' (see --help)";
       return std::nullopt;
     }
+  }
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    error = "--tls-cert and --tls-key go together: give both or neither";
+    return std::nullopt;
   }
   return o;
 }

@@ -27,6 +27,9 @@ struct options {
   // OpenID Connect providers (filled by the --oidc-* flags; see options.cpp).
   std::vector<auth::oidc_provider_config> oidc_providers;
   bool allow_http_loopback_issuer = false;
+  std::string tls_cert;      ///< --tls-cert: PEM certificate chain; with tls_key, serve HTTPS/WSS
+  std::string tls_key;       ///< --tls-key: PEM private key
+  bool trust_proxy = false;  ///< --trust-proxy: believe X-Forwarded-* from loopback peers
   bool help = false;
 };
 
