@@ -289,14 +289,15 @@ std::optional<service_impl::current_session> service_impl::session_of_request(
   return std::nullopt;
 }
 
-std::optional<identity> service_impl::authenticate(const http_request& req) {
+template <class Find>
+std::optional<identity> service_impl::identity_of(Find&& find) {
   try {
     auto db = pool_.acquire();
     if (!db) {
       log(fmt::format("authenticate: database unavailable: {}", db.err().message));
       return std::nullopt;
     }
-    auto cur = session_of_request(*db, req);
+    auto cur = find(*db);
     if (!cur) return std::nullopt;
     return cur->who;
   } catch (const std::exception& e) {
@@ -305,20 +306,12 @@ std::optional<identity> service_impl::authenticate(const http_request& req) {
   }
 }
 
+std::optional<identity> service_impl::authenticate(const http_request& req) {
+  return identity_of([&](db_pool::lease& db) { return session_of_request(db, req); });
+}
+
 std::optional<identity> service_impl::authenticate_token(std::string_view token) {
-  try {
-    auto db = pool_.acquire();
-    if (!db) {
-      log(fmt::format("authenticate: database unavailable: {}", db.err().message));
-      return std::nullopt;
-    }
-    auto cur = session_of_token(*db, token);
-    if (!cur) return std::nullopt;
-    return cur->who;
-  } catch (const std::exception& e) {
-    log(fmt::format("authenticate: {}", log_safe(e.what(), 200)));
-    return std::nullopt;
-  }
+  return identity_of([&](db_pool::lease& db) { return session_of_token(db, token); });
 }
 
 http_response service_impl::signed_in(int status, const persistence::user& u, const issued& s,

@@ -72,6 +72,10 @@ class service_impl final : public service {
   /// Looks up a raw token (no format check done by the caller needed). Errors are logged.
   std::optional<current_session> session_of_token(db_pool::lease& db, std::string_view token);
   std::optional<current_session> session_of_request(db_pool::lease& db, const http_request& req);
+  /// The identity `find(db)` yields on a pooled connection; database trouble is logged, never
+  /// thrown.
+  template <class Find>
+  std::optional<identity> identity_of(Find&& find);
   persistence::result<issued> issue_session(db_pool::lease& db, persistence::user_id u,
                                             std::string_view user_agent);
   /// 201/200 body {"user":..., "token"?} with the session cookie.
