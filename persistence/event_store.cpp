@@ -111,6 +111,30 @@ void fetch_events(soci::statement& st, event& row, soci::indicator& msg_ind,
   }
 }
 
+enum class page_direction { after, before };
+
+/// Up to `limit` events on one side of `bound`, ascending either way (the newest ones below a
+/// `before` bound, read descending and turned around). SOCI errors propagate to the caller.
+std::vector<event> read_page(database& db, conversation_id c, seq_t bound, int limit,
+                             page_direction dir) {
+  const bool after = dir == page_direction::after;
+  std::vector<event> out;
+  event row;
+  soci::indicator msg_ind = soci::i_ok;
+  soci::statement st =
+      (db.sql().prepare << fmt::format(
+           "SELECT {} FROM conversation_events WHERE "
+           "conversation_id = :c AND seq {} :b ORDER BY seq {} LIMIT :l",
+           event_columns, after ? ">" : "<", after ? "ASC" : "DESC"),
+       soci::use(c), soci::use(bound), soci::use(limit), soci::into(row.conversation),
+       soci::into(row.seq), soci::into(row.event_id), soci::into(row.type), soci::into(row.sender),
+       soci::into(row.client_msg_id, msg_ind), soci::into(row.subject), soci::into(row.payload),
+       soci::into(row.created_at_ms));
+  fetch_events(st, row, msg_ind, out);
+  if (!after) std::reverse(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
 
 status event_store::append(std::span<const event> batch) {
@@ -168,44 +192,18 @@ status event_store::append(std::span<const event> batch) {
 }
 
 result<std::vector<event>> event_store::read_after(conversation_id c, seq_t after, int limit) {
-  std::vector<event> out;
-  if (limit <= 0) return out;
+  if (limit <= 0) return std::vector<event>{};
   try {
-    event row;
-    soci::indicator msg_ind = soci::i_ok;
-    soci::statement st =
-        (db_.sql().prepare << fmt::format("SELECT {} FROM conversation_events WHERE "
-                                          "conversation_id = :c AND seq > :a ORDER BY seq LIMIT :l",
-                                          event_columns),
-         soci::use(c), soci::use(after), soci::use(limit), soci::into(row.conversation),
-         soci::into(row.seq), soci::into(row.event_id), soci::into(row.type),
-         soci::into(row.sender), soci::into(row.client_msg_id, msg_ind), soci::into(row.subject),
-         soci::into(row.payload), soci::into(row.created_at_ms));
-    fetch_events(st, row, msg_ind, out);
-    return out;
+    return read_page(db_, c, after, limit, page_direction::after);
   } catch (...) {
     return detail::current_error(db_, "read_after");
   }
 }
 
 result<std::vector<event>> event_store::read_before(conversation_id c, seq_t before, int limit) {
-  std::vector<event> out;
-  if (limit <= 0) return out;
+  if (limit <= 0) return std::vector<event>{};
   try {
-    event row;
-    soci::indicator msg_ind = soci::i_ok;
-    soci::statement st =
-        (db_.sql().prepare << fmt::format(
-             "SELECT {} FROM conversation_events WHERE conversation_id = :c AND "
-             "seq < :b ORDER BY seq DESC LIMIT :l",
-             event_columns),
-         soci::use(c), soci::use(before), soci::use(limit), soci::into(row.conversation),
-         soci::into(row.seq), soci::into(row.event_id), soci::into(row.type),
-         soci::into(row.sender), soci::into(row.client_msg_id, msg_ind), soci::into(row.subject),
-         soci::into(row.payload), soci::into(row.created_at_ms));
-    fetch_events(st, row, msg_ind, out);
-    std::reverse(out.begin(), out.end());
-    return out;
+    return read_page(db_, c, before, limit, page_direction::before);
   } catch (...) {
     return detail::current_error(db_, "read_before");
   }
