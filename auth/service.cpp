@@ -345,17 +345,28 @@ http_response service_impl::rate_limited(rate_limiter& rl, std::string_view key,
 
 // ---- local accounts ---------------------------------------------------------------------------
 
+namespace {
+
+/// The body of register and login: {"username", "password", "want_token"?}; the 400 when it is not.
+std::optional<http_response> read_credentials(const http_request& req, std::string& username,
+                                              std::string& password, bool& want_token) {
+  auto body = parse_body(req);
+  if (body.error) return *body.error;
+  if (auto e = get_string(body.j, "username", username)) return *e;
+  if (auto e = get_string(body.j, "password", password)) return *e;
+  if (auto e = get_optional_bool(body.j, "want_token", want_token)) return *e;
+  return std::nullopt;
+}
+
+}  // namespace
+
 http_response service_impl::do_register(const http_request& req) {
   if (!register_ip_.allow(req.remote_ip, now_ms())) {
     return rate_limited(register_ip_, req.remote_ip, "register", req);
   }
-  auto body = parse_body(req);
-  if (body.error) return *body.error;
   std::string username, password;
   bool want_token = false;
-  if (auto e = get_string(body.j, "username", username)) return *e;
-  if (auto e = get_string(body.j, "password", password)) return *e;
-  if (auto e = get_optional_bool(body.j, "want_token", want_token)) return *e;
+  if (auto e = read_credentials(req, username, password, want_token)) return *e;
   if (auto p = check_username(username)) return json_error(400, "invalid_username", p->message);
   if (auto p = password_problem(password, username)) return json_error(400, "weak_password", *p);
 
@@ -387,13 +398,9 @@ http_response service_impl::do_login(const http_request& req) {
   if (!login_ip_.allow(req.remote_ip, now)) {
     return rate_limited(login_ip_, req.remote_ip, "login by ip", req);
   }
-  auto body = parse_body(req);
-  if (body.error) return *body.error;
   std::string username, password;
   bool want_token = false;
-  if (auto e = get_string(body.j, "username", username)) return *e;
-  if (auto e = get_string(body.j, "password", password)) return *e;
-  if (auto e = get_optional_bool(body.j, "want_token", want_token)) return *e;
+  if (auto e = read_credentials(req, username, password, want_token)) return *e;
   const auto invalid = [&] {
     return json_error(401, "invalid_credentials", "Wrong username or password.");
   };
