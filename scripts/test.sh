@@ -9,6 +9,8 @@ stage() { echo; echo "=== $* ($((SECONDS - t0)) s elapsed)"; }
 
 stage setup
 scripts/setup.sh
+stage "web unit tests"
+scripts/web-unit.sh
 stage "build release"
 scripts/build.sh release
 stage "build asan"

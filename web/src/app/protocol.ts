@@ -38,6 +38,8 @@ export interface ConversationInfo {
   last_seq: number;
   last_event?: ChatEvent | null;
   read_seq: number;
+  /** Messages from others after read_seq, as the server counted them (absent from older servers). */
+  unread?: number;
 }
 
 export interface SyncPosition {
@@ -93,6 +95,7 @@ export function toConversation(raw: Record<string, unknown>): ConversationInfo {
     last_seq: Number(raw['last_seq'] ?? 0),
     last_event: last ? toEvent(last) : null,
     read_seq: Number(raw['read_seq'] ?? 0),
+    unread: typeof raw['unread'] === 'number' ? raw['unread'] : undefined,
   };
 }
 
