@@ -106,4 +106,7 @@ for (const size of [192, 512]) {
   writeFileSync(join(out, `icon-${size}.png`), png(size, false));
   writeFileSync(join(out, `maskable-${size}.png`), png(size, true));
 }
+// iOS home-screen icon: 180x180, full-bleed (iOS rounds the corners itself; transparent corners
+// would show as black).
+writeFileSync(join(out, 'apple-touch-icon.png'), png(180, true));
 console.log(`icons written to ${out}`);

@@ -1,0 +1,287 @@
+// The web client in WebKit (WebKitGTK, the engine of iOS Safari) at an iPhone-sized viewport,
+// against a real chatd: the PWA's installability as iOS reads it, sign-up and password sign-in,
+// a direct conversation between two browsers, the session across a browser restart (cookies on
+// disk) and across a chatd restart, and axe. Steps share state and run in order.
+import { after, afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Key } from 'selenium-webdriver';
+import { Chatd, freePort } from './harness.mjs';
+import { PHONE, WebKit, startXvfb, webkitMissing } from './webkit-harness.mjs';
+
+const PASSWORD = 'correct horse battery';
+const missing = webkitMissing();
+
+let xvfb;
+let server;
+let dir;
+const w = {}; // alice, bob: one WebKit browser each
+
+async function assertNoAxeViolations(b, screen) {
+  const v = await b.axe();
+  assert.deepEqual(v, [], `axe violations in WebKit on ${screen}:\n${v.join('\n')}`);
+}
+
+/** The page fits the phone's width: nothing sticks out sideways (no horizontal scrolling). */
+async function assertFitsWidth(b, screen) {
+  const [scrollWidth, innerWidth] = await b.run('return [document.scrollingElement.scrollWidth, window.innerWidth]');
+  assert.equal(innerWidth, PHONE.width, `${screen}: viewport width`);
+  assert.ok(scrollWidth <= innerWidth, `${screen}: page is ${scrollWidth} px wide in a ${innerWidth} px viewport`);
+}
+
+async function signUp(b, username) {
+  await b.get(`${server.url}/`);
+  await b.role('heading', 'Sign in');
+  await (await b.role('button', 'Create an account')).click();
+  await b.role('heading', 'Create an account');
+  await b.fill(await b.label('Username'), username);
+  await b.fill(await b.label('Password'), PASSWORD);
+  await (await b.role('button', 'Create account')).click();
+  await b.role('button', 'New chat');
+  await b.find('title', `Signed in as ${username}`);
+}
+
+async function signIn(b, username) {
+  await b.role('heading', 'Sign in');
+  await b.fill(await b.label('Username'), username);
+  await b.fill(await b.label('Password'), PASSWORD);
+  await (await b.role('button', 'Sign in')).click();
+}
+
+async function send(b, text) {
+  const box = await b.label(/^Message to/);
+  await b.fill(box, text);
+  await box.sendKeys(Key.ENTER);
+}
+
+/** Texts of the message items in the open conversation, in DOM order. */
+async function messageItems(b) {
+  const region = await b.role('region', /^Messages with/);
+  const items = await b.all('role', 'listitem', {}, region);
+  return Promise.all(items.map((li) => b.text(li)));
+}
+
+async function waitForMessage(b, text, state) {
+  await b.until(async () => {
+    const items = await messageItems(b);
+    return items.some((t) => t.includes(text) && (!state || state.test(t)));
+  }, 20_000, () => `${b.name}: message "${text}"${state ? ` in state ${state}` : ''}`);
+}
+
+/** The connection banner (role=status): 'Reconnecting…' while the socket is down, empty after. */
+async function banner(b) {
+  const [s] = await b.all('role', 'status', { hidden: true });
+  return s ? (await b.run('return arguments[0].textContent', s)).trim() : '';
+}
+
+describe('chatd web client in WebKit (phone)', { concurrency: false, skip: missing ?? false }, () => {
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'chatd-webkit-e2e-'));
+    server = new Chatd(await freePort(), join(dir, 'chat.db'));
+    [xvfb] = await Promise.all([startXvfb(), server.start()]);
+    [w.alice, w.bob] = await Promise.all([WebKit.launch('alice', xvfb.display), WebKit.launch('bob', xvfb.display)]);
+  });
+
+  let step = 0;
+  afterEach(async () => {
+    step++;
+    if (!process.env.CHATD_E2E_DEBUG) return;
+    for (const b of Object.values(w)) await b.screenshot(`debug-${String(step).padStart(2, '0')}-${b.name}`).catch(() => {});
+  });
+
+  after(async () => {
+    await Promise.all(Object.values(w).map((b) => b.quit()));
+    xvfb?.stop();
+    const r = await server?.stop();
+    if (r && r.code !== 0) console.error(`chatd exit: ${JSON.stringify(r)}\n${server.log.join('').slice(-2000)}`);
+    for (const b of Object.values(w)) rmSync(b.profile, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('installable on iOS: manifest, icons of the stated sizes and types, standalone, theme colour, apple-touch-icon and apple-mobile-web-app meta', async () => {
+    const b = w.alice;
+    await b.get(`${server.url}/`);
+    await b.role('heading', 'Sign in');
+    // What WebKit parsed from the page head, and what it fetches from there (its own fetch and
+    // image decoder: a wrong type or a broken PNG fails here, not just a wrong header).
+    const head = await b.driver.executeAsyncScript(`
+      const done = arguments[arguments.length - 1];
+      (async () => {
+        const meta = (n) => [...document.querySelectorAll('meta[name="' + n + '"]')].map((m) => ({ content: m.content, media: m.media }));
+        const link = (rel) => [...document.querySelectorAll('link[rel="' + rel + '"]')].map((l) => ({ href: l.href, sizes: l.sizes.value, type: l.type }));
+        const image = async (href) => {
+          const res = await fetch(href);
+          const type = res.headers.get('content-type');
+          await res.arrayBuffer();
+          const img = new Image();
+          img.src = href;
+          const ok = await img.decode().then(() => true, () => false);
+          return { status: res.status, type, width: ok ? img.naturalWidth : 0, height: ok ? img.naturalHeight : 0 };
+        };
+        const manifestLink = link('manifest')[0];
+        const res = await fetch(manifestLink.href);
+        const manifest = await res.json();
+        const icons = [];
+        for (const icon of manifest.icons ?? []) icons.push({ ...icon, got: await image(new URL(icon.src, manifestLink.href).href) });
+        const touch = [];
+        for (const l of link('apple-touch-icon')) touch.push({ ...l, got: await image(l.href) });
+        const start = await fetch(new URL(manifest.start_url, manifestLink.href).href);
+        return {
+          manifestUrl: manifestLink.href, manifestType: res.headers.get('content-type'), manifest, icons, touch,
+          startStatus: start.status, startType: start.headers.get('content-type'),
+          viewport: meta('viewport'), themeColor: meta('theme-color'),
+          capable: meta('apple-mobile-web-app-capable'), mobileCapable: meta('mobile-web-app-capable'),
+          title: meta('apple-mobile-web-app-title'), statusBar: meta('apple-mobile-web-app-status-bar-style'),
+        };
+      })().then(done, (e) => done({ error: String(e) }));
+    `);
+    assert.equal(head.error, undefined, head.error);
+    const m = head.manifest;
+    assert.match(head.manifestType ?? '', /^application\/manifest\+json/);
+    assert.equal(m.display, 'standalone');
+    assert.ok(m.name && m.short_name, 'name and short_name (the home-screen label)');
+    assert.ok(m.short_name.length <= 12, `short_name fits under an icon: ${m.short_name}`);
+    const scope = new URL(m.scope ?? '.', head.manifestUrl).href;
+    assert.ok(new URL(m.start_url, head.manifestUrl).href.startsWith(scope), 'start_url lies inside scope');
+    assert.equal(head.startStatus, 200);
+    assert.match(head.startType ?? '', /^text\/html/);
+    assert.match(m.theme_color, /^#[0-9a-f]{6}$/i);
+    assert.match(m.background_color, /^#[0-9a-f]{6}$/i);
+    // The page's light theme-color is the manifest's (iOS tints the status bar from the page).
+    const light = head.themeColor.find((t) => !t.media || t.media.includes('light'));
+    assert.equal(light?.content.toLowerCase(), m.theme_color.toLowerCase());
+    // Every icon loads, has the declared type, and decodes to the declared size.
+    for (const icon of head.icons) {
+      assert.equal(icon.got.status, 200, icon.src);
+      assert.equal(icon.got.type?.split(';')[0], icon.type, `${icon.src}: Content-Type`);
+      if (icon.sizes !== 'any') assert.equal(`${icon.got.width}x${icon.got.height}`, icon.sizes, `${icon.src}: decoded size`);
+      else assert.ok(icon.got.width > 0, `${icon.src}: decodes`);
+    }
+    const has = (size, purpose) => head.icons.some((i) => i.sizes === size && i.type === 'image/png' && (i.purpose ?? 'any').split(' ').includes(purpose));
+    assert.ok(has('192x192', 'any') && has('512x512', 'any'), 'PNG icons 192 and 512 (purpose any)');
+    assert.ok(has('512x512', 'maskable'), 'a maskable 512 icon');
+    // iOS takes the home-screen icon from apple-touch-icon (180x180 for current iPhones), opaque PNG.
+    const touch = head.touch.find((t) => t.sizes === '180x180');
+    assert.ok(touch, `an apple-touch-icon with sizes="180x180": ${JSON.stringify(head.touch)}`);
+    assert.equal(touch.got.status, 200);
+    assert.equal(touch.got.type, 'image/png');
+    assert.equal(`${touch.got.width}x${touch.got.height}`, '180x180');
+    // Standalone on iOS before 16.4 (and the title under the icon); the status bar keeps its own
+    // space ("default"), so nothing needs safe-area-inset-top.
+    assert.equal(head.capable[0]?.content, 'yes');
+    assert.equal(head.mobileCapable[0]?.content, 'yes');
+    assert.equal(head.title[0]?.content, m.short_name);
+    assert.equal(head.statusBar[0]?.content, 'default');
+    assert.match(head.viewport[0]?.content ?? '', /width=device-width/);
+    await b.screenshot('sign-in-390');
+  });
+
+  test('the sign-in page fits the phone, has 16 px inputs (no iOS zoom on focus) and no axe violations', async () => {
+    const b = w.alice;
+    await assertFitsWidth(b, 'sign-in');
+    for (const name of ['Username', 'Password']) {
+      const size = await b.run('return parseFloat(getComputedStyle(arguments[0]).fontSize)', await b.label(name));
+      assert.ok(size >= 16, `${name} input font-size ${size}px: iOS Safari zooms into inputs under 16px`);
+    }
+    await assertNoAxeViolations(b, 'sign-in (phone)');
+  });
+
+  test('a wrong password is refused with a message', async () => {
+    const b = w.alice;
+    await b.fill(await b.label('Username'), 'nobody-here');
+    await b.fill(await b.label('Password'), 'wrong password');
+    await (await b.role('button', 'Sign in')).click();
+    // WebKit's own accessibility tree says the message is an alert (announced at once).
+    const msg = await b.find('text', /wrong username or password/i);
+    assert.equal(await msg.getAriaRole(), 'alert');
+  });
+
+  test('Alice and Bob create accounts', async () => {
+    await Promise.all([signUp(w.alice, 'alice'), signUp(w.bob, 'bob')]);
+    await w.alice.find('text', /No conversations yet/);
+    await assertFitsWidth(w.alice, 'empty conversation list');
+  });
+
+  test('Alice opens a direct chat with Bob; they exchange messages both ways', async () => {
+    const a = w.alice;
+    const b = w.bob;
+    await (await a.role('button', 'New chat')).click();
+    const dialog = await a.role('dialog', 'New chat');
+    await a.fill(await a.label('Search people by username', {}, { within: dialog }), 'bo');
+    await (await a.role('button', /^bob/, {}, { within: dialog })).click();
+    await a.role('heading', 'bob', { level: 2 });
+    await send(a, 'Hi Bob, from WebKit');
+    await waitForMessage(a, 'Hi Bob, from WebKit', /Sent|Read/);
+    // Bob (one pane on a phone) sees the conversation in his list with the new message.
+    let seen = '';
+    await b.until(async () => /Hi Bob, from WebKit/.test((seen = await b.text(await b.role('link', /^alice/)))), undefined, () => `bob's list entry for alice says ${JSON.stringify(seen)}`);
+    await (await b.role('link', /^alice/)).click();
+    await b.role('heading', 'alice', { level: 2 });
+    await waitForMessage(b, 'Hi Bob, from WebKit');
+    const box = await b.label(/^Message to/);
+    const size = await b.run('return parseFloat(getComputedStyle(arguments[0]).fontSize)', box);
+    assert.ok(size >= 16, `composer font-size ${size}px: iOS Safari zooms into inputs under 16px`);
+    await send(b, 'Hello Alice');
+    await waitForMessage(b, 'Hello Alice', /Sent|Read/);
+    await waitForMessage(a, 'Hello Alice');
+    // Bob has read Alice's message: her side says so.
+    await waitForMessage(a, 'Hi Bob, from WebKit', /Read/);
+    // The composer is on screen (not pushed below the fold) and the page fits the width.
+    const rect = await b.run('const r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom, innerHeight]', box);
+    assert.ok(rect[0] >= 0 && rect[1] <= rect[2], `composer inside the viewport: ${rect}`);
+    await assertFitsWidth(b, 'conversation');
+    await assertNoAxeViolations(b, 'conversation (phone)');
+    await a.screenshot('conversation-390-alice');
+    await b.screenshot('conversation-390-bob');
+  });
+
+  test('password sign-in, then a browser restart keeps the session (cookie on disk)', async () => {
+    const b = w.bob;
+    await (await b.role('link', 'Back to conversations')).click();
+    await (await b.role('button', 'Sign out')).click();
+    await signIn(b, 'bob');
+    await b.role('link', /^alice/);
+    // Quit WebKit (its UI, web and network processes end) and start it on the same profile.
+    await b.restart();
+    await b.get(`${server.url}/`);
+    await b.role('link', /^alice/);
+    assert.equal((await b.all('role', 'heading', { name: 'Sign in' })).length, 0);
+    await b.find('title', 'Signed in as bob');
+  });
+
+  test('chatd restarts mid-conversation: both browsers reconnect, nothing lost or doubled', async () => {
+    const a = w.alice;
+    const b = w.bob;
+    await (await b.role('link', /^alice/)).click();
+    await b.role('heading', 'alice', { level: 2 });
+    await send(a, 'before restart');
+    await waitForMessage(b, 'before restart');
+
+    const stopped = await server.stop();
+    assert.equal(stopped?.code ?? 0, 0, `chatd exit ${JSON.stringify(stopped)}`);
+    await a.until(async () => (await banner(a)) === 'Reconnecting…');
+    await b.until(async () => (await banner(b)) === 'Reconnecting…');
+    await a.screenshot('reconnecting-390');
+    // Written while the server is down: pending, then delivered once it is back.
+    await send(a, 'during outage');
+    await waitForMessage(a, 'during outage', /Sending…/);
+
+    await server.start();
+    await a.until(async () => (await banner(a)) === '', 30_000);
+    await b.until(async () => (await banner(b)) === '', 30_000);
+    await waitForMessage(a, 'during outage', /Sent|Read/);
+    await waitForMessage(b, 'during outage');
+    await send(b, 'after restart');
+    await waitForMessage(a, 'after restart');
+
+    const expected = ['Hi Bob, from WebKit', 'Hello Alice', 'before restart', 'during outage', 'after restart'];
+    for (const p of [a, b]) {
+      const items = await messageItems(p);
+      for (const text of expected) {
+        assert.equal(items.filter((x) => x.includes(text)).length, 1, `${p.name} sees "${text}" exactly once: ${JSON.stringify(items)}`);
+      }
+    }
+  });
+});
