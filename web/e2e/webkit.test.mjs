@@ -63,6 +63,12 @@ async function messageItems(b) {
   return Promise.all(items.map((li) => b.text(li)));
 }
 
+/** The paragraphs (message bodies, event lines) in the open conversation, in DOM order. */
+async function bodies(b) {
+  const region = await b.role('region', /^Messages with/);
+  return Promise.all((await b.all('role', 'paragraph', {}, region)).map((p) => b.text(p)));
+}
+
 async function waitForMessage(b, text, state) {
   await b.until(async () => {
     const items = await messageItems(b);
@@ -210,7 +216,11 @@ describe('chatd web client in WebKit (phone)', { concurrency: false, skip: missi
     await (await a.role('button', 'New chat')).click();
     const dialog = await a.role('dialog', 'New chat');
     await a.fill(await a.label('Search people by username', {}, { within: dialog }), 'bo');
-    await (await a.role('button', /^bob/, {}, { within: dialog })).click();
+    await a.role('button', /^bob/, {}, { within: dialog });
+    await assertFitsWidth(a, 'new chat dialog');
+    await assertNoAxeViolations(a, 'new chat dialog (phone)');
+    await a.screenshot('new-chat-dialog-390');
+    await (await a.role('button', /^bob/, {}, { within: await a.role('dialog', 'New chat') })).click();
     await a.role('heading', 'bob', { level: 2 });
     await send(a, 'Hi Bob, from WebKit');
     await waitForMessage(a, 'Hi Bob, from WebKit', /Sent|Read/);
@@ -243,6 +253,14 @@ describe('chatd web client in WebKit (phone)', { concurrency: false, skip: missi
     await (await b.role('button', 'Sign out')).click();
     await signIn(b, 'bob');
     await b.role('link', /^alice/);
+    // The session cookie WebKit keeps: persistent (it has an expiry), HttpOnly (no script sees it).
+    const cookies = await b.driver.manage().getCookies();
+    assert.ok(cookies.length > 0, 'a session cookie');
+    for (const c of cookies) {
+      assert.equal(c.httpOnly, true, `${c.name} is HttpOnly`);
+      assert.ok(c.expiry > Date.now() / 1000 + 3600, `${c.name} outlives the browser: expiry ${c.expiry}`);
+    }
+    assert.equal(await b.run('return document.cookie'), '');
     // Quit WebKit (its UI, web and network processes end) and start it on the same profile.
     await b.restart();
     await b.get(`${server.url}/`);
@@ -283,5 +301,76 @@ describe('chatd web client in WebKit (phone)', { concurrency: false, skip: missi
         assert.equal(items.filter((x) => x.includes(text)).length, 1, `${p.name} sees "${text}" exactly once: ${JSON.stringify(items)}`);
       }
     }
+  });
+
+  test('scrolling up loads older messages above and keeps the reader in place (Safari has no scroll anchoring)', async () => {
+    const a = w.alice;
+    const b = w.bob;
+    // 50 more messages from Alice through her own session's socket (paced under the rate limit):
+    // the newest page (50) then holds only these, the 7 items before them are one page back.
+    const acked = await a.driver.executeAsyncScript(`
+      const done = arguments[arguments.length - 1];
+      const ws = new WebSocket('ws://' + location.host + '/ws');
+      const conv = Number(location.hash.split('/').pop());
+      const acks = new Set();
+      ws.onmessage = (e) => { const f = JSON.parse(e.data); if (f.type === 'ack') acks.add(f.client_msg_id); };
+      ws.onerror = () => done(-1);
+      ws.onopen = async () => {
+        ws.send(JSON.stringify({ type: 'hello', id: 'h', version: 1 }));
+        for (let i = 1; i <= 50; i++) {
+          ws.send(JSON.stringify({ type: 'send', id: 's' + i, conversation: conv, client_msg_id: 'wk-bulk-' + i, body: 'bulk ' + i }));
+          await new Promise((r) => setTimeout(r, 70));
+        }
+        const end = Date.now() + 15000;
+        while (acks.size < 50 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+        ws.close();
+        done(acks.size);
+      };
+    `);
+    assert.equal(acked, 50);
+    await b.driver.navigate().refresh();
+    await b.role('heading', 'alice', { level: 2 });
+    await waitForMessage(b, 'bulk 50');
+    assert.equal((await messageItems(b)).filter((t) => t.includes('Hi Bob, from WebKit')).length, 0, 'only the newest page');
+    // Where "bulk 1" (the oldest loaded message) sits in the scroller, scrolled to the top.
+    const region = await b.role('region', /^Messages with/);
+    const offsetOf = async () => {
+      const [p] = await b.all('text', 'bulk 1', {}, region);
+      return p ? b.run('return arguments[0].getBoundingClientRect().top - arguments[1].getBoundingClientRect().top', p, region) : null;
+    };
+    await b.run('arguments[0].scrollTo(0, 0)', region);
+    const before = await offsetOf();
+    await b.find('text', 'This is the beginning of the conversation.');
+    await waitForMessage(b, 'Hi Bob, from WebKit');
+    const after = await offsetOf();
+    // The page above pushed the content down by several hundred pixels; the app moves the scroll
+    // position by as much. Slack for the "Load earlier" button turning into a line of text.
+    assert.ok(before !== null && after !== null && Math.abs(after - before) < 60, `"bulk 1" moved from ${before} to ${after} px`);
+    const texts = await bodies(b);
+    const bulk = texts.filter((t) => /^bulk \d+$/.test(t)).map((t) => Number(t.slice(5)));
+    assert.deepEqual(bulk, Array.from({ length: 50 }, (_, i) => i + 1), 'each bulk message once, in order');
+    assert.equal(texts.filter((t) => t === 'Hi Bob, from WebKit').length, 1);
+    await b.screenshot('history-390');
+  });
+
+  test('keyboard only: Enter opens the new-chat dialog, the search takes focus, Escape closes it and focus returns', async () => {
+    const a = w.alice;
+    await (await a.role('link', 'Back to conversations')).click();
+    const newChat = await a.role('button', 'New chat');
+    await a.run('arguments[0].focus()', newChat);
+    await a.driver.actions().sendKeys(Key.ENTER).perform();
+    const dialog = await a.role('dialog', 'New chat');
+    const search = await a.label('Search people by username', {}, { within: dialog });
+    await a.until(() => a.run('return arguments[0] === document.activeElement', search), undefined, () => 'focus in the search field');
+    await a.driver.actions().sendKeys('bo').perform();
+    await a.role('button', /^bob/, {}, { within: dialog });
+    // The first Escape clears the search text; the second closes the dialog (WebKit's search field
+    // keeps every Escape for itself: user-search.ts closes the dialog on an Escape in the empty field).
+    await a.driver.actions().sendKeys(Key.ESCAPE).perform();
+    await a.until(async () => (await a.run('return arguments[0].value', search)) === '', undefined, () => 'search text cleared');
+    assert.equal((await a.all('role', 'dialog', { name: 'New chat' })).length, 1, 'one Escape only clears the field');
+    await a.driver.actions().sendKeys(Key.ESCAPE).perform();
+    await a.gone('role', 'dialog', { name: 'New chat' });
+    await a.until(() => a.run('return arguments[0] === document.activeElement', newChat), undefined, () => 'focus back on New chat');
   });
 });

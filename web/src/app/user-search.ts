@@ -11,7 +11,7 @@ let nextUid = 0;
     <div class="field">
       <label [for]="inputId">{{ label() }}</label>
       <input [id]="inputId" type="search" [attr.data-autofocus]="autofocus() ? '' : null" autocomplete="off" autocapitalize="none" spellcheck="false"
-        [value]="query()" (input)="onInput($event)" (keydown.enter)="$event.preventDefault(); pickFirst()"
+        [value]="query()" (input)="onInput($event)" (keydown.enter)="$event.preventDefault(); pickFirst()" (keydown.escape)="onEscape($event)"
         [attr.aria-describedby]="inputId + '-status'" />
       <p class="hint" [id]="inputId + '-status'" aria-live="polite">{{ status() }}</p>
     </div>
@@ -67,6 +67,15 @@ export class UserSearch {
     } catch {
       if (mine === this.seq) this.status.set('Search is unavailable right now.');
     }
+  }
+
+  /**
+   * WebKit's search fields take every Escape (clearing the text, even when there is none), so the
+   * dialog around one never saw it: an Escape in the empty field closes that dialog itself.
+   */
+  protected onEscape(e: Event): void {
+    const el = e.target as HTMLInputElement;
+    if (el.value === '') el.closest('dialog')?.close();
   }
 
   protected pickFirst(): void {
