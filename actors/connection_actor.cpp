@@ -62,7 +62,11 @@ struct connection_state {
   static inline const char* name = "connection";
 };
 
-using self_ptr = caf::stateful_actor<connection_state>*;
+using self_ptr = connection_actor::stateful_pointer<connection_state>;
+
+connection_actor handle_of(self_ptr self) {
+  return caf::actor_cast<connection_actor>(self);
+}
 
 void send_shared(self_ptr self, const shared_frame& f) {
   self->state.rt->metrics->frames_out.fetch_add(1, std::memory_order_relaxed);
@@ -90,7 +94,8 @@ void finish(self_ptr self, std::uint16_t code = 0, std::string reason = {}) {
   if (st.closed) return;
   st.closed = true;
   if (code != 0) st.sink->close(code, std::move(reason));
-  if (st.hello_done) self->send(st.rt->shard_of_user(st.user), detach_msg{st.user, self});
+  if (st.hello_done)
+    self->send(st.rt->shard_of_user(st.user), detach_atom_v, st.user, handle_of(self));
   self->quit();
 }
 
@@ -130,7 +135,7 @@ void ask_conv(self_ptr self, conv_cmd cmd, std::string ref,
 conv_cmd make_cmd(self_ptr self, persistence::conversation_id conv, protocol::request req) {
   conv_cmd cmd;
   cmd.conversation = conv;
-  cmd.from = requester{self->state.user, self->state.username, caf::actor{}};
+  cmd.from = requester{self->state.user, self->state.username};
   cmd.req = std::move(req);
   return cmd;
 }
@@ -427,8 +432,8 @@ void on_hello(self_ptr self, const protocol::hello_req& r) {
         "this server speaks protocol version " + std::to_string(protocol::protocol_version), r.id);
   st.hello_pending = true;
   auto ref = r.id;
-  self->request(st.rt->shard_of_user(st.user), caf::infinite,
-                attach_msg{st.user, self, st.username})
+  self->request(st.rt->shard_of_user(st.user), caf::infinite, attach_atom_v, st.user,
+                handle_of(self), st.username)
       .then(
           [=](caf::ok_atom) {
             auto& st = self->state;
@@ -520,8 +525,9 @@ void on_frame(self_ptr self, std::string& text) {
   on_request(self, std::get<protocol::request>(parsed));
 }
 
-caf::behavior connection_behavior(self_ptr self, runtime_ptr rt, user_id user, std::string username,
-                                  std::shared_ptr<frame_sink> sink) {
+connection_actor::behavior_type connection_behavior(self_ptr self, runtime_ptr rt, user_id user,
+                                                    std::string username,
+                                                    std::shared_ptr<frame_sink> sink) {
   auto& st = self->state;
   st.rt = rt;
   st.user = user;
@@ -531,7 +537,7 @@ caf::behavior connection_behavior(self_ptr self, runtime_ptr rt, user_id user, s
   rt->metrics->connections.fetch_add(1, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> guard{rt->connections_mu};
-    rt->connections.emplace(self->id(), caf::actor{self});
+    rt->connections.emplace(self->id(), handle_of(self));
   }
   self->attach_functor([rt, id = self->id()] {
     rt->metrics->connections.fetch_sub(1, std::memory_order_relaxed);

@@ -32,9 +32,12 @@ constexpr int max_page = protocol::limits::max_history_limit;
 
 enum class reply_kind { none, ack, conversation, ok };
 
+using reply_promise = caf::typed_response_promise<frame_reply>;
+using ok_promise = caf::typed_response_promise<caf::ok_atom>;
+
 /// A resend of a message that is not durable yet: answered with the original's ack.
 struct waiter {
-  caf::response_promise rp;
+  reply_promise rp;
   std::string ref;
 };
 
@@ -43,7 +46,7 @@ struct waiter {
 struct queued {
   event ev;
   reply_kind kind = reply_kind::none;
-  caf::response_promise rp;
+  reply_promise rp;
   std::string ref;
   std::vector<waiter> followers;  ///< also answered with the conversation once durable
   std::vector<user_id> also_to;   ///< recipients beyond the members (a new conversation's members)
@@ -66,12 +69,12 @@ struct conversation_state {
   std::deque<queued> queue;
   std::vector<queued> in_flight;
   int outstanding = 0;  ///< database jobs whose replies we still owe someone
-  std::vector<caf::response_promise> drain_waiters;
-  std::optional<caf::response_promise> passivate_waiter;
+  std::vector<ok_promise> drain_waiters;
+  std::optional<ok_promise> passivate_waiter;
   static inline const char* name = "conversation";
 };
 
-using self_ptr = caf::stateful_actor<conversation_state>*;
+using self_ptr = conversation_actor::stateful_pointer<conversation_state>;
 
 std::string idem_key(user_id sender, const std::string& client_msg_id) {
   return std::to_string(sender) + '\x1f' + client_msg_id;
@@ -157,7 +160,7 @@ void check_idle(self_ptr self) {
   for (auto& w : st.drain_waiters) w.deliver(caf::ok_atom_v);
   st.drain_waiters.clear();
   if (st.passivate_waiter) {
-    st.passivate_waiter->deliver(true);
+    st.passivate_waiter->deliver(caf::ok_atom_v);
     st.passivate_waiter.reset();
     self->quit();
   }
@@ -362,8 +365,8 @@ event make_event(const conversation_state& st, std::string type, user_id sender,
   return e;
 }
 
-void enqueue(self_ptr self, event e, reply_kind kind = reply_kind::none,
-             caf::response_promise rp = {}, std::string ref = {}) {
+void enqueue(self_ptr self, event e, reply_kind kind = reply_kind::none, reply_promise rp = {},
+             std::string ref = {}) {
   auto& st = self->state;
   apply_membership(st.projected, e);
   st.queue.push_back({std::move(e), kind, std::move(rp), std::move(ref), {}, {}});
@@ -382,7 +385,7 @@ caf::result<frame_reply> on_send(self_ptr self, const requester& from,
   auto key = idem_key(from.user, r.client_msg_id);
   if (auto i = st.window.find(key); i != st.window.end())
     return ack_of(st, r.id, r.client_msg_id, i->second.first, i->second.second, true);
-  auto rp = self->make_response_promise();
+  auto rp = self->make_response_promise<frame_reply>();
   if (auto i = st.waiters.find(key); i != st.waiters.end()) {
     i->second.push_back({rp, r.id});  // the original is on its way to the log
     return rp;
@@ -430,7 +433,7 @@ caf::result<frame_reply> on_history(self_ptr self, const requester& from,
                               st.tail.begin() + (hi - tail_front + 1));
     return page_reply(st, r.id, events, st.names, has_more);
   }
-  auto rp = self->make_response_promise();
+  auto rp = self->make_response_promise<frame_reply>();
   ++st.outstanding;
   auto conv = st.id;
   auto known = st.names;
@@ -485,18 +488,17 @@ caf::result<frame_reply> on_create(self_ptr self, const conv_cmd& cmd, const std
     if (st.queue.empty() && st.in_flight.empty())
       return frame_reply{protocol::conversation_frame{ref, info_of(st)}};
     // Creation is still on its way to the log: answer when the newest queued event is durable.
-    auto rp = self->make_response_promise();
+    auto rp = self->make_response_promise<frame_reply>();
     auto& last = st.queue.empty() ? st.in_flight.back() : st.queue.back();
     last.followers.push_back({rp, ref});
     return rp;
   }
-  auto rp = self->make_response_promise();
+  auto rp = self->make_response_promise<frame_reply>();
   enqueue(self, make_event(st, "created", cmd.from.user, 0, title));
   for (std::size_t i = 0; i < cmd.members.size(); ++i) {
     bool last = i + 1 == cmd.members.size();
     enqueue(self, make_event(st, "member_added", cmd.from.user, cmd.members[i].id),
-            last ? reply_kind::conversation : reply_kind::none, last ? rp : caf::response_promise{},
-            ref);
+            last ? reply_kind::conversation : reply_kind::none, last ? rp : reply_promise{}, ref);
   }
   // Everyone in the new conversation sees how it began, also the events from before they
   // were added in this same batch.
@@ -523,7 +525,7 @@ caf::result<frame_reply> on_member_change(self_ptr self, const conv_cmd& cmd,
   } else if (!st.projected.count(cmd.subject)) {
     return make_chat_error(error_code::not_member, "that user is not a member");
   }
-  auto rp = self->make_response_promise();
+  auto rp = self->make_response_promise<frame_reply>();
   enqueue(self, make_event(st, add ? "member_added" : "member_removed", cmd.from.user, cmd.subject),
           reply_kind::conversation, rp, ref);
   flush(self);
@@ -536,7 +538,7 @@ caf::result<frame_reply> on_leave(self_ptr self, const requester& from,
   if (st.info.kind == persistence::conversation_kind::direct)
     return make_chat_error(error_code::forbidden, "direct conversations cannot be left");
   if (!st.projected.count(from.user)) return not_member();
-  auto rp = self->make_response_promise();
+  auto rp = self->make_response_promise<frame_reply>();
   enqueue(self, make_event(st, "member_left", from.user, from.user), reply_kind::ok, rp, r.id);
   flush(self);
   return rp;
@@ -557,7 +559,7 @@ caf::result<frame_reply> on_read(self_ptr self, const requester& from,
   if (!st.members.count(from.user)) return not_member();
   if (r.seq < 0 || r.seq > st.last_seq)
     return make_chat_error(error_code::bad_field, "seq is beyond the conversation's last seq");
-  auto rp = self->make_response_promise();
+  auto rp = self->make_response_promise<frame_reply>();
   ++st.outstanding;
   auto conv = st.id;
   auto user = from.user;
@@ -661,7 +663,8 @@ caf::message load_snapshot(persistence::database& db, persistence::conversation_
   return caf::make_message(std::move(snap));
 }
 
-caf::behavior conversation(self_ptr self, persistence::conversation_id id, runtime_ptr rt) {
+conversation_actor::behavior_type conversation(self_ptr self, persistence::conversation_id id,
+                                               runtime_ptr rt) {
   auto& st = self->state;
   st.id = id;
   st.rt = rt;
@@ -694,13 +697,13 @@ caf::behavior conversation(self_ptr self, persistence::conversation_id id, runti
       [=](conv_cmd& cmd) -> caf::result<frame_reply> { return dispatch(self, cmd); },
       [=](shutdown_atom) { self->quit(); },
       [=](drain_atom) -> caf::result<caf::ok_atom> {
-        auto rp = self->make_response_promise();
+        auto rp = self->make_response_promise<caf::ok_atom>();
         self->state.drain_waiters.push_back(rp);
         check_idle(self);
         return rp;
       },
-      [=](passivate_atom) -> caf::result<bool> {
-        auto rp = self->make_response_promise();
+      [=](passivate_atom) -> caf::result<caf::ok_atom> {
+        auto rp = self->make_response_promise<caf::ok_atom>();
         self->state.passivate_waiter = rp;
         check_idle(self);
         return rp;

@@ -14,58 +14,68 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-/// Messages held while their target passivates, with the promise of whoever asked.
-template <class Msg>
-struct held {
-  Msg msg;
-  caf::response_promise rp;
+/// An attach request held while its user actor passivates.
+struct attach_req {
+  persistence::user_id user = 0;
+  connection_actor connection;
+  std::string username;
 };
 
-template <class Msg>
+/// Messages held while their target passivates, with the promise of whoever asked.
+template <class Msg, class Reply>
+struct held {
+  Msg msg;
+  caf::typed_response_promise<Reply> rp;
+};
+
+template <class Handle, class Msg, class Reply>
 struct entry {
-  caf::actor actor;
+  Handle actor;
   clock_type::time_point last_used;
   bool passivating = false;
-  std::vector<held<Msg>> waiting;
+  std::vector<held<Msg, Reply>> waiting;
 };
+
+using conv_entry_t = entry<conversation_actor, conv_cmd, frame_reply>;
+using user_entry_t = entry<user_actor, attach_req, caf::ok_atom>;
 
 struct shard_state {
   runtime_ptr rt;
-  std::unordered_map<persistence::conversation_id, entry<conv_cmd>> convs;
-  std::unordered_map<persistence::user_id, entry<attach_msg>> users;
+  std::unordered_map<persistence::conversation_id, conv_entry_t> convs;
+  std::unordered_map<persistence::user_id, user_entry_t> users;
   static inline const char* name = "directory";
 };
 
-using self_ptr = caf::stateful_actor<shard_state>*;
+using self_ptr = directory_shard::stateful_pointer<shard_state>;
 
 std::chrono::milliseconds tick_interval(const server_config& cfg) {
   auto t = cfg.idle_passivation / 4;
   return std::clamp(t, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
 }
 
-entry<conv_cmd>& conv_entry(self_ptr self, persistence::conversation_id id) {
+conv_entry_t& conv_entry(self_ptr self, persistence::conversation_id id) {
   auto& st = self->state;
   auto i = st.convs.find(id);
   if (i == st.convs.end()) {
-    i = st.convs.emplace(id, entry<conv_cmd>{}).first;
+    i = st.convs.emplace(id, conv_entry_t{}).first;
     i->second.actor = spawn_conversation(self, id, st.rt);
   }
   i->second.last_used = clock_type::now();
   return i->second;
 }
 
-entry<attach_msg>& user_entry(self_ptr self, persistence::user_id id) {
+user_entry_t& user_entry(self_ptr self, persistence::user_id id) {
   auto& st = self->state;
   auto i = st.users.find(id);
   if (i == st.users.end()) {
-    i = st.users.emplace(id, entry<attach_msg>{}).first;
+    i = st.users.emplace(id, user_entry_t{}).first;
     i->second.actor = spawn_user(self, id, st.rt);
   }
   i->second.last_used = clock_type::now();
   return i->second;
 }
 
-void route(self_ptr self, conv_cmd cmd, caf::response_promise rp) {
+void route(self_ptr self, conv_cmd cmd, caf::typed_response_promise<frame_reply> rp) {
   auto& e = conv_entry(self, cmd.conversation);
   if (e.passivating)
     e.waiting.push_back({std::move(cmd), std::move(rp)});
@@ -73,18 +83,18 @@ void route(self_ptr self, conv_cmd cmd, caf::response_promise rp) {
     rp.delegate(e.actor, std::move(cmd));
 }
 
-void route(self_ptr self, attach_msg m, caf::response_promise rp) {
+void route(self_ptr self, attach_req m, caf::typed_response_promise<caf::ok_atom> rp) {
   auto& e = user_entry(self, m.user);
   if (e.passivating)
     e.waiting.push_back({std::move(m), std::move(rp)});
   else
-    rp.delegate(e.actor, std::move(m));
+    rp.delegate(e.actor, attach_atom_v, m.user, std::move(m.connection), std::move(m.username));
 }
 
 /// The actor answered our passivate request: forget it (held messages go to a fresh actor), or
 /// keep it when it refused (a user with connections).
-template <class Map>
-void passivated(self_ptr self, Map& map, std::int64_t id, const caf::actor& who, bool done) {
+template <class Map, class Handle>
+void passivated(self_ptr self, Map& map, std::int64_t id, const Handle& who, bool done) {
   auto i = map.find(id);
   if (i == map.end() || i->second.actor != who) return;
   auto waiting = std::move(i->second.waiting);
@@ -107,8 +117,13 @@ void sweep(self_ptr self, Map& map, clock_type::time_point now) {
     auto key = id;
     auto who = e.actor;
     self->request(who, caf::infinite, passivate_atom_v)
-        .then([=, &map](bool done) { passivated(self, map, key, who, done); },
-              [=, &map](caf::error&) { passivated(self, map, key, who, true); });
+        .then([=, &map](caf::ok_atom) { passivated(self, map, key, who, true); },
+              [=, &map](caf::error& err) {
+                // A refusal keeps the actor; any other error means it is gone already.
+                bool refused = err.category() == caf::atom("actors") &&
+                               err.code() == static_cast<std::uint8_t>(actor_errc::busy);
+                passivated(self, map, key, who, !refused);
+              });
   }
 }
 
@@ -116,17 +131,15 @@ template <class Map>
 bool forget_dead(self_ptr self, Map& map, const caf::actor_addr& source) {
   for (auto i = map.begin(); i != map.end(); ++i) {
     if (i->second.actor.address() != source) continue;
-    auto key = i->first;
     auto waiting = std::move(i->second.waiting);
     map.erase(i);
     for (auto& h : waiting) route(self, std::move(h.msg), std::move(h.rp));
-    (void)key;
     return true;
   }
   return false;
 }
 
-caf::behavior shard(self_ptr self, runtime_ptr rt) {
+directory_shard::behavior_type shard(self_ptr self, runtime_ptr rt) {
   self->state.rt = rt;
   // An actor that stopped on its own (storage unavailable during activation, a bug) is forgotten,
   // so the next message activates a fresh one.
@@ -142,13 +155,22 @@ caf::behavior shard(self_ptr self, runtime_ptr rt) {
   });
   self->delayed_send(self, tick_interval(rt->cfg), tick_atom_v);
   return {
-      [=](conv_cmd& cmd) { route(self, std::move(cmd), self->make_response_promise()); },
-      [=](attach_msg& m) { route(self, std::move(m), self->make_response_promise()); },
-      [=](detach_msg& m) {
-        auto i = self->state.users.find(m.user);
+      [=](conv_cmd& cmd) -> caf::result<frame_reply> {
+        auto rp = self->make_response_promise<frame_reply>();
+        route(self, std::move(cmd), rp);
+        return rp;
+      },
+      [=](attach_atom, persistence::user_id user, connection_actor& conn,
+          std::string& username) -> caf::result<caf::ok_atom> {
+        auto rp = self->make_response_promise<caf::ok_atom>();
+        route(self, attach_req{user, std::move(conn), std::move(username)}, rp);
+        return rp;
+      },
+      [=](detach_atom, persistence::user_id user, connection_actor& conn) {
+        auto i = self->state.users.find(user);
         if (i != self->state.users.end()) {
           i->second.last_used = clock_type::now();
-          self->send(i->second.actor, std::move(m));
+          self->send(i->second.actor, detach_atom_v, user, std::move(conn));
         }
       },
       [=](deliver_msg& d) {
@@ -171,7 +193,7 @@ caf::behavior shard(self_ptr self, runtime_ptr rt) {
       [=](drain_atom) -> caf::result<caf::ok_atom> {
         auto& convs = self->state.convs;
         if (convs.empty()) return caf::ok_atom_v;
-        auto rp = self->make_response_promise();
+        auto rp = self->make_response_promise<caf::ok_atom>();
         auto left = std::make_shared<std::size_t>(convs.size());
         for (auto& [id, e] : convs) {
           self->request(e.actor, caf::infinite, drain_atom_v)

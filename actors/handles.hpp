@@ -1,10 +1,11 @@
 #pragma once
-// Every actor handle of chat_actors, and the shared runtime the actors are spawned with.
+// Every actor interface of chat_actors (one commented line per handler; "internal" marks
+// messages an actor sends itself), and the shared runtime the actors are spawned with.
 //
-// Decision: the actors are dynamically typed (caf::actor). CAF 0.17's typed_actor needs every
-// reply type spelled out in one signature list, and our conversation handles a std::variant of 14
-// requests whose replies differ; the typed lists became longer than the code. Each alias below
-// documents the messages its actor understands instead; tests exercise every one of them.
+// The handles are typed: a request whose reply handler expects the wrong type, a handler that
+// returns the wrong type, or a message an actor does not understand is a compile error. Errors
+// travel as values (caf::error of category "chat" or "actors", see messages.hpp) beside the reply
+// type. Only the database pool stays dynamic: a db_job's reply is whatever its function returns.
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -16,32 +17,74 @@
 
 #include <caf/all.hpp>
 
+#include "actors/messages.hpp"
 #include "actors/server.hpp"
+#include "persistence/types.hpp"
 #include "protocol/error_code.hpp"
 
 namespace chat::actors {
 
-/// connection actor (one per WebSocket): (frame_atom, string), (closed_atom), push_msg,
-/// (shutdown_atom). Spawned by server::connect.
-using connection_actor = caf::actor;
+/// One per WebSocket; spawned by server::connect, fed by the gateway's connection_handle.
+using connection_actor = caf::typed_actor<
+    // gateway: one text frame from the client.
+    caf::reacts_to<frame_atom, std::string>,
+    // gateway: the socket is gone; leave the user registry and stop.
+    caf::reacts_to<closed_atom>,
+    // user actor: a live event (seq > 0) or an unsequenced frame (typing, read) to write.
+    caf::reacts_to<push_msg>,
+    // server::stop: close the socket with 1001 "server shutting down" and stop.
+    caf::reacts_to<shutdown_atom>>;
 
-/// user actor (one per user with connections): attach_msg -> ok_atom | error
-/// too_many_connections, detach_msg, push_msg, (passivate_atom) -> ok_atom | error busy.
-using user_actor = caf::actor;
+/// One per user with at least one connection (multi-device registry and presence).
+using user_actor = caf::typed_actor<
+    // connection (through the shard): take this connection; error too_many_connections.
+    caf::replies_to<attach_atom, persistence::user_id, connection_actor,
+                    std::string>::with<caf::ok_atom>,
+    // connection (through the shard): forget this connection.
+    caf::reacts_to<detach_atom, persistence::user_id, connection_actor>,
+    // shard: write this frame to every connection of the user.
+    caf::reacts_to<push_msg>,
+    // shard: stop if idle; error actor_errc::busy while connections are attached.
+    caf::replies_to<passivate_atom>::with<caf::ok_atom>>;
 
-/// conversation actor (one per active conversation): conv_cmd -> frame_reply | error,
-/// (drain_atom) -> ok_atom, (passivate_atom) -> ok_atom (after in-flight appends finished).
-using conversation_actor = caf::actor;
+/// One per conversation in use: owner of its seqs, members and idempotency window.
+using conversation_actor = caf::typed_actor<
+    // shard (for a connection): a client request; the reply frame or a chat error.
+    caf::replies_to<conv_cmd>::with<frame_reply>,
+    // server::stop (through the shard): answer once the queue and in-flight batch are empty.
+    caf::replies_to<drain_atom>::with<caf::ok_atom>,
+    // shard: answer once in-flight appends and database jobs are done, then stop.
+    caf::replies_to<passivate_atom>::with<caf::ok_atom>,
+    // internal: activation found the database unavailable; stop after answering the queue.
+    caf::reacts_to<shutdown_atom>>;
 
-/// directory shard: conv_cmd (delegated to the conversation), deliver_msg (fanned out to user
-/// actors), attach_msg / detach_msg (delegated to the user), (tick_atom), (drain_atom) -> ok_atom,
-/// (shutdown_atom) -> ok_atom.
-using directory_shard = caf::actor;
+/// Maps conversation and user ids to live actors (server_config::directory_shards of them).
+using directory_shard = caf::typed_actor<
+    // connection: route to the conversation (spawned on demand); its reply goes straight back.
+    caf::replies_to<conv_cmd>::with<frame_reply>,
+    // connection: route to the user actor (spawned on demand).
+    caf::replies_to<attach_atom, persistence::user_id, connection_actor,
+                    std::string>::with<caf::ok_atom>,
+    // connection: route to the user actor, if it is alive.
+    caf::reacts_to<detach_atom, persistence::user_id, connection_actor>,
+    // conversation, user: push the frame to each listed user that has an actor here.
+    caf::reacts_to<deliver_msg>,
+    // internal: passivation sweep.
+    caf::reacts_to<tick_atom>,
+    // server::stop: answer once every conversation of this shard drained.
+    caf::replies_to<drain_atom>::with<caf::ok_atom>>;
 
-/// log writer (detached): (append_atom, append_req) -> append_outcome; (drain_atom) -> ok_atom.
-using log_writer_actor = caf::actor;
+/// The log writer (detached: its own thread and database connection), group commit.
+using log_writer_actor = caf::typed_actor<
+    // conversation: make these events durable; says how far it got and what failed.
+    caf::replies_to<append_atom, append_req>::with<append_outcome>,
+    // internal: commit what is pending (queues behind the appends already in the mailbox).
+    caf::reacts_to<commit_atom>,
+    // server::stop: answer once nothing is pending.
+    caf::replies_to<drain_atom>::with<caf::ok_atom>>;
 
-/// pool of detached database workers: db_job -> whatever the job returns.
+/// Pool of detached database workers: db_job -> whatever the job returns (values or a
+/// caf::error). Dynamically typed on purpose: one handler runs every kind of blocking read.
 using db_pool_actor = caf::actor;
 
 /// Live counters behind server::snapshot(); written from any actor with relaxed atomics.

@@ -17,7 +17,7 @@ using persistence::event;
 
 struct pending_append {
   append_req req;
-  caf::response_promise rp;
+  caf::typed_response_promise<append_outcome> rp;
 };
 
 struct log_writer_state {
@@ -25,7 +25,7 @@ struct log_writer_state {
   runtime_ptr rt;
   std::vector<pending_append> pending;
   bool commit_scheduled = false;
-  std::vector<caf::response_promise> drain_waiters;
+  std::vector<caf::typed_response_promise<caf::ok_atom>> drain_waiters;
   static inline const char* name = "log_writer";
 };
 
@@ -109,21 +109,24 @@ void commit_batch(log_writer_state& st, std::vector<pending_append>& batch) {
   for (auto& p : batch) p.rp.deliver(commit_alone(st, p.req));
 }
 
-caf::behavior log_writer(caf::stateful_actor<log_writer_state>* self,
-                         std::shared_ptr<persistence::database> db, runtime_ptr rt) {
+log_writer_actor::behavior_type log_writer(
+    log_writer_actor::stateful_pointer<log_writer_state> self,
+    std::shared_ptr<persistence::database> db, runtime_ptr rt) {
   self->state.db = std::move(db);
   self->state.rt = std::move(rt);
   return {
-      [=](append_atom, append_req& r) {
+      [=](append_atom, append_req& r) -> caf::result<append_outcome> {
         auto& st = self->state;
-        if (r.events.empty()) return;  // nothing to do; no reply needed by anyone
-        st.pending.push_back({std::move(r), self->make_response_promise()});
+        if (r.events.empty()) return append_outcome{};  // nothing to write
+        auto rp = self->make_response_promise<append_outcome>();
+        st.pending.push_back({std::move(r), rp});
         // The commit message queues behind every append already in the mailbox: they all join
         // this batch. Appends arriving while we commit form the next batch.
         if (!st.commit_scheduled) {
           st.commit_scheduled = true;
           self->send(self, commit_atom_v);
         }
+        return rp;
       },
       [=](commit_atom) {
         auto& st = self->state;
@@ -150,7 +153,7 @@ caf::behavior log_writer(caf::stateful_actor<log_writer_state>* self,
       [=](drain_atom) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
         if (st.pending.empty() && !st.commit_scheduled) return caf::ok_atom_v;
-        auto rp = self->make_response_promise();
+        auto rp = self->make_response_promise<caf::ok_atom>();
         st.drain_waiters.push_back(rp);
         return rp;
       },

@@ -24,16 +24,15 @@ namespace chat::actors {
 /// One serialized server frame, shared by every recipient (serialize once, send many).
 using shared_frame = std::shared_ptr<const std::string>;
 
-/// Who asks: the authenticated user behind a connection, and that connection's actor.
+/// Who asks: the authenticated user behind a connection.
 struct requester {
   persistence::user_id user = 0;
   std::string username;
-  caf::actor connection;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, requester& x) {
-  return f(caf::meta::type_name("requester"), x.user, x.username, x.connection);
+  return f(caf::meta::type_name("requester"), x.user, x.username);
 }
 
 /// A client request bound for one conversation actor (routed by the directory shard).
@@ -110,27 +109,10 @@ struct resolved {
   std::vector<protocol::user_ref> users;
 };
 
-/// A connection asks its user actor to take it (multi-device registry).
-struct attach_msg {
-  persistence::user_id user = 0;
-  caf::actor connection;
-  std::string username;  ///< for presence frames
+/// Errors between actors that never reach a client (category "actors").
+enum class actor_errc : std::uint8_t {
+  busy = 1,  ///< a user actor refuses passivation while connections are attached
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, attach_msg& x) {
-  return f(caf::meta::type_name("attach_msg"), x.user, x.connection, x.username);
-}
-
-struct detach_msg {
-  persistence::user_id user = 0;
-  caf::actor connection;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, detach_msg& x) {
-  return f(caf::meta::type_name("detach_msg"), x.user, x.connection);
-}
 
 }  // namespace chat::actors
 
@@ -146,8 +128,10 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::conv_snapshot)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::event_page)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::resolved)
 
-// Errors travel as caf::error of category "chat" whose code is a protocol::error_code.
+// Errors travel as caf::error of category "chat" whose code is a protocol::error_code; errors
+// that stay between actors have category "actors".
 CAF_ERROR_CODE_ENUM(chat::protocol::error_code, "chat")
+CAF_ERROR_CODE_ENUM(chat::actors::actor_errc, "actors")
 
 CAF_BEGIN_TYPE_ID_BLOCK(chat_actors, caf::first_custom_type_id)
 
@@ -162,8 +146,6 @@ CAF_ADD_TYPE_ID(chat_actors, (chat::actors::db_job))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::conv_snapshot))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::event_page))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::resolved))
-CAF_ADD_TYPE_ID(chat_actors, (chat::actors::attach_msg))
-CAF_ADD_TYPE_ID(chat_actors, (chat::actors::detach_msg))
 
 CAF_ADD_ATOM(chat_actors, chat::actors, frame_atom, "frame")    ///< gateway -> connection: text
 CAF_ADD_ATOM(chat_actors, chat::actors, closed_atom, "closed")  ///< gateway -> connection
@@ -172,8 +154,9 @@ CAF_ADD_ATOM(chat_actors, chat::actors, commit_atom, "commit")  ///< log writer 
 CAF_ADD_ATOM(chat_actors, chat::actors, drain_atom, "drain")    ///< finish pending work, reply
 CAF_ADD_ATOM(chat_actors, chat::actors, passivate_atom, "passivate")  ///< shard -> idle actor
 CAF_ADD_ATOM(chat_actors, chat::actors, tick_atom, "tick")            ///< shard: passivation sweep
-CAF_ADD_ATOM(chat_actors, chat::actors, shutdown_atom, "shutdown")    ///< close with 1001
-CAF_ADD_ATOM(chat_actors, chat::actors, busy_atom, "busy")            ///< refuses passivation
+CAF_ADD_ATOM(chat_actors, chat::actors, shutdown_atom, "shutdown")    ///< stop (close with 1001)
+CAF_ADD_ATOM(chat_actors, chat::actors, attach_atom, "attach")        ///< connection -> user actor
+CAF_ADD_ATOM(chat_actors, chat::actors, detach_atom, "detach")        ///< connection -> user actor
 
 CAF_END_TYPE_ID_BLOCK(chat_actors)
 

@@ -93,9 +93,10 @@ class server_impl final : public server {
       // 4. Everything else ends (shards take their conversation and user actors with them).
       //    Wait for the detached actors: their database connections must be closed when
       //    stop() returns (a new server may open the same SQLite file right away).
-      std::vector<caf::actor> all = conns;
-      all.insert(all.end(), rt_->shards.begin(), rt_->shards.end());
-      all.push_back(rt_->log_writer);
+      std::vector<caf::actor> all;
+      for (auto& c : conns) all.push_back(caf::actor_cast<caf::actor>(c));
+      for (auto& s : rt_->shards) all.push_back(caf::actor_cast<caf::actor>(s));
+      all.push_back(caf::actor_cast<caf::actor>(rt_->log_writer));
       all.insert(all.end(), rt_->db_workers.begin(), rt_->db_workers.end());
       for (auto& a : all) self->monitor(a);
       for (auto& a : all) self->send_exit(a, caf::exit_reason::user_shutdown);

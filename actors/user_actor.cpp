@@ -18,12 +18,12 @@ namespace {
 struct user_state {
   persistence::user_id id = 0;
   runtime_ptr rt;
-  std::vector<caf::actor> connections;
+  std::vector<connection_actor> connections;
   std::string username;
   static inline const char* name = "user";
 };
 
-using self_ptr = caf::stateful_actor<user_state>*;
+using self_ptr = user_actor::stateful_pointer<user_state>;
 
 /// Tells everyone who shares a conversation with this user that it came online / went offline.
 /// The contacts are read fresh each time (conversations change); `await` keeps the transitions
@@ -66,13 +66,13 @@ void broadcast_presence(self_ptr self, bool online) {
 void drop(self_ptr self, const caf::actor_addr& conn) {
   auto& c = self->state.connections;
   auto before = c.size();
-  c.erase(
-      std::remove_if(c.begin(), c.end(), [&](const caf::actor& a) { return a.address() == conn; }),
-      c.end());
+  c.erase(std::remove_if(c.begin(), c.end(),
+                         [&](const connection_actor& a) { return a.address() == conn; }),
+          c.end());
   if (before > 0 && c.empty()) broadcast_presence(self, false);
 }
 
-caf::behavior user(self_ptr self, persistence::user_id id, runtime_ptr rt) {
+user_actor::behavior_type user(self_ptr self, persistence::user_id id, runtime_ptr rt) {
   self->state.id = id;
   self->state.rt = rt;
   rt->metrics->live_users.fetch_add(1, std::memory_order_relaxed);
@@ -81,28 +81,30 @@ caf::behavior user(self_ptr self, persistence::user_id id, runtime_ptr rt) {
   // A connection that dies without detaching (crash) still leaves the registry.
   self->set_down_handler([=](caf::down_msg& dm) { drop(self, dm.source); });
   return {
-      [=](attach_msg& m) -> caf::result<caf::ok_atom> {
+      [=](attach_atom, persistence::user_id, connection_actor& conn,
+          std::string& username) -> caf::result<caf::ok_atom> {
         auto& c = self->state.connections;
         if (c.size() >= static_cast<std::size_t>(protocol::limits::max_connections_per_user))
           return make_chat_error(protocol::error_code::too_many_connections,
                                  "too many connections for this user");
-        c.push_back(m.connection);
-        self->monitor(m.connection);
-        self->state.username = m.username;
+        c.push_back(conn);
+        self->monitor(conn);
+        self->state.username = std::move(username);
         if (c.size() == 1) broadcast_presence(self, true);
         return caf::ok_atom_v;
       },
-      [=](detach_msg& m) {
-        self->demonitor(m.connection);
-        drop(self, m.connection.address());
+      [=](detach_atom, persistence::user_id, connection_actor& conn) {
+        self->demonitor(conn.address());
+        drop(self, conn.address());
       },
       [=](push_msg& m) {
         for (auto& c : self->state.connections) self->send(c, m);
       },
-      [=](passivate_atom) -> bool {
-        if (!self->state.connections.empty()) return false;
+      [=](passivate_atom) -> caf::result<caf::ok_atom> {
+        if (!self->state.connections.empty())
+          return caf::make_error(actor_errc::busy, "connections attached");
         self->quit();
-        return true;
+        return caf::ok_atom_v;
       },
   };
 }
