@@ -233,8 +233,26 @@ describe('chatd web client in WebKit (phone)', { concurrency: false, skip: missi
     const box = await b.label(/^Message to/);
     const size = await b.run('return parseFloat(getComputedStyle(arguments[0]).fontSize)', box);
     assert.ok(size >= 16, `composer font-size ${size}px: iOS Safari zooms into inputs under 16px`);
+    // The composer grows with a multi-line draft and shrinks after sending (WebKit 2.50 has no CSS
+    // field-sizing: the app sizes it). Shift+Enter adds a line, Enter sends.
+    const height = () => b.run('return [arguments[0].offsetHeight, arguments[0].scrollHeight, arguments[0].clientHeight]', box);
+    const [oneRow] = await height();
+    // (Key actions, not Element Send Keys: WebKitWebDriver ignores the NULL key that ends a chord.)
+    const newline = () => b.driver.actions().keyDown(Key.SHIFT).sendKeys(Key.ENTER).keyUp(Key.SHIFT).perform();
+    await box.sendKeys('one');
+    await newline();
+    await box.sendKeys('two');
+    await newline();
+    await box.sendKeys('three');
+    assert.equal(await b.run('return arguments[0].value', box), 'one\ntwo\nthree');
+    let h = [];
+    await b.until(async () => {
+      h = await height();
+      return h[0] > oneRow * 1.8 && h[1] <= h[2] + 1;
+    }, undefined, () => `composer ${JSON.stringify(h)} for three lines (one row: ${oneRow} px)`);
     await send(b, 'Hello Alice');
     await waitForMessage(b, 'Hello Alice', /Sent|Read/);
+    await b.until(async () => (h = await height())[0] === oneRow, undefined, () => `composer back to one row: ${JSON.stringify(h)}`);
     await waitForMessage(a, 'Hello Alice');
     // Bob has read Alice's message: her side says so.
     await waitForMessage(a, 'Hi Bob, from WebKit', /Read/);

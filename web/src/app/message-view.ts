@@ -209,6 +209,17 @@ export class MessageView {
       if (c && !c.loaded && online) untracked(() => void this.chat.loadNewest(id));
       if (c?.loaded) untracked(() => this.chat.markRead(id));
     });
+    // Without CSS field-sizing (Safari before 26, WebKitGTK 2.50) the composer would stay one row
+    // high: grow it to its text after each change (styles.css caps it at 40vh).
+    if (typeof CSS !== 'undefined' && !CSS.supports('field-sizing', 'content')) {
+      afterRenderEffect(() => {
+        this.draft();
+        const ta = this.composer()?.nativeElement;
+        if (!ta) return;
+        ta.style.height = 'auto';
+        ta.style.height = `${ta.scrollHeight + ta.offsetHeight - ta.clientHeight}px`;
+      });
+    }
     // After the list re-renders: keep the reading position when older pages are prepended, follow
     // the bottom when the reader was there (or just switched conversation).
     afterRenderEffect(() => {
