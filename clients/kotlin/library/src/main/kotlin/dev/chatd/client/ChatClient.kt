@@ -1,0 +1,558 @@
+package dev.chatd.client
+
+import dev.chatd.client.protocol.Ack
+import dev.chatd.client.protocol.Codec
+import dev.chatd.client.protocol.Conversation
+import dev.chatd.client.protocol.ConversationReply
+import dev.chatd.client.protocol.ConversationsReply
+import dev.chatd.client.protocol.ErrorCode
+import dev.chatd.client.protocol.ErrorFrame
+import dev.chatd.client.protocol.Event
+import dev.chatd.client.protocol.EventPush
+import dev.chatd.client.protocol.HistoryPage
+import dev.chatd.client.protocol.OkReply
+import dev.chatd.client.protocol.Pong
+import dev.chatd.client.protocol.Position
+import dev.chatd.client.protocol.PresencePush
+import dev.chatd.client.protocol.ReadPush
+import dev.chatd.client.protocol.Reply
+import dev.chatd.client.protocol.Request
+import dev.chatd.client.protocol.ServerFrame
+import dev.chatd.client.protocol.SyncDone
+import dev.chatd.client.protocol.TypingPush
+import dev.chatd.client.protocol.Unknown
+import dev.chatd.client.protocol.User
+import dev.chatd.client.protocol.UsersReply
+import dev.chatd.client.protocol.Welcome
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineName
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.ExperimentalCoroutinesApi
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.combine
+import kotlinx.coroutines.flow.filterNotNull
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.flow
+import kotlinx.coroutines.isActive
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeoutOrNull
+import okhttp3.HttpUrl.Companion.toHttpUrl
+import java.util.UUID
+import kotlin.reflect.KClass
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.milliseconds
+import kotlin.time.Duration.Companion.seconds
+import kotlin.time.TimeSource
+
+/**
+ * A chatd client core: one WebSocket that reconnects by itself, catch-up with `sync`, an outbox
+ * that resends until acked, and a [Flow] of typed [events].
+ *
+ * Threading: all of the client's state lives on one confined coroutine dispatcher (one thread at a
+ * time, taken from [Dispatchers.Default]); OkHttp's threads only hand frames over. Every public
+ * function is main-safe: call it from any thread or coroutine, including Android's main thread.
+ * Collect [events] exactly once, for the client's lifetime.
+ */
+@OptIn(ExperimentalCoroutinesApi::class)
+class ChatClient(private val config: ChatConfig) : AutoCloseable {
+    private val loop = Dispatchers.Default.limitedParallelism(1)
+    private val scope = CoroutineScope(SupervisorJob() + loop + CoroutineName("chatd-client"))
+    private val clock = TimeSource.Monotonic
+    private val wsUrl = config.baseUrl.toHttpUrl().resolve("ws")!!
+
+    private val _state = MutableStateFlow<ConnectionState>(ConnectionState.Idle)
+
+    /** The connection's state; [ConnectionState.SignedOut] stops reconnecting until [resume]. */
+    val state: StateFlow<ConnectionState> = _state.asStateFlow()
+
+    private val out = Channel<ChatEvent>(Channel.UNLIMITED)
+
+    /**
+     * Everything that happens, in order. A [ChatEvent.LogEvent]'s position is saved to the store
+     * once the collector has processed it (the collector's block returned), so after a crash the
+     * app sees at most the event it was processing again, never a gap.
+     */
+    val events: Flow<ChatEvent> = flow {
+        for (e in out) {
+            emit(e)
+            if (e is ChatEvent.LogEvent) config.store.savePosition(e.event.conversation, e.event.seq)
+        }
+    }
+
+    // ---- state confined to [loop] ----
+    private class OutboxEntry(val item: OutboxItem) {
+        var inFlightOn: Live? = null
+        var sentAt = TimeSource.Monotonic.markNow()
+        var notBefore = TimeSource.Monotonic.markNow()
+    }
+
+    private class Live(val socket: Socket, val user: User) {
+        val pending = HashMap<String, CompletableDeferred<ServerFrame?>>()
+        val sendRefs = HashMap<String, String>() // request id -> client_msg_id
+        var lastRx = TimeSource.Monotonic.markNow()
+    }
+
+    private val sequencer = Sequencer()
+    private val outbox = LinkedHashMap<String, OutboxEntry>()
+    private val ackWaiters = HashMap<String, MutableList<CompletableDeferred<Outcome<ChatEvent.SendAcked>>>>()
+    private val recentAcks = object : LinkedHashMap<String, ChatEvent.SendAcked>() {
+        override fun removeEldestEntry(eldest: MutableMap.MutableEntry<String, ChatEvent.SendAcked>?) = size > 1000
+    }
+    private val filling = HashSet<Long>()
+    private val syncing = HashSet<Long>()
+    private val ready = MutableStateFlow<Live?>(null)
+    private val wake = Channel<Unit>(Channel.CONFLATED)
+    private val pacer = Pacer(config.requestsPerSecond, config.requestBurst)
+    private var credentials = config.credentials
+    private var runner: Job? = null
+    private var loaded = false
+    private var nextId = 0L
+    private var me: User? = null
+
+    /** Loads the store and starts connecting. Returns at once; watch [state]. */
+    fun start() {
+        scope.launch { if (runner == null) runner = scope.launch { run() } }
+    }
+
+    /** After [ConnectionState.SignedOut]: connect again with new credentials (a fresh sign-in). */
+    fun resume(newCredentials: Credentials) {
+        scope.launch {
+            credentials = newCredentials
+            if (runner?.isActive != true) runner = scope.launch { run() } else wake.trySend(Unit)
+        }
+    }
+
+    /** Skip the rest of a backoff wait (e.g. the phone's network came back). */
+    fun reconnectNow() {
+        wake.trySend(Unit)
+    }
+
+    /** Who the server says we are, once connected. */
+    val user: User? get() = me
+
+    override fun close() {
+        _state.value = ConnectionState.Closed
+        ready.value?.socket?.close(1000, "client closing")
+        scope.cancel()
+        out.close()
+    }
+
+    // ---------------------------------------------------------------- connection loop
+
+    private suspend fun run() {
+        if (!loaded) {
+            val snap = config.store.load()
+            snap.positions.forEach { (c, s) -> sequencer.seed(c, s) }
+            snap.outbox.forEach { outbox[it.clientMsgId] = OutboxEntry(it) }
+            loaded = true
+        }
+        var attempt = 0
+        while (scope.isActive) {
+            _state.value = ConnectionState.Connecting(attempt)
+            val started = clock.markNow()
+            val (end, welcomed) = connectOnce()
+            if (welcomed && started.elapsedNow() >= config.stableAfter) attempt = 0
+            config.log("chatd: disconnected code=${end.code} http=${end.httpStatus} reason=${end.reason}")
+            if (end.httpStatus == 401 || end.code == CLOSE_NOT_AUTHENTICATED) {
+                val err = ChatError.SignedOut(
+                    if (end.httpStatus == 401) "the server refused the session (HTTP 401)" else "closed 4001: ${end.reason}",
+                )
+                _state.value = ConnectionState.SignedOut(err)
+                failWaiters(err)
+                out.send(ChatEvent.SignedOut(err))
+                return
+            }
+            val wait = when (end.code) {
+                CLOSE_SLOW_CONSUMER -> config.backoff.delay(0) // we fell behind: come back soon and sync
+                CLOSE_TOO_MANY_CONNECTIONS -> maxOf(config.tooManyConnectionsDelay, config.backoff.delay(attempt))
+                CLOSE_POLICY -> maxOf(config.policyViolationDelay, config.backoff.delay(attempt))
+                else -> config.backoff.delay(attempt)
+            }
+            attempt++
+            _state.value = ConnectionState.WaitingToReconnect(attempt, wait, end)
+            withTimeoutOrNull(wait) { wake.receive() }
+        }
+    }
+
+    /** One connection, from upgrade to its end. Returns how it ended and whether `welcome` came. */
+    private suspend fun connectOnce(): Pair<Disconnect, Boolean> {
+        val creds = credentials
+        val request = okhttp3.Request.Builder().url(wsUrl).apply {
+            when (creds) {
+                is Credentials.Bearer -> header("Authorization", "Bearer ${creds.token}")
+                is Credentials.SessionCookie -> header("Cookie", "chatd_session=${creds.value}")
+                is Credentials.HelloToken -> Unit
+            }
+        }.build()
+        val socket = Socket(config.http, request)
+        val helloId = newId()
+        socket.send(Codec.encode(Request.Hello(helloId, 1, (creds as? Credentials.HelloToken)?.token)))
+        var live: Live? = null
+        var authRefused: Disconnect? = null
+        val jobs = mutableListOf<Job>()
+        jobs += scope.launch {
+            delay(config.helloTimeout)
+            if (live == null) socket.cancel()
+        }
+        try {
+            for (m in socket.inbound) {
+                when (m) {
+                    is Socket.In.Ended -> return (authRefused ?: m.disconnect) to (live != null)
+                    is Socket.In.Text -> {
+                        val frame = when (val d = Codec.decode(m.text)) {
+                            is Codec.Decoded.Frame -> d.frame
+                            is Codec.Decoded.Malformed -> {
+                                config.log("chatd: ignored a malformed frame: ${d.reason}")
+                                continue
+                            }
+                        }
+                        val l = live
+                        if (l != null) {
+                            l.lastRx = clock.markNow()
+                            handle(l, frame)
+                        } else if (frame is Welcome && frame.ref == helloId) {
+                            val nl = Live(socket, frame.user)
+                            live = nl
+                            me = frame.user
+                            ready.value = nl
+                            _state.value = ConnectionState.Connected(frame.user, frame.sessionExpires)
+                            config.log("chatd: connected as ${frame.user.username}")
+                            jobs += scope.launch { catchUp(nl) }
+                            jobs += scope.launch { keepAlive(nl) }
+                            jobs += scope.launch { resendLoop(nl) }
+                        } else if (frame is ErrorFrame && frame.ref == helloId) {
+                            // The hello itself failed: a bad token in hello, or too many connections.
+                            authRefused = when (frame.errorCode) {
+                                ErrorCode.NOT_AUTHENTICATED -> Disconnect(CLOSE_NOT_AUTHENTICATED, frame.message)
+                                ErrorCode.TOO_MANY_CONNECTIONS -> Disconnect(CLOSE_TOO_MANY_CONNECTIONS, frame.message)
+                                else -> Disconnect(null, "hello refused: ${frame.code}")
+                            }
+                            socket.close(1000, "hello refused")
+                        } else if (frame is ErrorFrame) {
+                            out.send(ChatEvent.ServerError(serverError(frame)))
+                        }
+                    }
+                }
+            }
+            return (authRefused ?: Disconnect(null, "socket ended")) to (live != null)
+        } finally {
+            jobs.forEach { it.cancel() }
+            ready.value = null
+            socket.cancel()
+            live?.let { l ->
+                l.pending.values.forEach { it.complete(null) }
+                l.pending.clear()
+                outbox.values.filter { it.inFlightOn === l }.forEach { it.inFlightOn = null }
+            }
+            filling.clear()
+            syncing.clear()
+        }
+    }
+
+    /** After `welcome`: learn new conversations, `sync` every one from its position, flush the outbox. */
+    private suspend fun catchUp(live: Live) {
+        val listed = exchange(live, ConversationsReply::class) { Request.ListConversations(it) }
+        val ids = LinkedHashSet<Long>()
+        ids += sequencer.positions().keys
+        (listed as? Outcome.Ok)?.value?.conversations?.forEach { ids += it.id }
+        val reached = HashMap<Long, Long>()
+        for (chunk in ids.chunked(MAX_SYNC_POSITIONS)) {
+            syncing += chunk
+            val positions = chunk.map { Position(it, sequencer.position(it)) }
+            // A long replay can take a while on a loaded server; the reply comes after all its events.
+            when (val r = exchange(live, SyncDone::class, config.requestTimeout * 3) { Request.Sync(it, positions) }) {
+                is Outcome.Ok -> r.value.positions.forEach { reached[it.conversation] = it.lastSeq }
+                is Outcome.Failed -> {
+                    config.log("chatd: sync failed (${r.error}); reconnecting")
+                    live.socket.cancel()
+                    return
+                }
+            }
+            syncing -= chunk.toSet()
+        }
+        // Gaps the replay did not close (a conversation that moved on, events we buffered early).
+        for ((c, seq) in reached) if (seq > sequencer.position(c) || sequencer.hasGap(c)) fill(live, c, seq)
+        out.send(ChatEvent.Synced(reached.mapValues { (c, s) -> maxOf(s, sequencer.position(c)) }))
+        for (entry in outbox.values.toList()) if (entry.inFlightOn == null) transmit(live, entry)
+    }
+
+    private suspend fun keepAlive(live: Live) {
+        while (true) {
+            delay(config.idlePing / 3)
+            if (live.lastRx.elapsedNow() < config.idlePing) continue
+            if (exchange(live, Pong::class, config.pongTimeout) { Request.Ping(it) } !is Outcome.Ok) {
+                config.log("chatd: no pong in ${config.pongTimeout}; dropping the connection")
+                live.socket.cancel()
+                return
+            }
+        }
+    }
+
+    /** Resends outbox messages that went unacked too long, or whose retry pause is over. */
+    private suspend fun resendLoop(live: Live) {
+        while (true) {
+            delay(minOf(config.resendAfter / 3, 1.seconds))
+            for (entry in outbox.values.toList()) {
+                val stale = entry.inFlightOn === live && entry.sentAt.elapsedNow() >= config.resendAfter
+                val due = entry.inFlightOn == null && entry.notBefore.hasPassedNow()
+                if ((stale || due) && ready.value === live) transmit(live, entry)
+            }
+        }
+    }
+
+    private suspend fun transmit(live: Live, entry: OutboxEntry) {
+        if (outbox[entry.item.clientMsgId] !== entry) return
+        entry.inFlightOn = live
+        entry.sentAt = clock.markNow()
+        pacer.acquire()
+        if (ready.value !== live || outbox[entry.item.clientMsgId] !== entry) return
+        val id = newId()
+        live.sendRefs[id] = entry.item.clientMsgId
+        if (!live.socket.send(Codec.encode(Request.Send(id, entry.item.conversation, entry.item.clientMsgId, entry.item.body)))) {
+            live.sendRefs.remove(id)
+            entry.inFlightOn = null
+        }
+    }
+
+    // ---------------------------------------------------------------- inbound frames
+
+    private suspend fun handle(live: Live, frame: ServerFrame) {
+        when (frame) {
+            is EventPush -> offer(live, frame.event)
+            is TypingPush -> out.send(ChatEvent.Typing(frame.conversation, frame.user))
+            is ReadPush -> out.send(ChatEvent.ReadMoved(frame.conversation, frame.user, frame.seq))
+            is PresencePush -> out.send(ChatEvent.Presence(frame.user, frame.online))
+            is Ack -> {
+                live.sendRefs.remove(frame.ref)
+                live.pending.remove(frame.ref)?.complete(frame)
+                acked(frame.clientMsgId, frame.seq, frame.ts)
+            }
+            is ErrorFrame -> {
+                val ref = frame.ref
+                val cmid = ref?.let { live.sendRefs.remove(it) }
+                when {
+                    cmid != null -> sendRefused(cmid, serverError(frame))
+                    ref != null && live.pending.containsKey(ref) -> live.pending.remove(ref)?.complete(frame)
+                    else -> out.send(ChatEvent.ServerError(serverError(frame)))
+                }
+            }
+            is Reply -> live.pending.remove(frame.ref)?.complete(frame)
+            is Unknown -> config.log("chatd: ignored a frame of unknown type ${frame.type}")
+        }
+    }
+
+    private suspend fun offer(live: Live, event: Event) {
+        val result = sequencer.offer(event)
+        for (e in result.ready) {
+            out.send(ChatEvent.LogEvent(e))
+            // Our own message's event means it is stored, even if its ack was lost with a socket.
+            if (e.isMessage && e.sender.id == me?.id && outbox.containsKey(e.clientMsgId)) acked(e.clientMsgId, e.seq, e.ts)
+        }
+        val c = event.conversation
+        if (result.gapAfter != null && c !in syncing && c !in filling) {
+            scope.launch { fill(live, c, 0) }
+        }
+    }
+
+    /** Fetches `history` after the conversation's position until [target] is reached and no gap is left. */
+    private suspend fun fill(live: Live, c: Long, target: Long) {
+        if (!filling.add(c)) return
+        try {
+            while (sequencer.position(c) < target || sequencer.hasGap(c)) {
+                val after = sequencer.position(c)
+                val page = exchange(live, HistoryPage::class) { Request.History(it, c, after = after, limit = 200) }
+                if (page !is Outcome.Ok) break
+                page.value.events.forEach { offer(live, it) }
+                if (page.value.events.isEmpty() || !page.value.hasMore && sequencer.position(c) == after) break
+            }
+        } finally {
+            filling.remove(c)
+        }
+    }
+
+    private suspend fun acked(clientMsgId: String, seq: Long, ts: Long) {
+        val entry = outbox.remove(clientMsgId) ?: return // already reported
+        config.store.removeFromOutbox(clientMsgId)
+        val ack = ChatEvent.SendAcked(entry.item, seq, ts)
+        recentAcks[clientMsgId] = ack
+        out.send(ack)
+        ackWaiters.remove(clientMsgId)?.forEach { it.complete(Outcome.Ok(ack)) }
+    }
+
+    private suspend fun sendRefused(clientMsgId: String, error: ChatError.Server) {
+        val entry = outbox[clientMsgId] ?: return
+        if (error.retryable) {
+            entry.inFlightOn = null
+            entry.notBefore = clock.markNow() + if (error.code == ErrorCode.RATE_LIMITED) 1.seconds else config.backoff.ceiling(2)
+            return
+        }
+        outbox.remove(clientMsgId)
+        config.store.removeFromOutbox(clientMsgId)
+        out.send(ChatEvent.SendFailed(entry.item, error))
+        ackWaiters.remove(clientMsgId)?.forEach { it.complete(Outcome.Failed(error)) }
+    }
+
+    private fun failWaiters(error: ChatError) {
+        ackWaiters.values.flatten().forEach { it.complete(Outcome.Failed(error)) }
+        ackWaiters.clear()
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    private fun newId(): String = (++nextId).toString()
+
+    private fun serverError(f: ErrorFrame) = ChatError.Server(f.errorCode, f.code, f.message)
+
+    /** One request on [live] and its reply, as an [Outcome]. Runs on [loop]. */
+    private suspend fun <T : Reply> exchange(
+        live: Live,
+        expect: KClass<T>,
+        timeout: Duration = config.requestTimeout,
+        build: (String) -> Request,
+    ): Outcome<T> {
+        val id = newId()
+        val reply = CompletableDeferred<ServerFrame?>()
+        live.pending[id] = reply
+        try {
+            val frame = withTimeoutOrNull(timeout) {
+                pacer.acquire()
+                if (!live.socket.send(Codec.encode(build(id)))) return@withTimeoutOrNull null
+                reply.await()
+            }
+            return when {
+                frame == null && reply.isCompleted -> Outcome.Failed(ChatError.ConnectionLost)
+                frame == null && ready.value !== live -> Outcome.Failed(ChatError.ConnectionLost)
+                frame == null -> Outcome.Failed(ChatError.Timeout("no reply in $timeout"))
+                frame is ErrorFrame -> Outcome.Failed(serverError(frame))
+                expect.isInstance(frame) -> @Suppress("UNCHECKED_CAST") Outcome.Ok(frame as T)
+                else -> Outcome.Failed(ChatError.Protocol("expected ${expect.simpleName}, got ${frame::class.simpleName}"))
+            }
+        } finally {
+            live.pending.remove(id)
+        }
+    }
+
+    /**
+     * A public request: waits (within [timeout]) for a live connection, sends, awaits the reply.
+     * [idempotent] requests are tried again on the next connection when the socket drops.
+     */
+    private suspend fun <T : Reply> request(
+        expect: KClass<T>,
+        idempotent: Boolean,
+        timeout: Duration = config.requestTimeout,
+        build: (String) -> Request,
+    ): Outcome<T> = withContext(loop) {
+        val start = clock.markNow()
+        var result: Outcome<T>
+        do {
+            val left = timeout - start.elapsedNow()
+            val live = if (left > Duration.ZERO) withTimeoutOrNull(left) { awaitLive() } else null
+            result = when (live) {
+                null -> Outcome.Failed(ChatError.Timeout("not connected within $timeout"))
+                is Outcome.Failed -> live
+                is Outcome.Ok -> exchange(live.value, expect, timeout - start.elapsedNow(), build)
+            }
+        } while (idempotent && result is Outcome.Failed && result.error == ChatError.ConnectionLost)
+        result
+    }
+
+    private suspend fun awaitLive(): Outcome<Live> =
+        combine(ready, _state) { live, s ->
+            when {
+                live != null -> Outcome.Ok(live)
+                s is ConnectionState.SignedOut -> Outcome.Failed(s.error)
+                s is ConnectionState.Closed -> Outcome.Failed(ChatError.Closed)
+                else -> null
+            }
+        }.filterNotNull().first()
+
+    /**
+     * Queues a message: stored in the outbox (durably, through the store) before this returns, then
+     * sent whenever a connection is up, with the same `client_msg_id` until the server acks it.
+     * The outcome arrives as one [ChatEvent.SendAcked] or [ChatEvent.SendFailed]; [awaitAck] waits for it.
+     */
+    suspend fun send(conversation: Long, body: String, clientMsgId: String = UUID.randomUUID().toString()): OutboxItem {
+        val item = OutboxItem(clientMsgId, conversation, body, System.currentTimeMillis())
+        config.store.addToOutbox(item)
+        withContext(loop) {
+            if (outbox.containsKey(item.clientMsgId) || recentAcks.containsKey(item.clientMsgId)) return@withContext
+            val entry = OutboxEntry(item)
+            outbox[item.clientMsgId] = entry
+            ready.value?.let { live -> scope.launch { transmit(live, entry) } }
+        }
+        return item
+    }
+
+    /** Waits for the ack of an outbox message (also one acked before this call). */
+    suspend fun awaitAck(clientMsgId: String, timeout: Duration = config.requestTimeout): Outcome<ChatEvent.SendAcked> {
+        val waiter = withContext(loop) {
+            recentAcks[clientMsgId]?.let { return@withContext null to Outcome.Ok(it) }
+            if (!outbox.containsKey(clientMsgId)) return@withContext null to Outcome.Failed(ChatError.Protocol("$clientMsgId is not in the outbox"))
+            val d = CompletableDeferred<Outcome<ChatEvent.SendAcked>>()
+            ackWaiters.getOrPut(clientMsgId) { mutableListOf() } += d
+            d to null
+        }
+        waiter.second?.let { return it }
+        return withTimeoutOrNull(timeout) { waiter.first!!.await() } ?: Outcome.Failed(ChatError.Timeout("no ack in $timeout"))
+    }
+
+    /** The messages not acked yet, oldest first. */
+    suspend fun pendingSends(): List<OutboxItem> = withContext(loop) { outbox.values.map { it.item } }
+
+    /** The last seq handed to the app per conversation (what the next `sync` starts from). */
+    suspend fun positions(): Map<Long, Long> = withContext(loop) { sequencer.positions() }
+
+    /** A page of a conversation's log for display (scrolling back); not fed into [events]. */
+    suspend fun history(conversation: Long, before: Long? = null, after: Long? = null, limit: Int = 50): Outcome<HistoryPage> =
+        request(HistoryPage::class, idempotent = true) { Request.History(it, conversation, before, after, limit) }
+
+    suspend fun listConversations(): Outcome<List<Conversation>> =
+        request(ConversationsReply::class, idempotent = true) { Request.ListConversations(it) }.map { it.conversations }
+
+    suspend fun searchUsers(prefix: String, limit: Int? = null): Outcome<List<User>> =
+        request(UsersReply::class, idempotent = true) { Request.SearchUsers(it, prefix, limit) }.map { it.users }
+
+    suspend fun openDirect(username: String): Outcome<Conversation> =
+        request(ConversationReply::class, idempotent = true) { Request.OpenDirect(it, username) }.map { it.conversation }
+
+    /** Not retried after a dropped socket: a repeat would create a second group (docs/protocol.md 10). */
+    suspend fun createGroup(title: String, members: List<String>): Outcome<Conversation> =
+        request(ConversationReply::class, idempotent = false) { Request.CreateGroup(it, title, members) }.map { it.conversation }
+
+    suspend fun addMember(conversation: Long, username: String): Outcome<Conversation> =
+        request(ConversationReply::class, idempotent = true) { Request.AddMember(it, conversation, username) }.map { it.conversation }
+
+    suspend fun removeMember(conversation: Long, username: String): Outcome<Conversation> =
+        request(ConversationReply::class, idempotent = true) { Request.RemoveMember(it, conversation, username) }.map { it.conversation }
+
+    suspend fun leave(conversation: Long): Outcome<Unit> =
+        request(OkReply::class, idempotent = false) { Request.Leave(it, conversation) }.map { }
+
+    /** Say the user is typing; call at most every 3 s while they type (docs/protocol.md). */
+    suspend fun typing(conversation: Long): Outcome<Unit> =
+        request(OkReply::class, idempotent = true) { Request.Typing(it, conversation) }.map { }
+
+    /** Move the read position (others see a [ChatEvent.ReadMoved]). */
+    suspend fun markRead(conversation: Long, seq: Long): Outcome<Unit> =
+        request(OkReply::class, idempotent = true) { Request.Read(it, conversation, seq) }.map { }
+
+    suspend fun ping(): Outcome<Unit> = request(Pong::class, idempotent = true) { Request.Ping(it) }.map { }
+
+    private companion object {
+        const val CLOSE_POLICY = 1008
+        const val CLOSE_NOT_AUTHENTICATED = 4001
+        const val CLOSE_SLOW_CONSUMER = 4008
+        const val CLOSE_TOO_MANY_CONNECTIONS = 4029
+        const val MAX_SYNC_POSITIONS = 1000
+    }
+}

@@ -1,0 +1,48 @@
+package dev.chatd.client.protocol
+
+import kotlinx.serialization.SerialName
+import kotlinx.serialization.Serializable
+
+// The shared objects of docs/protocol.md section 4.1. Unknown fields are ignored by the codec.
+
+@Serializable
+data class User(val id: Long, val username: String)
+
+/** One entry of a conversation's log (`event` frames, `history` pages, `last_event`). */
+@Serializable
+data class Event(
+    val conversation: Long,
+    val seq: Long,
+    @SerialName("event_id") val eventId: String,
+    /** `message`, `created`, `member_added`, `member_removed`, `member_left`, or a newer kind. */
+    val kind: String,
+    val sender: User,
+    @SerialName("client_msg_id") val clientMsgId: String = "",
+    val subject: User? = null,
+    val body: String = "",
+    val ts: Long,
+) {
+    val isMessage: Boolean get() = kind == "message"
+}
+
+@Serializable
+data class Conversation(
+    val id: Long,
+    /** `direct` or `group`. */
+    val kind: String,
+    val title: String = "",
+    val members: List<User> = emptyList(),
+    @SerialName("last_seq") val lastSeq: Long = 0,
+    @SerialName("last_event") val lastEvent: Event? = null,
+    @SerialName("read_seq") val readSeq: Long = 0,
+) {
+    val isDirect: Boolean get() = kind == "direct"
+    val unread: Long get() = (lastSeq - readSeq).coerceAtLeast(0)
+
+    /** What a list shows: the group title, or the other member's name for a direct conversation. */
+    fun displayName(me: User?): String =
+        if (isDirect) members.firstOrNull { it.id != me?.id }?.username ?: title else title
+}
+
+@Serializable
+data class Position(val conversation: Long, @SerialName("last_seq") val lastSeq: Long)

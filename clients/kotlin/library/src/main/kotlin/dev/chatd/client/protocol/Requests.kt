@@ -1,0 +1,66 @@
+package dev.chatd.client.protocol
+
+import kotlinx.serialization.SerialName
+import kotlinx.serialization.Serializable
+
+/**
+ * Every request of docs/protocol.md section 5. The codec writes the subclass's [SerialName] as
+ * `"type"`; null optional fields are left out.
+ */
+@Serializable
+sealed class Request {
+    abstract val id: String
+
+    @Serializable @SerialName("hello")
+    data class Hello(override val id: String, val version: Int = 1, val token: String? = null) : Request()
+
+    @Serializable @SerialName("send")
+    data class Send(
+        override val id: String,
+        val conversation: Long,
+        @SerialName("client_msg_id") val clientMsgId: String,
+        val body: String,
+    ) : Request()
+
+    @Serializable @SerialName("history")
+    data class History(
+        override val id: String,
+        val conversation: Long,
+        val before: Long? = null,
+        val after: Long? = null,
+        val limit: Int? = null,
+    ) : Request()
+
+    @Serializable @SerialName("sync")
+    data class Sync(override val id: String, val positions: List<Position>) : Request()
+
+    @Serializable @SerialName("open_direct")
+    data class OpenDirect(override val id: String, val username: String) : Request()
+
+    @Serializable @SerialName("create_group")
+    data class CreateGroup(override val id: String, val title: String, val members: List<String>) : Request()
+
+    @Serializable @SerialName("add_member")
+    data class AddMember(override val id: String, val conversation: Long, val username: String) : Request()
+
+    @Serializable @SerialName("remove_member")
+    data class RemoveMember(override val id: String, val conversation: Long, val username: String) : Request()
+
+    @Serializable @SerialName("leave")
+    data class Leave(override val id: String, val conversation: Long) : Request()
+
+    @Serializable @SerialName("typing")
+    data class Typing(override val id: String, val conversation: Long) : Request()
+
+    @Serializable @SerialName("read")
+    data class Read(override val id: String, val conversation: Long, val seq: Long) : Request()
+
+    @Serializable @SerialName("list_conversations")
+    data class ListConversations(override val id: String) : Request()
+
+    @Serializable @SerialName("search_users")
+    data class SearchUsers(override val id: String, val prefix: String, val limit: Int? = null) : Request()
+
+    @Serializable @SerialName("ping")
+    data class Ping(override val id: String) : Request()
+}
