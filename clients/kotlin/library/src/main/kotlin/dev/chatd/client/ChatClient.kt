@@ -112,6 +112,7 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
     private val syncing = HashSet<Long>()
     private val ready = MutableStateFlow<Live?>(null)
     private val wake = Channel<Unit>(Channel.CONFLATED)
+    private val outboxSignal = Channel<Unit>(Channel.CONFLATED)
     private val pacer = Pacer(config.requestsPerSecond, config.requestBurst)
     private var credentials = config.credentials
     private var runner: Job? = null
@@ -229,7 +230,6 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
                             config.log("chatd: connected as ${frame.user.username}")
                             jobs += scope.launch { catchUp(nl) }
                             jobs += scope.launch { keepAlive(nl) }
-                            jobs += scope.launch { resendLoop(nl) }
                         } else if (frame is ErrorFrame && frame.ref == helloId) {
                             // The hello itself failed: a bad token in hello, or too many connections.
                             authRefused = when (frame.errorCode) {
@@ -283,7 +283,7 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
         // Gaps the replay did not close (a conversation that moved on, events we buffered early).
         for ((c, seq) in reached) if (seq > sequencer.position(c) || sequencer.hasGap(c)) fill(live, c, seq)
         out.send(ChatEvent.Synced(reached.mapValues { (c, s) -> maxOf(s, sequencer.position(c)) }))
-        for (entry in outbox.values.toList()) if (entry.inFlightOn == null) transmit(live, entry)
+        outboxPump(live)
     }
 
     private suspend fun keepAlive(live: Live) {
@@ -298,26 +298,33 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
         }
     }
 
-    /** Resends outbox messages that went unacked too long, or whose retry pause is over. */
-    private suspend fun resendLoop(live: Live) {
-        while (true) {
-            delay(minOf(config.resendAfter / 3, 1.seconds))
+    /**
+     * The only sender of outbox messages on [live], so they go out in the order the app wrote them:
+     * first everything queued while offline, then new ones; again when unacked too long (same
+     * `client_msg_id`), or when a retry pause after `rate_limited`/`unavailable` is over.
+     */
+    private suspend fun outboxPump(live: Live) {
+        while (ready.value === live) {
             for (entry in outbox.values.toList()) {
+                if (ready.value !== live) return
+                if (outbox[entry.item.clientMsgId] !== entry) continue
                 val stale = entry.inFlightOn === live && entry.sentAt.elapsedNow() >= config.resendAfter
-                val due = entry.inFlightOn == null && entry.notBefore.hasPassedNow()
-                if ((stale || due) && ready.value === live) transmit(live, entry)
+                val due = entry.inFlightOn !== live && entry.notBefore.hasPassedNow()
+                if (stale || due) transmit(live, entry)
             }
+            withTimeoutOrNull(1.seconds) { outboxSignal.receive() }
         }
     }
 
     private suspend fun transmit(live: Live, entry: OutboxEntry) {
-        if (outbox[entry.item.clientMsgId] !== entry) return
-        entry.inFlightOn = live
-        entry.sentAt = clock.markNow()
         pacer.acquire()
+        // Checked after the wait: the connection may have gone, or the ack come, meanwhile. No
+        // suspension from here on, so the connection's cleanup sees inFlightOn set or not at all.
         if (ready.value !== live || outbox[entry.item.clientMsgId] !== entry) return
         val id = newId()
         live.sendRefs[id] = entry.item.clientMsgId
+        entry.inFlightOn = live
+        entry.sentAt = clock.markNow()
         if (!live.socket.send(Codec.encode(Request.Send(id, entry.item.conversation, entry.item.clientMsgId, entry.item.body)))) {
             live.sendRefs.remove(id)
             entry.inFlightOn = null
@@ -488,7 +495,7 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
             if (outbox.containsKey(item.clientMsgId) || recentAcks.containsKey(item.clientMsgId)) return@withContext
             val entry = OutboxEntry(item)
             outbox[item.clientMsgId] = entry
-            ready.value?.let { live -> scope.launch { transmit(live, entry) } }
+            outboxSignal.trySend(Unit)
         }
         return item
     }

@@ -1,0 +1,185 @@
+package dev.chatd.client
+
+import dev.chatd.client.protocol.Event
+import dev.chatd.client.testing.Chatd
+import dev.chatd.client.testing.TcpProxy
+import dev.chatd.client.testing.TestClient
+import dev.chatd.client.testing.eventually
+import dev.chatd.client.testing.ok
+import dev.chatd.client.testing.register
+import dev.chatd.client.testing.uniqueName
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.BeforeEach
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.io.TempDir
+import java.nio.file.Path
+import kotlin.time.Duration.Companion.seconds
+
+/**
+ * The hard parts against a real chatd behind a TCP proxy the test controls: the server SIGKILLed and
+ * restarted with sends in flight, the socket cut while events flow, the app restarted with messages
+ * still in its outbox.
+ */
+class ResilienceIT {
+    private lateinit var chatd: Chatd
+    private lateinit var proxy: TcpProxy
+
+    @BeforeEach
+    fun start() {
+        chatd = Chatd().start()
+        proxy = TcpProxy(chatd.port)
+    }
+
+    @AfterEach
+    fun stop() {
+        proxy.close()
+        chatd.close()
+    }
+
+    private fun restartChatd() {
+        chatd.start()
+        proxy.target = chatd.port
+    }
+
+    /** Per conversation, what one client's app saw: each seq once, consecutive from 1. */
+    private fun assertExactlyOnceInOrder(events: List<Event>) {
+        val seqs = events.map { it.seq }
+        assertEquals((1L..seqs.size).toList(), seqs, "seqs seen by the app")
+    }
+
+    private fun serverLog(baseUrl: String, token: String, conversation: Long): List<Event> = runBlocking {
+        TestClient(baseUrl, Credentials.Bearer(token)).use { reader ->
+            val all = mutableListOf<Event>()
+            var after = 0L
+            while (true) {
+                val page = reader.client.history(conversation, after = after, limit = 200).ok("history")
+                all += page.events
+                if (!page.hasMore || page.events.isEmpty()) break
+                after = page.events.last().seq
+            }
+            all
+        }
+    }
+
+    @Test
+    fun `chatd SIGKILLed and restarted mid-conversation with sends in flight`() = runBlocking {
+        val aliceS = register(chatd.baseUrl, uniqueName("alice"))
+        val bobS = register(chatd.baseUrl, uniqueName("bob"))
+        TestClient(proxy.baseUrl, Credentials.Bearer(aliceS.token)).use { alice ->
+            TestClient(proxy.baseUrl, Credentials.Bearer(bobS.token)).use { bob ->
+                val dm = alice.client.openDirect(bobS.user.username).ok("open_direct")
+                val total = 40
+                val items = mutableListOf<OutboxItem>()
+                var pendingAtKill = 0
+                var ackedAtKill = 0
+                for (i in 1..total) {
+                    items += alice.client.send(dm.id, "m$i")
+                    if (i % 2 == 0) bob.client.send(dm.id, "b$i")
+                    if (i == 15) {
+                        chatd.kill() // some of m1..m15 are acked, some in flight, none may be lost
+                        pendingAtKill = alice.client.pendingSends().size
+                        ackedAtKill = alice.all<ChatEvent.SendAcked>().size
+                    }
+                    if (i == 25) restartChatd()
+                    delay(20)
+                }
+                assertTrue(eventually(90.seconds) { alice.all<ChatEvent.SendAcked>().size == total }, "alice acks: ${alice.all<ChatEvent.SendAcked>().size}")
+                assertTrue(eventually(90.seconds) { bob.all<ChatEvent.SendAcked>().size == total / 2 })
+                assertTrue(eventually(60.seconds) { bob.messages(dm.id).size == total + total / 2 }, "bob saw ${bob.messages(dm.id).size}")
+                assertTrue(eventually(60.seconds) { alice.messages(dm.id).size == total + total / 2 }, "alice saw ${alice.messages(dm.id).size}")
+
+                println("SIGKILL test: at the kill $ackedAtKill of alice's 15 acked, $pendingAtKill unacked; reconnects through the proxy ${proxy.accepted}")
+                assertTrue(pendingAtKill > 0, "sends were in flight at the kill")
+                // Every ack reported once, for exactly the messages sent.
+                val acked = alice.all<ChatEvent.SendAcked>()
+                assertEquals(items.map { it.clientMsgId }.toSet(), acked.map { it.item.clientMsgId }.toSet())
+                assertEquals(total, acked.map { it.item.clientMsgId }.distinct().size)
+                assertTrue(alice.client.pendingSends().isEmpty())
+
+                for (c in listOf(alice, bob)) {
+                    assertExactlyOnceInOrder(c.logEvents(dm.id))
+                    // Each side's own messages in the order they were sent (the outbox keeps order).
+                    assertEquals((1..total).map { "m$it" }, c.messages(dm.id).filter { it.body.startsWith("m") }.map { it.body })
+                }
+                // Nothing was stored twice, and every acked seq holds the acked message.
+                val log = serverLog(proxy.baseUrl, aliceS.token, dm.id).filter { it.isMessage }
+                assertEquals(total + total / 2, log.size)
+                assertEquals(log.size, log.map { it.clientMsgId }.distinct().size)
+                val bySeq = log.associateBy { it.seq }
+                acked.forEach { assertEquals(it.item.clientMsgId, bySeq[it.seq]?.clientMsgId) }
+                assertTrue(alice.all<ChatEvent.Synced>().size >= 2, "caught up after the restart")
+            }
+        }
+    }
+
+    @Test
+    fun `socket cut by the network while events flow`() = runBlocking {
+        val aliceS = register(chatd.baseUrl, uniqueName("alice"))
+        val bobS = register(chatd.baseUrl, uniqueName("bob"))
+        // Bob talks to chatd directly; only Alice's path is cut.
+        TestClient(proxy.baseUrl, Credentials.Bearer(aliceS.token)).use { alice ->
+            TestClient(chatd.baseUrl, Credentials.Bearer(bobS.token)).use { bob ->
+                val dm = bob.client.openDirect(aliceS.user.username).ok("open_direct")
+                val total = 60
+                for (i in 1..total) {
+                    bob.client.send(dm.id, "live $i")
+                    if (i % 15 == 0) proxy.cutAll()
+                    if (i == 30) alice.client.send(dm.id, "from alice while cut")
+                    delay(30)
+                }
+                assertTrue(eventually(60.seconds) { alice.messages(dm.id).count { it.body.startsWith("live") } == total }, "alice saw ${alice.messages(dm.id).size}")
+                assertTrue(eventually(60.seconds) { bob.messages(dm.id).any { it.body == "from alice while cut" } })
+                assertExactlyOnceInOrder(alice.logEvents(dm.id))
+                assertEquals((1..total).map { "live $it" }, alice.messages(dm.id).filter { it.body.startsWith("live") }.map { it.body })
+                assertEquals(1, alice.all<ChatEvent.SendAcked>().size)
+                assertTrue(proxy.accepted >= 4, "alice reconnected after each cut (${proxy.accepted} connections)")
+                assertTrue(alice.client.state.value is ConnectionState.Connected)
+            }
+        }
+    }
+
+    @Test
+    fun `outbox and positions survive an app restart through the file store`(@TempDir dir: Path) = runBlocking {
+        val aliceS = register(chatd.baseUrl, uniqueName("alice"))
+        val bobS = register(chatd.baseUrl, uniqueName("bob"))
+        val storeFile = dir.resolve("alice-store.json")
+        TestClient(chatd.baseUrl, Credentials.Bearer(bobS.token)).use { bob ->
+            val dm = bob.client.openDirect(aliceS.user.username).ok("open_direct")
+            bob.client.send(dm.id, "before")
+            val firstRunSeqs: List<Long>
+            TestClient(proxy.baseUrl, Credentials.Bearer(aliceS.token), FileStore(storeFile)).use { alice ->
+                assertTrue(eventually { alice.messages(dm.id).any { it.body == "before" } })
+                firstRunSeqs = alice.logEvents(dm.id).map { it.seq }
+                // The phone goes offline; the user writes three messages; the app is killed.
+                proxy.refuse = true
+                proxy.cutAll()
+                assertTrue(eventually { alice.client.state.value !is ConnectionState.Connected })
+                (1..3).forEach { alice.client.send(dm.id, "offline $it") }
+                assertEquals(3, alice.client.pendingSends().size)
+            }
+            bob.client.send(dm.id, "while alice was away")
+            proxy.refuse = false
+            TestClient(proxy.baseUrl, Credentials.Bearer(aliceS.token), FileStore(storeFile)).use { alice2 ->
+                assertTrue(eventually { alice2.all<ChatEvent.SendAcked>().size == 3 }, "acks after restart: ${alice2.seen}")
+                assertEquals((1..3).map { "offline $it" }, alice2.all<ChatEvent.SendAcked>().map { it.item.body })
+                assertTrue(eventually { bob.messages(dm.id).count { it.body.startsWith("offline") } == 3 })
+                assertTrue(eventually { alice2.messages(dm.id).any { it.body == "offline 3" } })
+                // The restarted app starts after what the first run handed over: nothing twice.
+                val again = alice2.logEvents(dm.id).map { it.seq }
+                assertEquals(firstRunSeqs.last() + 1, again.first())
+                assertEquals((again.first()..again.last()).toList(), again)
+                assertTrue(alice2.messages(dm.id).any { it.body == "while alice was away" })
+                assertTrue(alice2.client.pendingSends().isEmpty())
+            }
+            assertEquals(3, bob.messages(dm.id).count { it.body.startsWith("offline") })
+            // And the store file agrees: empty outbox, position at the end.
+            val snap = FileStore(storeFile).load()
+            assertTrue(snap.outbox.isEmpty())
+            assertEquals(bob.logEvents(dm.id).last().seq, snap.positions[dm.id])
+        }
+    }
+}
