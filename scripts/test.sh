@@ -28,6 +28,8 @@ export CHAT_REQUIRE_OIDC=1
 
 stage "ctest release"
 ctest --test-dir build --output-on-failure -j 2 --timeout 300
+stage "kotlin client"
+scripts/kotlin-test.sh
 stage "ctest asan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j 2 --timeout 600
