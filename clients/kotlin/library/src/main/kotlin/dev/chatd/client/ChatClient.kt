@@ -342,7 +342,7 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
             is Ack -> {
                 live.sendRefs.remove(frame.ref)
                 live.pending.remove(frame.ref)?.complete(frame)
-                acked(frame.clientMsgId, frame.seq, frame.ts)
+                acked(frame.clientMsgId, frame.seq, frame.ts, frame.duplicate)
             }
             is ErrorFrame -> {
                 val ref = frame.ref
@@ -363,7 +363,7 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
         for (e in result.ready) {
             out.send(ChatEvent.LogEvent(e))
             // Our own message's event means it is stored, even if its ack was lost with a socket.
-            if (e.isMessage && e.sender.id == me?.id && outbox.containsKey(e.clientMsgId)) acked(e.clientMsgId, e.seq, e.ts)
+            if (e.isMessage && e.sender.id == me?.id && outbox.containsKey(e.clientMsgId)) acked(e.clientMsgId, e.seq, e.ts, duplicate = false)
         }
         val c = event.conversation
         if (result.gapAfter != null && c !in syncing && c !in filling) {
@@ -387,10 +387,10 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
         }
     }
 
-    private suspend fun acked(clientMsgId: String, seq: Long, ts: Long) {
+    private suspend fun acked(clientMsgId: String, seq: Long, ts: Long, duplicate: Boolean) {
         val entry = outbox.remove(clientMsgId) ?: return // already reported
         config.store.removeFromOutbox(clientMsgId)
-        val ack = ChatEvent.SendAcked(entry.item, seq, ts)
+        val ack = ChatEvent.SendAcked(entry.item, seq, ts, duplicate)
         recentAcks[clientMsgId] = ack
         out.send(ack)
         ackWaiters.remove(clientMsgId)?.forEach { it.complete(Outcome.Ok(ack)) }

@@ -28,8 +28,11 @@ sealed interface ChatEvent {
     data class ReadMoved(val conversation: Long, val user: User, val seq: Long) : ChatEvent
     data class Presence(val user: User, val online: Boolean) : ChatEvent
 
-    /** The server stored an outbox message (reported once per message, even after resends). */
-    data class SendAcked(val item: OutboxItem, val seq: Long, val ts: Long) : ChatEvent
+    /**
+     * The server stored an outbox message: reported once per message, even after resends.
+     * [duplicate]: the ack answered a resend (the first ack was lost with a socket).
+     */
+    data class SendAcked(val item: OutboxItem, val seq: Long, val ts: Long, val duplicate: Boolean) : ChatEvent
 
     /** The server refused an outbox message for good (not a member, too long, ...); it was dropped. */
     data class SendFailed(val item: OutboxItem, val error: ChatError) : ChatEvent

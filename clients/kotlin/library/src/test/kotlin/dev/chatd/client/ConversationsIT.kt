@@ -131,6 +131,10 @@ class ConversationsIT {
                     val aliceSeqs = alice.logEvents(group.id).map { it.seq }
                     assertEquals((1L..aliceSeqs.size).toList(), aliceSeqs)
                     assertTrue(alice.client.pendingSends().isEmpty())
+
+                    // Presence: alice shares a conversation with bob, so his going away reaches her.
+                    bob.client.close()
+                    assertTrue(eventually { alice.all<ChatEvent.Presence>().any { it.user.username == bobName && !it.online } })
                 }
             }
         }

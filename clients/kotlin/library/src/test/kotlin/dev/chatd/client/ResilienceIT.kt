@@ -92,7 +92,7 @@ class ResilienceIT {
                 assertTrue(eventually(60.seconds) { bob.messages(dm.id).size == total + total / 2 }, "bob saw ${bob.messages(dm.id).size}")
                 assertTrue(eventually(60.seconds) { alice.messages(dm.id).size == total + total / 2 }, "alice saw ${alice.messages(dm.id).size}")
 
-                println("SIGKILL test: at the kill $ackedAtKill of alice's 15 acked, $pendingAtKill unacked; reconnects through the proxy ${proxy.accepted}")
+                println("SIGKILL test: at the kill $ackedAtKill of alice's 15 acked, $pendingAtKill unacked; ${alice.all<ChatEvent.SendAcked>().count { it.duplicate }} acks answered a resend; ${proxy.accepted} connections through the proxy")
                 assertTrue(pendingAtKill > 0, "sends were in flight at the kill")
                 // Every ack reported once, for exactly the messages sent.
                 val acked = alice.all<ChatEvent.SendAcked>()
