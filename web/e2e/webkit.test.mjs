@@ -4,11 +4,9 @@
 // disk) and across a chatd restart, and axe. Steps share state and run in order.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Key } from 'selenium-webdriver';
-import { Chatd, freePort } from './harness.mjs';
+import { rmSync } from 'node:fs';
+import { By, Key } from 'selenium-webdriver';
+import { haveOidcProvider, startChatd, stopOidc } from './harness.mjs';
 import { PHONE, WebKit, startXvfb, webkitMissing } from './webkit-harness.mjs';
 
 const PASSWORD = 'correct horse battery';
@@ -16,7 +14,6 @@ const missing = webkitMissing();
 
 let xvfb;
 let server;
-let dir;
 const w = {}; // alice, bob: one WebKit browser each
 
 async function assertNoAxeViolations(b, screen) {
@@ -84,9 +81,8 @@ async function banner(b) {
 
 describe('chatd web client in WebKit (phone)', { concurrency: false, skip: missing ?? false }, () => {
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'chatd-webkit-e2e-'));
-    server = new Chatd(await freePort(), join(dir, 'chat.db'));
-    [xvfb] = await Promise.all([startXvfb(), server.start()]);
+    // A fresh SQLite file, a port kept across restarts, the test OIDC provider when installed.
+    [xvfb, server] = await Promise.all([startXvfb(), startChatd()]);
     [w.alice, w.bob] = await Promise.all([WebKit.launch('alice', xvfb.display), WebKit.launch('bob', xvfb.display)]);
   });
 
@@ -101,9 +97,9 @@ describe('chatd web client in WebKit (phone)', { concurrency: false, skip: missi
     await Promise.all(Object.values(w).map((b) => b.quit()));
     xvfb?.stop();
     const r = await server?.stop();
+    stopOidc(server);
     if (r && r.code !== 0) console.error(`chatd exit: ${JSON.stringify(r)}\n${server.log.join('').slice(-2000)}`);
     for (const b of Object.values(w)) rmSync(b.profile, { recursive: true, force: true });
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   test('installable on iOS: manifest, icons of the stated sizes and types, standalone, theme colour, apple-touch-icon and apple-mobile-web-app meta', async () => {
@@ -390,5 +386,40 @@ describe('chatd web client in WebKit (phone)', { concurrency: false, skip: missi
     await a.driver.actions().sendKeys(Key.ESCAPE).perform();
     await a.gone('role', 'dialog', { name: 'New chat' });
     await a.until(() => a.run('return arguments[0] === document.activeElement', newChat), undefined, () => 'focus back on New chat');
+  });
+
+  test('signing out returns to the sign-in page, and a reload does not bring the session back', async () => {
+    const a = w.alice;
+    await (await a.role('button', 'Sign out')).click();
+    await a.role('heading', 'Sign in');
+    await a.driver.navigate().refresh();
+    await a.role('heading', 'Sign in');
+    assert.equal((await a.all('role', 'button', { name: 'New chat' })).length, 0);
+  });
+
+  test('OpenID Connect in WebKit: the provider sign-in, back to chatd, choosing a username', { skip: !haveOidcProvider && 'tests/oidc not installed (scripts/oidc-provider.sh setup)' }, async () => {
+    const a = w.alice;
+    await (await a.role('link', 'Continue with Test IdP')).click();
+    // The provider's own development login page (not ours: plain CSS selectors).
+    const login = await a.driver.wait(async () => (await a.driver.findElements(By.css('input[name=login]')))[0], 15_000);
+    await login.sendKeys('erin');
+    await a.driver.findElement(By.css('input[name=password]')).sendKeys('any');
+    await a.driver.findElement(By.css('button[type=submit]')).click();
+    // Its consent page on a first grant, then the redirect back to chatd's callback.
+    await a.until(async () => {
+      const url = await a.driver.getCurrentUrl();
+      if (url.startsWith(server.url)) return true;
+      const [cont] = await a.driver.findElements(By.xpath('//button[normalize-space()="Continue"]'));
+      if (cont) await cont.click().catch(() => {});
+      return false;
+    }, 20_000, () => 'back at chatd after the provider');
+    await a.role('heading', 'Choose a username');
+    await a.find('text', /You signed in with Test IdP/);
+    await a.fill(await a.label('Username'), 'erin');
+    await a.find('text', 'erin is available.');
+    await (await a.role('button', 'Continue')).click();
+    await a.find('title', 'Signed in as erin');
+    await a.driver.navigate().refresh();
+    await a.find('title', 'Signed in as erin');
   });
 });
