@@ -164,20 +164,14 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
             val (end, welcomed) = connectOnce()
             if (welcomed && started.elapsedNow() >= config.stableAfter) attempt = 0
             config.log("chatd: disconnected code=${end.code} http=${end.httpStatus} reason=${end.reason}")
-            if (end.httpStatus == 401 || end.code == CLOSE_NOT_AUTHENTICATED) {
-                val err = ChatError.SignedOut(
-                    if (end.httpStatus == 401) "the server refused the session (HTTP 401)" else "closed 4001: ${end.reason}",
-                )
-                _state.value = ConnectionState.SignedOut(err)
-                failWaiters(err)
-                out.send(ChatEvent.SignedOut(err))
-                return
-            }
-            val wait = when (end.code) {
-                CLOSE_SLOW_CONSUMER -> config.backoff.delay(0) // we fell behind: come back soon and sync
-                CLOSE_TOO_MANY_CONNECTIONS -> maxOf(config.tooManyConnectionsDelay, config.backoff.delay(attempt))
-                CLOSE_POLICY -> maxOf(config.policyViolationDelay, config.backoff.delay(attempt))
-                else -> config.backoff.delay(attempt)
+            val wait = when (val d = ReconnectPolicy.decide(end, attempt, config)) {
+                is ReconnectPolicy.Decision.SignOut -> {
+                    _state.value = ConnectionState.SignedOut(d.error)
+                    failWaiters(d.error)
+                    out.send(ChatEvent.SignedOut(d.error))
+                    return
+                }
+                is ReconnectPolicy.Decision.Retry -> d.delay
             }
             attempt++
             _state.value = ConnectionState.WaitingToReconnect(attempt, wait, end)
@@ -208,7 +202,10 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
         try {
             for (m in socket.inbound) {
                 when (m) {
-                    is Socket.In.Ended -> return (authRefused ?: m.disconnect) to (live != null)
+                    is Socket.In.Ended -> {
+                        val end = if (m.disconnect.code != null || m.disconnect.httpStatus != null) m.disconnect else authRefused ?: m.disconnect
+                        return end to (live != null)
+                    }
                     is Socket.In.Text -> {
                         val frame = when (val d = Codec.decode(m.text)) {
                             is Codec.Decoded.Frame -> d.frame
@@ -232,12 +229,15 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
                             jobs += scope.launch { keepAlive(nl) }
                         } else if (frame is ErrorFrame && frame.ref == helloId) {
                             // The hello itself failed: a bad token in hello, or too many connections.
+                            // The server closes (4001, 4029) next; what it says then wins.
                             authRefused = when (frame.errorCode) {
-                                ErrorCode.NOT_AUTHENTICATED -> Disconnect(CLOSE_NOT_AUTHENTICATED, frame.message)
-                                ErrorCode.TOO_MANY_CONNECTIONS -> Disconnect(CLOSE_TOO_MANY_CONNECTIONS, frame.message)
+                                ErrorCode.NOT_AUTHENTICATED -> Disconnect(ReconnectPolicy.NOT_AUTHENTICATED, frame.message)
+                                ErrorCode.TOO_MANY_CONNECTIONS -> Disconnect(ReconnectPolicy.TOO_MANY_CONNECTIONS, frame.message)
                                 else -> Disconnect(null, "hello refused: ${frame.code}")
                             }
-                            socket.close(1000, "hello refused")
+                            if (frame.errorCode != ErrorCode.NOT_AUTHENTICATED && frame.errorCode != ErrorCode.TOO_MANY_CONNECTIONS) {
+                                socket.close(1000, "hello refused")
+                            }
                         } else if (frame is ErrorFrame) {
                             out.send(ChatEvent.ServerError(serverError(frame)))
                         }
@@ -556,10 +556,6 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
     suspend fun ping(): Outcome<Unit> = request(Pong::class, idempotent = true) { Request.Ping(it) }.map { }
 
     private companion object {
-        const val CLOSE_POLICY = 1008
-        const val CLOSE_NOT_AUTHENTICATED = 4001
-        const val CLOSE_SLOW_CONSUMER = 4008
-        const val CLOSE_TOO_MANY_CONNECTIONS = 4029
         const val MAX_SYNC_POSITIONS = 1000
     }
 }

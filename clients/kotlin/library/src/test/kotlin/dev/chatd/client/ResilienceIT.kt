@@ -117,6 +117,83 @@ class ResilienceIT {
     }
 
     @Test
+    fun `a graceful restart closes with 1001 and the client comes back by itself`() = runBlocking {
+        val aliceS = register(chatd.baseUrl, uniqueName("alice"))
+        val bobS = register(chatd.baseUrl, uniqueName("bob"))
+        TestClient(proxy.baseUrl, Credentials.Bearer(aliceS.token)).use { alice ->
+            TestClient(proxy.baseUrl, Credentials.HelloToken(bobS.token)).use { bob ->
+                val dm = alice.client.openDirect(bobS.user.username).ok("open_direct")
+                alice.client.awaitAck(alice.client.send(dm.id, "before the restart").clientMsgId).ok("ack")
+                chatd.terminate()
+                assertTrue(eventually { alice.disconnects().any { it.cause.code == 1001 } }, "states ${alice.states}")
+                restartChatd()
+                alice.client.reconnectNow()
+                bob.client.reconnectNow()
+                alice.client.send(dm.id, "after the restart")
+                assertTrue(eventually { bob.messages(dm.id).map { it.body } == listOf("before the restart", "after the restart") }, "bob: ${bob.messages(dm.id)}")
+                assertExactlyOnceInOrder(bob.logEvents(dm.id))
+                assertTrue(bob.disconnects().any { it.cause.code == 1001 }, "bob states ${bob.states}")
+            }
+        }
+    }
+
+    @Test
+    fun `an eleventh connection is refused with 4029 and retried later`() = runBlocking {
+        val s = register(chatd.baseUrl, uniqueName("many"))
+        val http = okhttp3.OkHttpClient()
+        val sockets = (1..10).map {
+            val opened = java.util.concurrent.CompletableFuture<String>()
+            val ws = http.newWebSocket(
+                okhttp3.Request.Builder().url(chatd.baseUrl + "ws").header("Authorization", "Bearer ${s.token}").build(),
+                object : okhttp3.WebSocketListener() {
+                    override fun onMessage(webSocket: okhttp3.WebSocket, text: String) {
+                        opened.complete(text)
+                    }
+                },
+            )
+            ws.send("""{"type":"hello","id":"1","version":1}""")
+            assertTrue(opened.get(20, java.util.concurrent.TimeUnit.SECONDS).contains("welcome"))
+            ws
+        }
+        // What the server does, on a raw socket: docs/protocol.md says error too_many_connections, close 4029.
+        assertEquals("too_many_connections" to 4029, rawHello(http, s.token))
+        TestClient(chatd.baseUrl, Credentials.Bearer(s.token), tweak = { it.copy(tooManyConnectionsDelay = 2.seconds) }).use { c ->
+            assertTrue(eventually { c.disconnects().any { it.cause.code == 4029 } }, "states ${c.states}")
+            val wait = c.disconnects().first { it.cause.code == 4029 }
+            assertTrue(wait.delay >= 2.seconds, "waited ${wait.delay}")
+            sockets.forEach { it.close(1000, "done") }
+            assertTrue(eventually { c.client.state.value is ConnectionState.Connected }, "states ${c.states}")
+        }
+        http.dispatcher.executorService.shutdown()
+    }
+
+    /** hello on a fresh socket; the error code the server answers and the close code it sends. */
+    private fun rawHello(http: okhttp3.OkHttpClient, bearer: String?, helloToken: String? = null): Pair<String, Int> {
+        val error = java.util.concurrent.CompletableFuture<String>()
+        val closed = java.util.concurrent.CompletableFuture<Int>()
+        val req = okhttp3.Request.Builder().url(chatd.baseUrl + "ws").apply { bearer?.let { header("Authorization", "Bearer $it") } }.build()
+        http.newWebSocket(req, object : okhttp3.WebSocketListener() {
+            override fun onMessage(webSocket: okhttp3.WebSocket, text: String) {
+                Regex("\"code\":\"([a-z_]+)\"").find(text)?.let { error.complete(it.groupValues[1]) }
+            }
+            override fun onClosing(webSocket: okhttp3.WebSocket, code: Int, reason: String) {
+                closed.complete(code)
+            }
+            override fun onFailure(webSocket: okhttp3.WebSocket, t: Throwable, response: okhttp3.Response?) {
+                closed.complete(-1)
+            }
+        }).send(if (helloToken == null) """{"type":"hello","id":"1","version":1}""" else """{"type":"hello","id":"1","version":1,"token":"$helloToken"}""")
+        return error.get(20, java.util.concurrent.TimeUnit.SECONDS) to closed.get(20, java.util.concurrent.TimeUnit.SECONDS)
+    }
+
+    @Test
+    fun `a bad token in hello gets not_authenticated and close 4001`() {
+        val http = okhttp3.OkHttpClient()
+        assertEquals("not_authenticated" to 4001, rawHello(http, bearer = null, helloToken = "not-a-token"))
+        http.dispatcher.executorService.shutdown()
+    }
+
+    @Test
     fun `socket cut by the network while events flow`() = runBlocking {
         val aliceS = register(chatd.baseUrl, uniqueName("alice"))
         val bobS = register(chatd.baseUrl, uniqueName("bob"))

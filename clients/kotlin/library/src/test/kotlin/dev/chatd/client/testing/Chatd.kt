@@ -52,6 +52,15 @@ class Chatd(private val dir: Path = Files.createTempDirectory("chatd-kotlin-")) 
         process = null
     }
 
+    /** SIGTERM: the graceful path (sockets closed with 1001, appends flushed). */
+    fun terminate() {
+        process?.let {
+            it.destroy()
+            check(it.waitFor(30, TimeUnit.SECONDS)) { "chatd did not stop on SIGTERM" }
+        }
+        process = null
+    }
+
     fun logText(): String = log?.let { Files.readString(it) } ?: ""
 
     /** Runs SQL against the server's database with the sqlite3 command-line tool. */

@@ -59,8 +59,10 @@ class TestClient(
         ),
     )
     val seen = CopyOnWriteArrayList<ChatEvent>()
+    val states = CopyOnWriteArrayList<dev.chatd.client.ConnectionState>()
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     private val collector: Job = scope.launch { client.events.collect { seen += it } }
+    private val stateWatcher: Job = scope.launch { client.state.collect { states += it } }
 
     init {
         client.start()
@@ -69,10 +71,12 @@ class TestClient(
     fun logEvents(conversation: Long) = seen.filterIsInstance<ChatEvent.LogEvent>().map { it.event }.filter { it.conversation == conversation }
     fun messages(conversation: Long) = logEvents(conversation).filter { it.isMessage }
     inline fun <reified T : ChatEvent> all() = seen.filterIsInstance<T>()
+    fun disconnects() = states.filterIsInstance<dev.chatd.client.ConnectionState.WaitingToReconnect>()
 
     override fun close() {
         client.close()
         collector.cancel()
+        stateWatcher.cancel()
         scope.cancel()
     }
 }
