@@ -21,7 +21,7 @@ const shell = join(here, 'webkit-shell.py');
 const SHELL_NAME = 'chatd-webkit-shell'; // the browserName the shell reports (webkit-shell.py)
 /** iPhone 13–15 logical size in CSS pixels (device pixel ratio stays 1 here). */
 export const PHONE = { width: 390, height: 844 };
-const TIMEOUT = 15_000; // generous: two WebKit processes per browser on a loaded 2-core machine
+const TIMEOUT = 20_000; // generous: three WebKit processes per browser on a loaded 2-core machine
 const testingLibrary = readFileSync(require.resolve('@testing-library/dom/dist/@testing-library/dom.umd.min.js'), 'utf8');
 
 /** Whether this machine can run the WebKit tests at all (driver, Xvfb, the GObject bindings). */
@@ -167,7 +167,13 @@ export class WebKit {
   /** The first element the query finds, waiting for one to appear. */
   async find(kind, arg, opts = {}, { within = null, timeout = TIMEOUT } = {}) {
     let found = [];
-    await this.until(async () => (found = await this.all(kind, arg, opts, within)).length > 0, timeout, () => `${this.name}: no ${kind} ${String(arg)} ${JSON.stringify(wire(opts))}`);
+    try {
+      await this.until(async () => (found = await this.all(kind, arg, opts, within)).length > 0, timeout);
+    } catch (e) {
+      // Say what the page showed instead (for failures in CI logs).
+      const page = await this.run('return location.href + " :: " + document.body.innerText.replace(/\\s+/g, " ").slice(0, 400)').catch(() => '?');
+      throw new Error(`${this.name}: no ${kind} ${String(arg)} ${JSON.stringify(wire(opts))} in ${timeout} ms; the page: ${page}`);
+    }
     return found[0];
   }
 

@@ -278,7 +278,8 @@ describe('chatd web client in WebKit (phone)', { concurrency: false, skip: missi
     // Quit WebKit (its UI, web and network processes end) and start it on the same profile.
     await b.restart();
     await b.get(`${server.url}/`);
-    await b.role('link', /^alice/);
+    // A cold start of every WebKit process: give the first screen more time on a loaded machine.
+    await b.role('link', /^alice/, {}, { timeout: 45_000 });
     assert.equal((await b.all('role', 'heading', { name: 'Sign in' })).length, 0);
     await b.find('title', 'Signed in as bob');
   });
