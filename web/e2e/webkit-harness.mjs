@@ -92,6 +92,7 @@ export class WebKit {
     this.display = display;
     this.profile = profile;
     this.size = size;
+    this.dark = false;
     this.service = null;
     this.driver = null;
   }
@@ -115,7 +116,7 @@ export class WebKit {
       browserName: SHELL_NAME,
       'webkitgtk:browserOptions': {
         binary: '/usr/bin/python3',
-        args: [shell, '--automation', '--profile', this.profile, '--size', `${this.size.width}x${this.size.height}`],
+        args: [shell, '--automation', '--profile', this.profile, '--size', `${this.size.width}x${this.size.height}`, ...(this.dark ? ['--dark'] : [])],
       },
     };
     this.driver = await new Builder().forBrowser(SHELL_NAME).usingServer(this.url).withCapabilities(caps).build();
@@ -124,7 +125,8 @@ export class WebKit {
   }
 
   /** Quits the browser (its processes end) and starts it again on the same profile. */
-  async restart() {
+  async restart({ dark = this.dark } = {}) {
+    this.dark = dark;
     await this.driver.quit();
     this.driver = null;
     await this.open();

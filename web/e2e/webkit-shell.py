@@ -9,7 +9,7 @@ SQLite, local storage, caches) that the next launch with the same directory find
 
 WebKitWebDriver starts it (capability webkitgtk:browserOptions) with WEBKIT_INSPECTOR_SERVER set;
 WebKit itself listens there once automation is allowed.
-Usage: webkit-shell.py --automation --profile DIR [--user-agent UA] [--size WxH]
+Usage: webkit-shell.py --automation --profile DIR [--user-agent UA] [--size WxH] [--dark]
 Needs gir1.2-webkit2-4.1 (and python3-gi) and an X display (Xvfb in the tests).
 """
 import argparse
@@ -33,6 +33,7 @@ def main():
     parser.add_argument('--profile', required=True)
     parser.add_argument('--user-agent')
     parser.add_argument('--size', default='390x844')
+    parser.add_argument('--dark', action='store_true', help='prefer the dark theme (prefers-color-scheme: dark)')
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split('x'))
 
@@ -40,6 +41,8 @@ def main():
     ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     GLib.set_prgname(NAME)
     Gtk.init(sys.argv)
+    if args.dark:
+        Gtk.Settings.get_default().set_property('gtk-application-prefer-dark-theme', True)
     os.makedirs(args.profile, exist_ok=True)
     data = WebKit2.WebsiteDataManager(
         base_data_directory=os.path.join(args.profile, 'data'),

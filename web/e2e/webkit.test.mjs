@@ -284,6 +284,23 @@ describe('chatd web client in WebKit (phone)', { concurrency: false, skip: missi
     await b.find('title', 'Signed in as bob');
   });
 
+  test('dark appearance: restarted preferring the dark theme, the page turns dark and axe finds nothing', async () => {
+    const b = w.bob;
+    const lightBg = await b.run('return getComputedStyle(document.body).backgroundColor');
+    await b.restart({ dark: true });
+    await b.get(`${server.url}/`);
+    await b.role('link', /^alice/, {}, { timeout: 45_000 });
+    assert.equal(await b.run('return matchMedia("(prefers-color-scheme: dark)").matches'), true);
+    assert.notEqual(await b.run('return getComputedStyle(document.body).backgroundColor'), lightBg);
+    await assertNoAxeViolations(b, 'conversation list (phone, dark)');
+    await (await b.role('link', /^alice/)).click();
+    await b.role('heading', 'alice', { level: 2 });
+    await waitForMessage(b, 'Hello Alice');
+    await assertNoAxeViolations(b, 'conversation (phone, dark)');
+    await b.screenshot('conversation-390-dark');
+    await (await b.role('link', 'Back to conversations')).click();
+  });
+
   test('chatd restarts mid-conversation: both browsers reconnect, nothing lost or doubled', async () => {
     const a = w.alice;
     const b = w.bob;
