@@ -194,6 +194,47 @@ class ResilienceIT {
     }
 
     @Test
+    fun `an ack lost with the socket is reported once after the reconnect`() = runBlocking {
+        val aliceS = register(chatd.baseUrl, uniqueName("alice"))
+        val bobS = register(chatd.baseUrl, uniqueName("bob"))
+        TestClient(proxy.baseUrl, Credentials.Bearer(aliceS.token)).use { alice ->
+            TestClient(chatd.baseUrl, Credentials.Bearer(bobS.token)).use { bob ->
+                val dm = alice.client.openDirect(bobS.user.username).ok("open_direct")
+                assertTrue(eventually { bob.logEvents(dm.id).size == 3 })
+                // The server stores the message, but its ack and event never reach alice.
+                proxy.blackholeCurrent()
+                val item = alice.client.send(dm.id, "did this arrive?")
+                assertTrue(eventually { bob.messages(dm.id).any { it.body == "did this arrive?" } })
+                assertTrue(alice.all<ChatEvent.SendAcked>().isEmpty())
+                assertEquals(listOf(item), alice.client.pendingSends())
+                proxy.cutAll()
+                assertTrue(eventually { alice.all<ChatEvent.SendAcked>().isNotEmpty() }, "states ${alice.states}")
+                bob.client.send(dm.id, "yes")
+                assertTrue(eventually { alice.messages(dm.id).any { it.body == "yes" } })
+                assertEquals(1, alice.all<ChatEvent.SendAcked>().size)
+                assertEquals(item, alice.all<ChatEvent.SendAcked>().single().item)
+                assertEquals(listOf("did this arrive?", "yes"), alice.messages(dm.id).map { it.body })
+                assertExactlyOnceInOrder(alice.logEvents(dm.id))
+                assertEquals(1, serverLog(proxy.baseUrl, aliceS.token, dm.id).count { it.clientMsgId == item.clientMsgId })
+            }
+        }
+    }
+
+    @Test
+    fun `a link that goes silent is found dead by ping and replaced`() = runBlocking {
+        val s = register(chatd.baseUrl, uniqueName("quiet"))
+        val fast: (ChatConfig) -> ChatConfig = { it.copy(idlePing = 2.seconds, pongTimeout = 2.seconds) }
+        TestClient(proxy.baseUrl, Credentials.Bearer(s.token), tweak = fast).use { c ->
+            assertTrue(eventually { c.client.state.value is ConnectionState.Connected })
+            val before = proxy.accepted
+            proxy.blackholeCurrent() // no close, no reset: the server's frames just stop arriving
+            assertTrue(eventually { proxy.accepted > before && c.client.state.value is ConnectionState.Connected }, "states ${c.states}")
+            assertTrue(c.disconnects().isNotEmpty())
+            assertTrue(c.client.ping() is Outcome.Ok)
+        }
+    }
+
+    @Test
     fun `socket cut by the network while events flow`() = runBlocking {
         val aliceS = register(chatd.baseUrl, uniqueName("alice"))
         val bobS = register(chatd.baseUrl, uniqueName("bob"))

@@ -17,6 +17,16 @@ class TcpProxy(@Volatile var target: Int) : AutoCloseable {
     private val server = ServerSocket(0, 50, InetAddress.getLoopbackAddress())
     private val open = Collections.synchronizedSet(HashSet<Socket>())
     @Volatile var refuse = false
+
+    @Volatile private var blackholedBelow = 0
+
+    /**
+     * From now on, the connections open now lose every server-to-client byte (acks and pongs
+     * vanish; the TCP connection stays up, like a dead mobile link). Later connections are fine.
+     */
+    fun blackholeCurrent() {
+        blackholedBelow = accepted
+    }
     @Volatile var accepted = 0
         private set
 
@@ -41,13 +51,14 @@ class TcpProxy(@Volatile var target: Int) : AutoCloseable {
                 }
                 open += client
                 open += upstream
-                pump(client, upstream)
-                pump(upstream, client)
+                val index = accepted - 1
+                pump(client, upstream, blackholeIndex = -1)
+                pump(upstream, client, blackholeIndex = index)
             }
         }
     }
 
-    private fun pump(from: Socket, to: Socket) = thread(isDaemon = true, name = "proxy-pump") {
+    private fun pump(from: Socket, to: Socket, blackholeIndex: Int) = thread(isDaemon = true, name = "proxy-pump") {
         val buf = ByteArray(16 * 1024)
         try {
             val input = from.getInputStream()
@@ -55,6 +66,7 @@ class TcpProxy(@Volatile var target: Int) : AutoCloseable {
             while (true) {
                 val n = input.read(buf)
                 if (n < 0) break
+                if (blackholeIndex in 0 until blackholedBelow) continue
                 output.write(buf, 0, n)
                 output.flush()
             }
