@@ -22,9 +22,9 @@ async function assertNoAxeViolations(b, screen) {
 }
 
 /** The page fits the phone's width: nothing sticks out sideways (no horizontal scrolling). */
-async function assertFitsWidth(b, screen) {
+async function assertFitsWidth(b, screen, width = PHONE.width) {
   const [scrollWidth, innerWidth] = await b.run('return [document.scrollingElement.scrollWidth, window.innerWidth]');
-  assert.equal(innerWidth, PHONE.width, `${screen}: viewport width`);
+  assert.equal(innerWidth, width, `${screen}: viewport width`);
   assert.ok(scrollWidth <= innerWidth, `${screen}: page is ${scrollWidth} px wide in a ${innerWidth} px viewport`);
 }
 
@@ -404,6 +404,31 @@ describe('chatd web client in WebKit (phone)', { concurrency: false, skip: missi
     await a.driver.actions().sendKeys(Key.ESCAPE).perform();
     await a.gone('role', 'dialog', { name: 'New chat' });
     await a.until(() => a.run('return arguments[0] === document.activeElement', newChat), undefined, () => 'focus back on New chat');
+  });
+
+  test('landscape (844 x 390): list and conversation side by side, the composer on screen, nothing wider than the view', async () => {
+    const a = w.alice;
+    const win = a.driver.manage().window();
+    await win.setRect({ width: PHONE.height, height: PHONE.width });
+    try {
+      await a.until(async () => (await a.run('return innerWidth')) === PHONE.height);
+      await (await a.role('link', /^bob/)).click();
+      await a.role('heading', 'bob', { level: 2 });
+      // Two panes: the list stays visible beside the conversation, and there is no back link.
+      await a.role('complementary', 'Conversations');
+      assert.equal((await a.all('role', 'link', { name: 'Back to conversations' })).length, 0);
+      const box = await a.label(/^Message to/);
+      const rect = await a.run('const r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom, innerHeight]', box);
+      assert.ok(rect[0] >= 0 && rect[1] <= rect[2], `composer inside the viewport: ${rect}`);
+      await assertFitsWidth(a, 'landscape conversation', PHONE.height);
+      await a.screenshot('conversation-844-landscape');
+    } finally {
+      await win.setRect({ width: PHONE.width, height: PHONE.height });
+    }
+    await a.until(async () => (await a.run('return innerWidth')) === PHONE.width);
+    // Back to one pane: the conversation fills it again, with its back link.
+    await (await a.role('link', 'Back to conversations')).click();
+    await a.role('button', 'Sign out');
   });
 
   test('signing out returns to the sign-in page, and a reload does not bring the session back', async () => {
