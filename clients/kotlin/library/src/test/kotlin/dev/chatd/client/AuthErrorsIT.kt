@@ -58,6 +58,7 @@ class AuthErrorsIT {
                 assertTrue(auth.me(session.token).errorOrNull() is ChatError.SignedOut)
                 proxy.cutAll() // the next upgrade presents the revoked token
                 assertTrue(eventually { c.client.state.value is ConnectionState.SignedOut }, "state ${c.client.state.value}")
+                assertTrue(eventually { c.all<ChatEvent.SignedOut>().isNotEmpty() })
                 assertTrue(c.all<ChatEvent.SignedOut>().single().error is ChatError.SignedOut)
                 assertTrue(c.client.listConversations().errorOrNull() is ChatError.SignedOut)
                 // Messages written meanwhile wait in the outbox for the next session.

@@ -76,7 +76,7 @@ class ConversationsIT {
                     val bobSeqs = bob.logEvents(dm.id).map { it.seq }
                     assertEquals((1L..bobSeqs.size).toList(), bobSeqs, "every seq once, in order")
                     assertEquals(listOf("created", "member_added", "member_added"), bob.logEvents(dm.id).take(3).map { it.kind })
-                    assertEquals(5, alice.all<ChatEvent.SendAcked>().size)
+                    assertTrue(eventually { alice.all<ChatEvent.SendAcked>().size == 5 })
 
                     // Typing and read positions.
                     bob.client.typing(dm.id).ok("typing")

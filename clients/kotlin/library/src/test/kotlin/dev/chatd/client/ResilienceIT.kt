@@ -258,6 +258,7 @@ class ResilienceIT {
                 assertTrue(eventually(60.seconds) { bob.messages(dm.id).any { it.body == "from alice while cut" } })
                 assertExactlyOnceInOrder(alice.logEvents(dm.id))
                 assertEquals((1..total).map { "live $it" }, alice.messages(dm.id).filter { it.body.startsWith("live") }.map { it.body })
+                assertTrue(eventually { alice.all<ChatEvent.SendAcked>().isNotEmpty() })
                 assertEquals(1, alice.all<ChatEvent.SendAcked>().size)
                 assertTrue(proxy.accepted >= 4, "alice reconnected after each cut (${proxy.accepted} connections)")
                 assertTrue(alice.client.state.value is ConnectionState.Connected)
