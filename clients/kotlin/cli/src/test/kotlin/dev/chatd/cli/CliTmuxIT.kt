@@ -2,7 +2,7 @@ package dev.chatd.cli
 
 import dev.chatd.client.ChatEvent
 import dev.chatd.client.Credentials
-import dev.chatd.client.testing.Chatd
+import dev.chatd.client.testing.ChatdPerClass
 import dev.chatd.client.testing.PASSWORD
 import dev.chatd.client.testing.TestClient
 import dev.chatd.client.testing.eventually
@@ -12,27 +12,18 @@ import dev.chatd.client.testing.uniqueName
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
 import java.util.concurrent.TimeUnit
 import kotlin.time.Duration.Companion.seconds
 
 /** A person at a terminal: the shaded CLI jar under tmux, typed into with send-keys, read with capture-pane. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CliTmuxIT {
-    private val chatd = Chatd()
+class CliTmuxIT : ChatdPerClass() {
     private val sessions = mutableListOf<String>()
 
-    @BeforeAll
-    fun start() {
-        chatd.start()
-    }
-
     @AfterAll
-    fun stop() {
+    override fun stopChatd() {
         sessions.forEach { tmux("kill-session", "-t", it, check = false) }
-        chatd.close()
+        super.stopChatd()
     }
 
     private fun tmux(vararg args: String, check: Boolean = true): String {

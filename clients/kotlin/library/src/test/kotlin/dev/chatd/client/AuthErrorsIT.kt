@@ -1,6 +1,6 @@
 package dev.chatd.client
 
-import dev.chatd.client.testing.Chatd
+import dev.chatd.client.testing.ChatdPerClass
 import dev.chatd.client.testing.PASSWORD
 import dev.chatd.client.testing.TcpProxy
 import dev.chatd.client.testing.TestClient
@@ -9,25 +9,12 @@ import dev.chatd.client.testing.ok
 import dev.chatd.client.testing.register
 import dev.chatd.client.testing.uniqueName
 import kotlinx.coroutines.runBlocking
-import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
 
 /** Sign-in failures and dead sessions come back as typed values, never as transport exceptions. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AuthErrorsIT {
-    private val chatd = Chatd()
-
-    @BeforeAll
-    fun start() {
-        chatd.start()
-    }
-
-    @AfterAll
-    fun stop() = chatd.close()
+class AuthErrorsIT : ChatdPerClass() {
 
     @Test
     fun `wrong password, unknown user and a server that is not there`() = runBlocking {

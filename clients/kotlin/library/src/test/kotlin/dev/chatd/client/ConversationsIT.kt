@@ -1,6 +1,6 @@
 package dev.chatd.client
 
-import dev.chatd.client.testing.Chatd
+import dev.chatd.client.testing.ChatdPerClass
 import dev.chatd.client.testing.PASSWORD
 import dev.chatd.client.testing.TestClient
 import dev.chatd.client.testing.eventually
@@ -12,28 +12,15 @@ import okhttp3.MediaType.Companion.toMediaType
 import okhttp3.OkHttpClient
 import okhttp3.Request
 import okhttp3.RequestBody.Companion.toRequestBody
-import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
 
 /**
  * Three library clients on a real chatd, each authenticated another way: Bearer header (token from
  * a password sign-in), the token in `hello`, and the browser's session cookie from the web login.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ConversationsIT {
-    private val chatd = Chatd()
-
-    @BeforeAll
-    fun start() {
-        chatd.start()
-    }
-
-    @AfterAll
-    fun stop() = chatd.close()
+class ConversationsIT : ChatdPerClass() {
 
     /** The web client's sign-in: POST /api/login without want_token, keep the Set-Cookie value. */
     private fun webLoginCookie(name: String): String {
