@@ -240,6 +240,32 @@ class ResilienceIT {
     }
 
     @Test
+    fun `a message acked just before the app died is resent once, answered as a duplicate, reported once`() = runBlocking {
+        val aliceS = register(chatd.baseUrl, uniqueName("alice"))
+        val bobS = register(chatd.baseUrl, uniqueName("bob"))
+        val store = MemoryStore()
+        val item: OutboxItem
+        val dmId: Long
+        TestClient(chatd.baseUrl, Credentials.Bearer(aliceS.token), store).use { alice ->
+            dmId = alice.client.openDirect(bobS.user.username).ok("open_direct").id
+            item = alice.client.send(dmId, "only once please")
+            alice.client.awaitAck(item.clientMsgId).ok("ack")
+            assertTrue(eventually { alice.messages(dmId).isNotEmpty() && runBlocking { store.load() }.positions[dmId] == alice.logEvents(dmId).last().seq })
+        }
+        // The crash came after the server's ack but before the outbox entry was removed.
+        store.addToOutbox(item)
+        TestClient(chatd.baseUrl, Credentials.Bearer(aliceS.token), store).use { alice2 ->
+            assertTrue(eventually { alice2.all<ChatEvent.SendAcked>().isNotEmpty() }, "states ${alice2.states}")
+            val ack = alice2.all<ChatEvent.SendAcked>().single()
+            assertEquals(item, ack.item)
+            assertTrue(ack.duplicate, "the server recognised the resend")
+            assertTrue(store.load().outbox.isEmpty())
+            assertTrue(alice2.messages(dmId).isEmpty(), "nothing new to deliver: ${alice2.messages(dmId)}")
+        }
+        assertEquals(1, serverLog(chatd.baseUrl, aliceS.token, dmId).count { it.clientMsgId == item.clientMsgId })
+    }
+
+    @Test
     fun `socket cut by the network while events flow`() = runBlocking {
         val aliceS = register(chatd.baseUrl, uniqueName("alice"))
         val bobS = register(chatd.baseUrl, uniqueName("bob"))
