@@ -118,7 +118,7 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
     private var runner: Job? = null
     private var loaded = false
     private var nextId = 0L
-    private var me: User? = null
+    @Volatile private var me: User? = null
 
     /** Loads the store and starts connecting. Returns at once; watch [state]. */
     fun start() {
