@@ -1,24 +1,23 @@
 #pragma once
-// Request/response plumbing shared by the auth handlers: targets, query strings, cookies, JSON
-// errors.
+// Request/response plumbing shared by the auth handlers: bearer tokens, JSON errors, cookies.
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "auth/service.hpp"
+#include "util/cookie.hpp"
+#include "util/uri.hpp"
 
 namespace chat::auth {
 
-/// The path of a target, without the query.
-std::string_view target_path(std::string_view target);
-/// The decoded value of query parameter `name`, or nothing.
-std::optional<std::string> query_param(std::string_view target, std::string_view name);
-/// Percent-decoding ('+' as space); nothing on a malformed escape.
-std::optional<std::string> url_decode(std::string_view s);
-/// Percent-encoding of everything but unreserved characters (RFC 3986).
-std::string url_encode(std::string_view s);
-/// Value of cookie `name` in a Cookie header, or nothing.
-std::optional<std::string> cookie_value(std::string_view header, std::string_view name);
+// Targets, query strings, percent-encoding and cookies have one home: util/.
+using util::cookie_value;
+using util::query_param;
+using util::target_path;
+inline std::string url_encode(std::string_view s) {
+  return util::percent_encode(s);
+}
+
 /// The token of "Bearer <token>", or nothing.
 std::optional<std::string> bearer_token(std::string_view authorization);
 

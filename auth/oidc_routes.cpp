@@ -115,7 +115,7 @@ http_response service_impl::do_oidc(const http_request& req, std::string_view pr
   const std::string code = query_param(req.target, "code").value_or("");
   const std::string state = query_param(req.target, "state").value_or("");
   const std::string perr = query_param(req.target, "error").value_or("");
-  const std::string bound = cookie_value(req.cookie, state_cookie).value_or("");
+  const std::string bound{cookie_value(req.cookie, state_cookie).value_or("")};
   const std::string iss = query_param(req.target, "iss").value_or("");
   auto f = oidc_->finish(provider, code, state, perr, bound, iss);
   if (!f.who) return oidc_error_redirect(req, provider, f.error, f.reason);

@@ -12,6 +12,7 @@
 #include "auth/username.hpp"
 #include "persistence/session_store.hpp"
 #include "persistence/user_store.hpp"
+#include "util/clock.hpp"
 
 namespace chat::auth {
 
@@ -146,18 +147,11 @@ service_impl::service_impl(config cfg, persistence::db_config db)
 service_impl::~service_impl() = default;
 
 std::int64_t service_impl::now_ms() const {
-  if (cfg_.now_ms) return cfg_.now_ms();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return util::now_ms(cfg_.now_ms);
 }
 
-void service_impl::log(std::string_view line) const {
-  if (cfg_.log) {
-    cfg_.log(line);
-  } else {
-    fmt::print(stderr, "auth: {}\n", line);
-  }
+void service_impl::log(std::string_view line, logging::level lvl) const {
+  CHAT_LOG_AT(lvl, "auth", "{}", line);
 }
 
 long long service_impl::ttl_s() const {
@@ -174,9 +168,10 @@ http_response service_impl::handle(const http_request& req) {
     return route(req);
   } catch (const std::exception& e) {
     log(fmt::format("internal error on {} {}: {}", log_safe(req.method),
-                    log_safe(target_path(req.target)), log_safe(e.what(), 200)));
+                    log_safe(target_path(req.target)), log_safe(e.what(), 200)),
+        logging::level::err);
   } catch (...) {
-    log("internal error (unknown exception)");
+    log("internal error (unknown exception)", logging::level::err);
   }
   return json_error(500, "internal", "Something went wrong on the server.");
 }
@@ -294,14 +289,15 @@ std::optional<identity> service_impl::identity_of(Find&& find) {
   try {
     auto db = pool_.acquire();
     if (!db) {
-      log(fmt::format("authenticate: database unavailable: {}", db.err().message));
+      log(fmt::format("authenticate: database unavailable: {}", db.err().message),
+          logging::level::err);
       return std::nullopt;
     }
     auto cur = find(*db);
     if (!cur) return std::nullopt;
     return cur->who;
   } catch (const std::exception& e) {
-    log(fmt::format("authenticate: {}", log_safe(e.what(), 200)));
+    log(fmt::format("authenticate: {}", log_safe(e.what(), 200)), logging::level::err);
     return std::nullopt;
   }
 }
@@ -325,7 +321,8 @@ http_response service_impl::signed_in(int status, const persistence::user& u, co
 
 http_response service_impl::db_failure(db_pool::lease* db, const persistence::error& e,
                                        std::string_view what) {
-  log(fmt::format("{}: database error ({}): {}", what, persistence::to_string(e.code), e.message));
+  log(fmt::format("{}: database error ({}): {}", what, persistence::to_string(e.code), e.message),
+      logging::level::err);
   if (e.code == persistence::errc::unavailable) {
     if (db) db->broken();
     return json_error(503, "unavailable", "The server cannot reach its database; try again soon.");

@@ -14,6 +14,7 @@
 
 #include "persistence/result.hpp"
 #include "persistence/types.hpp"
+#include "util/clock.hpp"
 
 namespace chat::auth {
 
@@ -75,9 +76,7 @@ struct config {
   /// Tests only: argon2id with libsodium's minimum limits instead of the interactive ones.
   bool fast_password_hashing = false;
   /// Clock (unix ms); empty = system clock. Tests move time with it.
-  std::function<std::int64_t()> now_ms;
-  /// Log sink for one-line events (failures, rate limits); empty = stderr. Never gets secrets.
-  std::function<void(std::string_view)> log;
+  util::clock now_ms;
   /// Extra PEM CA file trusted for provider HTTPS, besides the system store (tests).
   std::string extra_ca_file;
 };

@@ -12,6 +12,7 @@
 #include "auth/password.hpp"
 #include "auth/rate_limiter.hpp"
 #include "auth/service.hpp"
+#include "logging/logger.hpp"
 #include "persistence/types.hpp"
 
 namespace chat::auth {
@@ -89,7 +90,8 @@ class service_impl final : public service {
  public:
   // Used by oidc_flow.
   std::int64_t now_ms() const;
-  void log(std::string_view line) const;
+  /// One line through the "auth" logger (never secrets).
+  void log(std::string_view line, logging::level lvl = logging::level::info) const;
   const config& cfg() const { return cfg_; }
 
  private:

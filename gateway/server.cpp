@@ -38,12 +38,15 @@
 
 #include "actors/server.hpp"
 #include "auth/service.hpp"
-#include "gateway/log.hpp"
 #include "gateway/metrics_text.hpp"
 #include "gateway/static_files.hpp"
+#include "logging/logger.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/parser.hpp"
 #include "protocol/serializer.hpp"
+#include "util/cookie.hpp"
+#include "util/text.hpp"
+#include "util/uri.hpp"
 
 namespace chat::gateway {
 
@@ -128,7 +131,7 @@ bool benign(const error_code& ec) {
 
 void fail(const error_code& ec, const char* what) {
   if (!ec || benign(ec)) return;
-  log_line("gateway", fmt::format("{}: {}", what, ec.message()));
+  CHAT_LOG_WARN("gateway", "{}: {}", what, ec.message());
 }
 
 std::string error_json(std::string_view code, std::string_view message) {
@@ -140,48 +143,18 @@ std::string error_json(std::string_view code, std::string_view message) {
   return s;
 }
 
-std::string_view path_of(std::string_view target) {
-  return target.substr(0, target.find_first_of("?#"));
-}
-
-// The chatd_session cookie's value, if the Cookie header carries one.
-std::string session_cookie_value(std::string_view header) {
-  while (!header.empty()) {
-    auto semi = header.find(';');
-    auto item = header.substr(0, semi);
-    header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    auto eq = item.find('=');
-    if (eq != std::string_view::npos && item.substr(0, eq) == auth::session_cookie)
-      return std::string(item.substr(eq + 1));
-  }
-  return {};
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
-         });
-}
-
 // --trust-proxy: a proxy on this host tells us the scheme and the client's address. Only the
 // last X-Forwarded-For entry is the one our proxy added; earlier ones are the client's claims.
 template <class Body>
 void apply_forwarded(const http::request<Body>& req, auth::http_request& r) {
   auto proto = sv(req["X-Forwarded-Proto"]);
-  proto = trim(proto.substr(0, proto.find(',')));
-  if (iequals(proto, "https")) r.tls = true;
+  proto = util::trim(proto.substr(0, proto.find(',')));
+  if (util::iequals(proto, "https")) r.tls = true;
   std::string_view last;
   for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) {
     auto value = sv(it->value());
     auto comma = value.rfind(',');
-    auto item = trim(comma == std::string_view::npos ? value : value.substr(comma + 1));
+    auto item = util::trim(comma == std::string_view::npos ? value : value.substr(comma + 1));
     if (!item.empty()) last = item;
   }
   if (last.empty()) return;
@@ -237,7 +210,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   // Authenticates (cookie / Bearer) before accepting; no credentials -> accept and wait for hello.
   void run(http::request<http::string_body> req) {
     req_ = std::move(req);
-    bool has_cookie = !session_cookie_value(sv(req_[http::field::cookie])).empty();
+    bool has_cookie = !util::cookie_value(sv(req_[http::field::cookie]), auth::session_cookie)
+                           .value_or("")
+                           .empty();
     bool has_bearer = !req_[http::field::authorization].empty();
     if (!has_cookie && !has_bearer) {
       do_accept(std::nullopt);
@@ -589,7 +564,7 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     if (ec) return fail(ec, "http read");
     ++st_.stats.http_requests;
     auto req = parser_->release();
-    auto path = path_of(sv(req.target()));
+    auto path = util::target_path(sv(req.target()));
     if (websocket::is_upgrade(req)) {
       if (path != "/ws")
         return send_error(http::status::not_found, req.version(), "not_found",
@@ -605,7 +580,7 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
 
   void handle(http::request<http::string_body>&& req) {
     auto target = std::string(req.target());
-    auto path = path_of(target);
+    auto path = util::target_path(target);
     bool get = req.method() == http::verb::get, head = req.method() == http::verb::head;
     if (path == "/healthz" && (get || head)) {
       return send_text(req, http::status::ok, "text/plain; charset=utf-8", "ok\n", "no-store");

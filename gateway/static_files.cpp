@@ -5,51 +5,15 @@
 #include <optional>
 #include <system_error>
 
+#include "util/text.hpp"
+#include "util/uri.hpp"
+
 namespace chat::gateway {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decodes a path; nothing when an escape is malformed or decodes to NUL.
-std::optional<std::string> percent_decode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '%') {
-      if (i + 2 >= in.size()) return std::nullopt;
-      int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      c = static_cast<char>(hi * 16 + lo);
-      i += 2;
-    }
-    if (c == '\0') return std::nullopt;
-    out.push_back(c);
-  }
-  return out;
-}
+using util::iequals;
+using util::trim;
 
 bool is_regular(const fs::path& p) {
   std::error_code ec;
@@ -154,14 +118,13 @@ static_lookup resolve_static(const std::string& web_root, std::string_view targe
                              std::string_view accept_encoding) {
   using outcome = static_lookup::outcome;
   static_lookup out;
-  auto q = target.find_first_of("?#");
-  auto raw = target.substr(0, q);
+  std::string_view raw = util::target_path(target);
   if (raw.empty() || raw.front() != '/') {
     out.result = outcome::forbidden;
     return out;
   }
-  auto decoded = percent_decode(raw);
-  if (!decoded || decoded->find('\\') != std::string::npos) {
+  auto decoded = util::percent_decode(raw);
+  if (!decoded || decoded->find_first_of(std::string_view("\\\0", 2)) != std::string::npos) {
     out.result = outcome::forbidden;
     return out;
   }

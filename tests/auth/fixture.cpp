@@ -5,17 +5,18 @@
 namespace chat::auth::test {
 
 fixture::fixture(const std::string& backend, const std::function<void(config&)>& tweak)
-    : db_(backend, true, "chat_auth") {
+    : db_(backend, true, "chat_auth"),
+      capture_([this](logging::level, std::string_view component, std::string_view line) {
+        if (component != "auth") return;
+        std::lock_guard lock(log_mu_);
+        logs_.emplace_back(line);
+      }) {
   REQUIRE(db_.available());
   config cfg;
   cfg.db_url = db_.url();
   cfg.fast_password_hashing = true;
   cfg.db_pool_size = 2;
   cfg.now_ms = [this] { return now.load(); };
-  cfg.log = [this](std::string_view line) {
-    std::lock_guard lock(log_mu_);
-    logs_.emplace_back(line);
-  };
   cfg.public_base_url = "http://127.0.0.1:9";
   if (tweak) tweak(cfg);
   auto s = service::create(std::move(cfg));

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/service.hpp"
+#include "logging/logger.hpp"
 #include "tests/support/scratch_database.hpp"
 
 namespace chat::auth::test {
@@ -46,6 +47,7 @@ class fixture {
   test_support::scratch_database db_;  // declared first: outlives the service
   mutable std::mutex log_mu_;
   std::vector<std::string> logs_;
+  logging::capture capture_;  // the "auth" component's lines, into logs_
   std::unique_ptr<service> svc_;
 };
 
