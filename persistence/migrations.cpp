@@ -6,8 +6,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -16,10 +14,7 @@
 #include <stdexcept>
 
 #include "persistence/sql_error.hpp"
-
-#ifndef CHAT_DEFAULT_MIGRATIONS_DIR
-#define CHAT_DEFAULT_MIGRATIONS_DIR "migrations"
-#endif
+#include "util/clock.hpp"
 
 namespace chat::persistence {
 
@@ -48,17 +43,15 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-// Lists this backend's migrations: NNNN_name.sql, or the .sqlite.sql / .mysql.sql variant.
-result<std::vector<migration_file>> list_files(const std::string& dir, backend kind) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec))
-    return error{errc::bad_config, fmt::format("migrations directory '{}' does not exist", dir)};
+// This backend's migrations in version order: NNNN_name.sql, or the .sqlite.sql / .mysql.sql
+// variant (which wins over a generic file of the same version).
+result<std::vector<migration_file>> select_files(const std::vector<migration_text>& files,
+                                                 const std::string& where, backend kind) {
   std::string_view mine = kind == backend::sqlite ? ".sqlite.sql" : ".mysql.sql";
   std::string_view other = kind == backend::sqlite ? ".mysql.sql" : ".sqlite.sql";
   std::map<int, migration_file> by_version;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (!entry.is_regular_file()) continue;
-    std::string name = entry.path().filename().string();
+  for (const auto& file : files) {
+    const std::string& name = file.name;
     if (!ends_with(name, ".sql") || ends_with(name, other)) continue;
     size_t digits = 0;
     while (digits < name.size() && std::isdigit(static_cast<unsigned char>(name[digits]))) ++digits;
@@ -81,22 +74,34 @@ result<std::vector<migration_file>> list_files(const std::string& dir, backend k
     migration_file f;
     f.version = version;
     f.name = name;
-    f.path = entry.path().string();
+    f.path = where + "/" + name;
+    f.text = file.text;
+    f.checksum = sha256_hex(f.text);
     by_version[version] = std::move(f);
+  }
+  std::vector<migration_file> out;
+  for (auto& [v, f] : by_version) out.push_back(std::move(f));
+  return out;
+}
+
+result<std::vector<migration_text>> read_dir(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    return error{errc::bad_config, fmt::format("migrations directory '{}' does not exist", dir)};
+  std::vector<migration_text> out;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".sql") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    if (!in)
+      return error{errc::bad_config,
+                   fmt::format("cannot read migration '{}'", entry.path().string())};
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    out.push_back({entry.path().filename().string(), buf.str()});
   }
   if (ec)
     return error{errc::bad_config,
                  fmt::format("cannot list migrations in '{}': {}", dir, ec.message())};
-  std::vector<migration_file> out;
-  for (auto& [v, f] : by_version) {
-    std::ifstream in(f.path, std::ios::binary);
-    if (!in) return error{errc::bad_config, fmt::format("cannot read migration '{}'", f.path)};
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    f.text = buf.str();
-    f.checksum = sha256_hex(f.text);
-    out.push_back(std::move(f));
-  }
   return out;
 }
 
@@ -173,21 +178,23 @@ class mysql_migration_lock {
   database& db_;
 };
 
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
 
-std::string default_migrations_dir() {
-  if (const char* env = std::getenv("CHAT_MIGRATIONS_DIR"); env && *env) return env;
-  return CHAT_DEFAULT_MIGRATIONS_DIR;
+result<migration_report> migrate(database& db, const std::string& dir, bool dry_run) {
+  auto files = read_dir(dir);
+  if (!files) return files.err();
+  return migrate(db, *files, dir, dry_run);
 }
 
-result<migration_report> migrate(database& db, const std::string& dir, bool dry_run) {
-  auto files = list_files(dir, db.kind());
+result<migration_report> migrate_embedded(database& db, bool dry_run) {
+  return migrate(db, embedded_migrations(), "embedded", dry_run);
+}
+
+result<migration_report> migrate(database& db, const std::vector<migration_text>& texts,
+                                 const std::string& where, bool dry_run) {
+  auto files = select_files(texts, where, db.kind());
   if (!files) return files.err();
+  const std::string& dir = where;
   migration_report report;
   std::string current = "schema_migrations";
   try {
@@ -241,7 +248,7 @@ result<migration_report> migrate(database& db, const std::string& dir, bool dry_
       // On MySQL each DDL statement commits implicitly: the version row is written last, so a
       // migration that failed half-way is re-run after the fix (write them re-runnable).
       for (const auto& stmt : statements) db.sql() << stmt;
-      auto at = now_ms();
+      auto at = util::now_ms();
       db.sql() << "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (:v, "
                   ":n, :c, :a)",
           soci::use(f->version), soci::use(f->name), soci::use(f->checksum), soci::use(at);

@@ -30,9 +30,10 @@ bool prepare_schema(const chat::apps::settings& o) {
     CHAT_LOG_ERROR("chatd", "cannot open database: {}", db.err().message);
     return false;
   }
-  auto dir =
-      o.migrations_dir.empty() ? chat::persistence::default_migrations_dir() : o.migrations_dir;
-  auto report = chat::persistence::migrate(**db, dir, o.no_migrate);
+  const std::string from = o.migrations_dir.empty() ? "embedded" : o.migrations_dir;
+  auto report = o.migrations_dir.empty()
+                    ? chat::persistence::migrate_embedded(**db, o.no_migrate)
+                    : chat::persistence::migrate(**db, o.migrations_dir, o.no_migrate);
   if (!report) {
     if (o.no_migrate)
       CHAT_LOG_ERROR("chatd", "refusing to start (--no-migrate): {}", report.err().message);
@@ -42,7 +43,7 @@ bool prepare_schema(const chat::apps::settings& o) {
   }
   for (const auto& name : report->applied) CHAT_LOG_INFO("chatd", "migration applied: {}", name);
   CHAT_LOG_INFO("chatd", "migrations: {} applied now, {} already applied ({})",
-                report->applied.size(), report->already_applied, dir);
+                report->applied.size(), report->already_applied, from);
   return true;
 }
 

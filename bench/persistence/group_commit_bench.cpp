@@ -90,7 +90,7 @@ std::unique_ptr<database> open_or_die(const std::string& url) {
     fmt::print(stderr, "cannot open {}: {}\n", url.substr(0, url.find(':')), db.err().message);
     std::exit(1);
   }
-  auto m = migrate(**db, default_migrations_dir());
+  auto m = migrate_embedded(**db);
   if (!m) {
     fmt::print(stderr, "migrations failed: {}\n", m.err().message);
     std::exit(1);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -534,4 +535,63 @@ TEST_CASE("chatd --help lists the flags and a bad flag exits 2", "[e2e]") {
     CHECK(help.log().find(flag) != std::string::npos);
   chatd_process bad(CHATD_BINARY, {"--no-such-flag"});
   CHECK(bad.stop(0, 10s) == 2);
+}
+
+namespace {
+
+/// A private folder under /tmp, removed afterwards.
+struct temp_folder {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("chatd-e2e-dir-" + std::to_string(::getpid()) +
+                                                "-" + std::to_string(std::random_device{}()));
+  temp_folder() { std::filesystem::create_directories(dir); }
+  ~temp_folder() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("An installed chatd runs from a folder without the source tree", "[e2e]") {
+  // The migrations are compiled in: a copy of the binary alone creates its schema.
+  temp_folder t;
+  auto bin = t.dir / "chatd";
+  std::filesystem::copy_file(CHATD_BINARY, bin);
+  chatd_process p(bin.string(),
+                  {"--listen", "127.0.0.1:0", "--db", "sqlite:" + (t.dir / "chat.db").string()});
+  REQUIRE(p.wait_listening(30s));
+  auto log = p.log();
+  INFO(log);
+  CHECK(log.find("migration applied: 0001_initial.sqlite.sql") != std::string::npos);
+  CHECK(log.find("(embedded)") != std::string::npos);
+  auto alice = register_user(p.port(), "alice");
+  register_user(p.port(), "bob");
+  auto a = chat_client::open(p.port(), alice);  // REQUIREs the welcome
+  auto conv = a->open_direct("bob");
+  CHECK(a->send_message(conv, "m1", "from an installed chatd").seq > 0);
+  CHECK(p.stop(SIGTERM) == 0);
+}
+
+TEST_CASE("chatd reads a config file; flags win over it and bad values exit 2", "[e2e]") {
+  temp_folder t;
+  auto db_file = t.dir / "from-config.db";
+  auto cfg = t.dir / "chatd.toml";
+  std::ofstream(cfg) << "listen = \"127.0.0.1:1\"\n"
+                     << "db = \"sqlite:" << db_file.string() << "\"\n"
+                     << "idle-passivation = \"2m\"\n";
+  // --listen on the command line wins over the file's unusable port 1.
+  chatd_process p(CHATD_BINARY, {"--config", cfg.string(), "--listen", "127.0.0.1:0"});
+  REQUIRE(p.wait_listening(30s));
+  INFO(p.log());
+  CHECK(p.log().find("idle passivation 120000 ms") != std::string::npos);
+  CHECK(std::filesystem::exists(db_file));
+  CHECK(p.stop(SIGTERM) == 0);
+
+  std::ofstream(cfg, std::ios::trunc) << "idle-passivation = \"soon\"\n";
+  chatd_process bad(CHATD_BINARY, {"--config", cfg.string()});
+  CHECK(bad.stop(0, 10s) == 2);
+  CHECK(bad.log().find("idle-passivation") != std::string::npos);
+  chatd_process missing(CHATD_BINARY, {"--config", (t.dir / "nope.toml").string()});
+  CHECK(missing.stop(0, 10s) == 2);
 }

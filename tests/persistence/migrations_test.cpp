@@ -1,4 +1,6 @@
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <thread>
 
 #include "test_backend.hpp"
@@ -13,8 +15,7 @@ struct migrations_copy {
   fs::path dir = fs::temp_directory_path() / ("chat_migrations_" + test::random_hex(12));
   migrations_copy() {
     fs::create_directories(dir);
-    for (const auto& entry : fs::directory_iterator(default_migrations_dir()))
-      fs::copy_file(entry.path(), dir / entry.path().filename());
+    for (const auto& m : embedded_migrations()) write(m.name, m.text);
   }
   ~migrations_copy() {
     std::error_code ec;
@@ -36,7 +37,7 @@ std::string file_for(const test::test_backend& b, const std::string& stem) {
 
 TEST_CASE("Migrations are recorded once and are safe to run twice", "[persistence]") {
   BACKEND(b);  // already migrated once by the fixture
-  auto again = migrate(b.db(), default_migrations_dir());
+  auto again = migrate_embedded(b.db());
   REQUIRE(again.ok());
   CHECK(again->applied.empty());
   CHECK(again->already_applied >= 1);
@@ -92,7 +93,7 @@ TEST_CASE("A dry run applies nothing and refuses while migrations are pending", 
   INFO(dry.err().message);
   CHECK(dry.err().message.find("0901_pending.sql") != std::string::npos);
   CHECK(dry.err().message.find("pending") != std::string::npos);
-  auto up_to_date = migrate(b.db(), default_migrations_dir(), true);
+  auto up_to_date = migrate_embedded(b.db(), true);
   CHECK(up_to_date.ok());
 }
 
@@ -100,7 +101,7 @@ TEST_CASE("A database with a migration this build lacks is refused", "[persisten
   BACKEND(b);
   b.db().sql() << "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES "
                   "(9999, '9999_future.sql', 'x', 0)";
-  auto r = migrate(b.db(), default_migrations_dir());
+  auto r = migrate_embedded(b.db());
   REQUIRE_FALSE(r.ok());
   CHECK(r.err().code == errc::migration_mismatch);
   CHECK(r.err().message.find("9999_future.sql") != std::string::npos);
@@ -129,7 +130,7 @@ TEST_CASE("Two servers migrating one fresh database at once apply each migration
       errors[i] = db.err().message;
       return;
     }
-    auto r = migrate(**db, default_migrations_dir());
+    auto r = migrate_embedded(**db);
     if (!r)
       errors[i] = r.err().message;
     else
@@ -146,4 +147,26 @@ TEST_CASE("Two servers migrating one fresh database at once apply each migration
   int rows = 0;
   b.db().sql() << "SELECT COUNT(*) FROM schema_migrations", soci::into(rows);
   CHECK(rows == static_cast<int>(applied[0] + applied[1]));
+}
+
+TEST_CASE("The embedded migrations are the repository's migrations/*.sql, byte for byte",
+          "[persistence]") {
+  std::map<std::string, std::string> on_disk;
+  for (const auto& entry : fs::directory_iterator(CHAT_MIGRATIONS_SOURCE_DIR)) {
+    if (entry.path().extension() != ".sql") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    on_disk[entry.path().filename().string()].assign(std::istreambuf_iterator<char>(in), {});
+  }
+  REQUIRE_FALSE(on_disk.empty());
+  std::map<std::string, std::string> embedded;
+  for (const auto& m : embedded_migrations()) embedded[m.name] = m.text;
+  CHECK(embedded == on_disk);
+}
+
+TEST_CASE("Embedded and directory migrations record the same checksums", "[persistence]") {
+  BACKEND(b);  // migrated from the embedded set by the fixture
+  auto from_dir = migrate(b.db(), std::string(CHAT_MIGRATIONS_SOURCE_DIR));
+  REQUIRE(from_dir.ok());
+  CHECK(from_dir->applied.empty());
+  CHECK(from_dir->already_applied >= 1);
 }

@@ -71,7 +71,7 @@ scratch_database::scratch_database(std::string kind, bool migrated, std::string_
   if (migrated) {
     auto db = persistence::database::open(url);
     if (!db) FAIL("open " << db.err().message);
-    auto m = persistence::migrate(**db, persistence::default_migrations_dir());
+    auto m = persistence::migrate_embedded(**db);
     if (!m) FAIL("migrate " << m.err().message);
   }
   url_ = std::move(url);
