@@ -15,6 +15,8 @@
 #include "persistence/user_store.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/parser.hpp"
+#include "util/clock.hpp"
+#include "util/token_bucket.hpp"
 
 namespace chat::actors {
 
@@ -53,8 +55,7 @@ struct connection_state {
   protocol::parser parser;
   bool hello_done = false, hello_pending = false, closed = false;
   std::vector<std::string> stashed;
-  double tokens = 0;
-  clock_type::time_point refilled = clock_type::now();
+  util::token_bucket bucket{0, 0, 0};  ///< set from server_config when the actor starts
   int limited_in_row = 0;
   std::unordered_map<persistence::conversation_id, conv_stream> streams;
   std::unordered_map<int, sync_op> syncs;
@@ -69,13 +70,13 @@ connection_actor handle_of(self_ptr self) {
 }
 
 void send_shared(self_ptr self, const shared_frame& f) {
-  self->state.rt->metrics->frames_out.fetch_add(1, std::memory_order_relaxed);
+  self->state.rt->metrics->frames_out.Increment();
   self->state.sink->send(f);
 }
 
 void send_frame(self_ptr self, const protocol::server_frame& f) {
   if (auto e = std::get_if<protocol::error_frame>(&f))
-    self->state.rt->metrics->count_error(e->code);
+    self->state.rt->metrics->count_error(protocol::to_string(e->code));
   send_shared(self, share(f));
 }
 
@@ -101,14 +102,7 @@ void finish(self_ptr self, std::uint16_t code = 0, std::string reason = {}) {
 
 /// Token bucket: requests_per_second refill, request_burst capacity.
 bool take_token(connection_state& st) {
-  auto now = clock_type::now();
-  std::chrono::duration<double> dt = now - st.refilled;
-  st.refilled = now;
-  st.tokens =
-      std::min(st.rt->cfg.request_burst, st.tokens + dt.count() * st.rt->cfg.requests_per_second);
-  if (st.tokens < 1.0) return false;
-  st.tokens -= 1.0;
-  return true;
+  return st.bucket.try_take(util::steady_ms());
 }
 
 /// Asks a conversation (via its directory shard); `on_ok` gets the reply, errors become frames.
@@ -282,7 +276,8 @@ void on_open_direct(self_ptr self, const protocol::open_direct_req& r) {
         if (peer.id == me.id)
           return caf::make_message(
               make_chat_error(error_code::forbidden, "a direct conversation needs another user"));
-        auto d = persistence::conversation_store{db}.get_or_create_direct(me.id, peer.id, now_ms());
+        auto d = persistence::conversation_store{db}.get_or_create_direct(me.id, peer.id,
+                                                                          util::now_ms());
         if (!d) return error_message(d.err());
         return caf::make_message(resolved{d->c.id, {me, peer}});
       },
@@ -314,7 +309,7 @@ void on_create_group(self_ptr self, const protocol::create_group_req& r) {
           return caf::make_message(make_chat_error(
               error_code::too_many_members,
               "a group has at most " + std::to_string(limits::max_group_members) + " members"));
-        auto c = persistence::conversation_store{db}.create_group(title, now_ms());
+        auto c = persistence::conversation_store{db}.create_group(title, util::now_ms());
         if (!c) return error_message(c.err());
         res.conversation = c->id;
         return caf::make_message(std::move(res));
@@ -472,11 +467,20 @@ void on_request(self_ptr self, protocol::request& req) {
   std::visit(
       [&](auto& r) {
         using T = std::decay_t<decltype(r)>;
-        if constexpr (std::is_same_v<T, protocol::send_req> ||
-                      std::is_same_v<T, protocol::history_req> ||
-                      std::is_same_v<T, protocol::leave_req> ||
-                      std::is_same_v<T, protocol::typing_req> ||
-                      std::is_same_v<T, protocol::read_req>) {
+        if constexpr (std::is_same_v<T, protocol::send_req>) {
+          // Ack latency: from the frame read to its ack queued (the event is durable by then).
+          auto started = clock_type::now();
+          ask_conv(self, make_cmd(self, r.conversation, r), r.id,
+                   [self, started](frame_reply& rep) {
+                     if (std::holds_alternative<protocol::ack_frame>(rep.frame))
+                       self->state.rt->metrics->ack_seconds.Observe(
+                           std::chrono::duration<double>(clock_type::now() - started).count());
+                     send_frame(self, rep.frame);
+                   });
+        } else if constexpr (std::is_same_v<T, protocol::history_req> ||
+                             std::is_same_v<T, protocol::leave_req> ||
+                             std::is_same_v<T, protocol::typing_req> ||
+                             std::is_same_v<T, protocol::read_req>) {
           ask_conv(self, make_cmd(self, r.conversation, r), r.id);
         } else if constexpr (std::is_same_v<T, protocol::add_member_req> ||
                              std::is_same_v<T, protocol::remove_member_req>) {
@@ -501,7 +505,7 @@ void on_request(self_ptr self, protocol::request& req) {
 void on_frame(self_ptr self, std::string& text) {
   auto& st = self->state;
   if (st.closed) return;
-  st.rt->metrics->frames_in.fetch_add(1, std::memory_order_relaxed);
+  st.rt->metrics->frames_in.Increment();
   if (st.hello_pending) {
     // The welcome is on its way; keep order by handling these after it.
     if (st.stashed.size() < max_stashed)
@@ -533,14 +537,17 @@ connection_actor::behavior_type connection_behavior(self_ptr self, runtime_ptr r
   st.user = user;
   st.username = std::move(username);
   st.sink = std::move(sink);
-  st.tokens = rt->cfg.request_burst;
-  rt->metrics->connections.fetch_add(1, std::memory_order_relaxed);
+  st.bucket =
+      util::token_bucket(rt->cfg.request_burst, rt->cfg.requests_per_second, util::steady_ms());
+  rt->metrics->connections.Increment();
+  rt->metrics->live_connections.Increment();
   {
     std::lock_guard<std::mutex> guard{rt->connections_mu};
     rt->connections.emplace(self->id(), handle_of(self));
   }
   self->attach_functor([rt, id = self->id()] {
-    rt->metrics->connections.fetch_sub(1, std::memory_order_relaxed);
+    rt->metrics->connections.Decrement();
+    rt->metrics->live_connections.Decrement();
     std::lock_guard<std::mutex> guard{rt->connections_mu};
     rt->connections.erase(id);
   });

@@ -16,6 +16,8 @@
 #include "persistence/event_store.hpp"
 #include "persistence/user_store.hpp"
 #include "protocol/limits.hpp"
+#include "util/clock.hpp"
+#include "util/shard.hpp"
 
 namespace chat::actors {
 
@@ -142,7 +144,7 @@ void fan_out(self_ptr self, const std::set<user_id>& users, seq_t seq, const sha
   std::map<std::size_t, deliver_msg> by_shard;
   for (auto u : users) {
     if (except && *except == u) continue;
-    auto idx = static_cast<std::size_t>(u) % st.rt->shards.size();
+    auto idx = util::shard_of(u, st.rt->shards.size());
     auto& d = by_shard[idx];
     d.users.push_back(u);
   }
@@ -361,7 +363,7 @@ event make_event(const conversation_state& st, std::string type, user_id sender,
   e.client_msg_id = std::move(cmid);
   e.subject = subject;
   e.payload = std::move(payload);
-  e.created_at_ms = now_ms();
+  e.created_at_ms = util::now_ms();
   return e;
 }
 
@@ -668,9 +670,8 @@ conversation_actor::behavior_type conversation(self_ptr self, persistence::conve
   auto& st = self->state;
   st.id = id;
   st.rt = rt;
-  rt->metrics->live_conversations.fetch_add(1, std::memory_order_relaxed);
-  self->attach_functor(
-      [m = rt->metrics] { m->live_conversations.fetch_sub(1, std::memory_order_relaxed); });
+  rt->metrics->live_conversations.Increment();
+  self->attach_functor([m = rt->metrics] { m->live_conversations.Decrement(); });
   // Rebuild from the log before anything else is handled: await keeps the mailbox waiting.
   self->request(rt->db, caf::infinite,
                 db_job{[id](persistence::database& db) { return load_snapshot(db, id); }})

@@ -100,7 +100,7 @@ void passivated(self_ptr self, Map& map, std::int64_t id, const Handle& who, boo
   auto waiting = std::move(i->second.waiting);
   if (done) {
     map.erase(i);
-    self->state.rt->metrics->passivations.fetch_add(1, std::memory_order_relaxed);
+    self->state.rt->metrics->passivations.Increment();
   } else {
     i->second.passivating = false;
     i->second.waiting.clear();

@@ -43,11 +43,6 @@ protocol::error_frame make_error_frame(protocol::error_code code, std::string me
   return f;
 }
 
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 std::string random_event_id() {
   thread_local std::mt19937_64 gen{std::random_device{}()};
   static constexpr char hex[] = "0123456789abcdef";

@@ -23,9 +23,6 @@ shared_frame share(const protocol::server_frame& f);
 protocol::error_frame make_error_frame(protocol::error_code code, std::string message,
                                        std::string ref);
 
-/// Unix epoch milliseconds.
-std::int64_t now_ms();
-
 /// 32 random hex characters (event ids).
 std::string random_event_id();
 

@@ -19,8 +19,10 @@
 
 #include "actors/messages.hpp"
 #include "actors/server.hpp"
+#include "metrics/registry.hpp"
 #include "persistence/types.hpp"
 #include "protocol/error_code.hpp"
+#include "util/shard.hpp"
 
 namespace chat::actors {
 
@@ -87,28 +89,6 @@ using log_writer_actor = caf::typed_actor<
 /// caf::error). Dynamically typed on purpose: one handler runs every kind of blocking read.
 using db_pool_actor = caf::actor;
 
-/// Live counters behind server::snapshot(); written from any actor with relaxed atomics.
-struct metrics_registry {
-  std::atomic<std::int64_t> connections{0}, live_users{0}, live_conversations{0};
-  std::atomic<std::int64_t> frames_in{0}, frames_out{0};
-  std::atomic<std::int64_t> log_batches{0}, log_events{0};
-  std::atomic<std::int64_t> log_commit_us_total{0}, log_commit_us_max{0};
-  std::atomic<std::int64_t> passivations{0};
-  static constexpr std::size_t n_codes =
-      static_cast<std::size_t>(protocol::error_code::internal) + 1;
-  std::array<std::atomic<std::int64_t>, n_codes> errors{};
-
-  void count_error(protocol::error_code c) {
-    errors[static_cast<std::size_t>(c)].fetch_add(1, std::memory_order_relaxed);
-  }
-  void observe_commit(std::int64_t us) {
-    log_commit_us_total.fetch_add(us, std::memory_order_relaxed);
-    auto cur = log_commit_us_max.load(std::memory_order_relaxed);
-    while (us > cur && !log_commit_us_max.compare_exchange_weak(cur, us)) {
-    }
-  }
-};
-
 /// What every actor of one server shares. Written once by server::start before any message
 /// flows (the handles), read-only afterwards except for the atomics.
 struct runtime {
@@ -117,17 +97,17 @@ struct runtime {
   db_pool_actor db;
   std::vector<caf::actor> db_workers;  ///< behind `db`; stop() waits for them
   std::vector<directory_shard> shards;
-  std::shared_ptr<metrics_registry> metrics = std::make_shared<metrics_registry>();
+  std::shared_ptr<chat::metrics::registry> metrics;  ///< the process's one registry
   std::atomic<bool> stopping{false};
   /// Live connection actors, so stop() can close them with 1001.
   std::mutex connections_mu;
   std::unordered_map<caf::actor_id, connection_actor> connections;
 
   const directory_shard& shard_of_conversation(std::int64_t id) const {
-    return shards[static_cast<std::size_t>(id) % shards.size()];
+    return shards[util::shard_of(id, shards.size())];
   }
   const directory_shard& shard_of_user(std::int64_t id) const {
-    return shards[static_cast<std::size_t>(id) % shards.size()];
+    return shards[util::shard_of(id, shards.size())];
   }
 };
 

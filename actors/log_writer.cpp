@@ -47,12 +47,9 @@ persistence::status append_with_retry(log_writer_state& st, std::span<const even
       auto started = clock_type::now();
       s = persistence::event_store{*st.db}.append(events);
       if (s) {
-        auto us = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - started)
-                      .count();
-        auto& m = *st.rt->metrics;
-        m.log_batches.fetch_add(1, std::memory_order_relaxed);
-        m.log_events.fetch_add(static_cast<std::int64_t>(events.size()), std::memory_order_relaxed);
-        m.observe_commit(us);
+        st.rt->metrics->observe_commit(
+            events.size(),
+            std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - started));
         return s;
       }
       if (s.err().code != errc::unavailable) return s;

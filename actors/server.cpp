@@ -115,26 +115,25 @@ class server_impl final : public server {
 
   metrics snapshot() const override {
     auto& m = *rt_->metrics;
+    auto n = [](const auto& metric) { return static_cast<std::int64_t>(metric.Value()); };
     metrics out;
-    auto get = [](const std::atomic<std::int64_t>& a) { return a.load(std::memory_order_relaxed); };
-    out.connections = get(m.connections);
-    out.live_users = get(m.live_users);
-    out.live_conversations = get(m.live_conversations);
-    out.frames_in = get(m.frames_in);
-    out.frames_out = get(m.frames_out);
-    out.log_batches = get(m.log_batches);
-    out.log_events = get(m.log_events);
-    out.log_commit_us_total = get(m.log_commit_us_total);
-    out.log_commit_us_max = get(m.log_commit_us_max);
-    out.passivations = get(m.passivations);
-    for (std::size_t i = 0; i < metrics_registry::n_codes; ++i) {
-      auto n = get(m.errors[i]);
-      if (n > 0)
-        out.errors_by_code.emplace_back(
-            std::string(protocol::to_string(static_cast<protocol::error_code>(i))), n);
-    }
+    out.connections = n(m.connections);
+    out.live_users = n(m.live_users);
+    out.live_conversations = n(m.live_conversations);
+    out.frames_in = n(m.frames_in);
+    out.frames_out = n(m.frames_out);
+    auto [events, batches] = chat::metrics::registry::sum_count(m.log_batch_size);
+    out.log_batches = static_cast<std::int64_t>(batches);
+    out.log_events = static_cast<std::int64_t>(events);
+    auto commit_s = chat::metrics::registry::sum_count(m.commit_seconds).first;
+    out.log_commit_us_total = static_cast<std::int64_t>(commit_s * 1e6);
+    out.log_commit_us_max = static_cast<std::int64_t>(m.commit_seconds_max.Value() * 1e6);
+    out.passivations = n(m.passivations);
+    out.errors_by_code = m.errors_by_code();
     return out;
   }
+
+  chat::metrics::registry& registry() override { return *rt_->metrics; }
 
  private:
   caf::actor_system& sys_;
@@ -144,8 +143,8 @@ class server_impl final : public server {
 
 }  // namespace
 
-persistence::result<std::unique_ptr<server>> server::start(caf::actor_system& sys,
-                                                           server_config cfg) {
+persistence::result<std::unique_ptr<server>> server::start(
+    caf::actor_system& sys, server_config cfg, std::shared_ptr<chat::metrics::registry> registry) {
   if (cfg.directory_shards == 0) cfg.directory_shards = 1;
   if (cfg.max_batch == 0) cfg.max_batch = 1;
   // The log writer's connection is opened here, so a wrong URL or a dead database fails start().
@@ -153,6 +152,7 @@ persistence::result<std::unique_ptr<server>> server::start(caf::actor_system& sy
   if (!db) return db.err();
   auto rt = std::make_shared<runtime>();
   rt->cfg = cfg;
+  rt->metrics = registry ? std::move(registry) : std::make_shared<chat::metrics::registry>();
   rt->log_writer =
       spawn_log_writer(sys, std::shared_ptr<persistence::database>(std::move(*db)), rt);
   rt->db = spawn_db_pool(sys, cfg.db_url, db_workers, rt->db_workers);

@@ -16,6 +16,9 @@
 namespace caf {
 class actor_system;
 }
+namespace chat::metrics {
+class registry;
+}
 
 namespace chat::actors {
 
@@ -43,7 +46,7 @@ struct server_config {
   double request_burst = protocol::limits::request_burst;
 };
 
-/// Counters for /metrics (monotonic unless named as a gauge).
+/// A snapshot of the actor metrics (monotonic unless named as a gauge).
 struct metrics {
   std::int64_t connections = 0;         ///< gauge
   std::int64_t live_users = 0;          ///< gauge
@@ -72,8 +75,10 @@ class server {
  public:
   /// Opens the database (migrations must have been applied by the caller), spawns the directory
   /// and log writer. Errors: one line naming what is wrong.
-  static persistence::result<std::unique_ptr<server>> start(caf::actor_system& sys,
-                                                            server_config cfg);
+  /// `registry` is the process's metrics registry (a fresh one when empty).
+  static persistence::result<std::unique_ptr<server>> start(
+      caf::actor_system& sys, server_config cfg,
+      std::shared_ptr<chat::metrics::registry> registry = nullptr);
   virtual ~server() = default;
 
   /// A WebSocket whose user is authenticated. The connection expects a `hello` as its first frame.
@@ -82,7 +87,10 @@ class server {
   /// Graceful stop: refuse new work, flush every pending append, close every connection with
   /// 1001 "server shutting down". Blocks until done or `deadline` passes.
   virtual void stop(std::chrono::milliseconds deadline) = 0;
+  /// The counters of the registry, as plain numbers (tests, chatctl).
   virtual metrics snapshot() const = 0;
+  /// The metrics registry the actors update; the gateway adds its own metrics to it.
+  virtual chat::metrics::registry& registry() = 0;
 };
 
 }  // namespace chat::actors

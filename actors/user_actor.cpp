@@ -52,7 +52,7 @@ void broadcast_presence(self_ptr self, bool online) {
             auto frame = share(protocol::presence_frame{{st.id, st.username}, online});
             std::map<std::size_t, deliver_msg> by_shard;
             for (auto& u : r.users)
-              by_shard[static_cast<std::size_t>(u.id) % st.rt->shards.size()].users.push_back(u.id);
+              by_shard[util::shard_of(u.id, st.rt->shards.size())].users.push_back(u.id);
             for (auto& [idx, d] : by_shard) {
               d.frame = frame;
               self->send(st.rt->shards[idx], std::move(d));
@@ -75,9 +75,8 @@ void drop(self_ptr self, const caf::actor_addr& conn) {
 user_actor::behavior_type user(self_ptr self, persistence::user_id id, runtime_ptr rt) {
   self->state.id = id;
   self->state.rt = rt;
-  rt->metrics->live_users.fetch_add(1, std::memory_order_relaxed);
-  self->attach_functor(
-      [m = rt->metrics] { m->live_users.fetch_sub(1, std::memory_order_relaxed); });
+  rt->metrics->live_users.Increment();
+  self->attach_functor([m = rt->metrics] { m->live_users.Decrement(); });
   // A connection that dies without detaching (crash) still leaves the registry.
   self->set_down_handler([=](caf::down_msg& dm) { drop(self, dm.source); });
   return {

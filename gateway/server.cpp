@@ -38,9 +38,9 @@
 
 #include "actors/server.hpp"
 #include "auth/service.hpp"
-#include "gateway/metrics_text.hpp"
 #include "gateway/static_files.hpp"
 #include "logging/logger.hpp"
+#include "metrics/registry.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/parser.hpp"
 #include "protocol/serializer.hpp"
@@ -62,13 +62,14 @@ struct server::impl {
       : cfg(std::move(c)),
         actors(a),
         auth(s),
+        stats(a.registry()),
         ioc(std::make_unique<net::io_context>(std::max(1, cfg.io_threads))),
         pool(std::make_unique<net::thread_pool>(std::max(1, cfg.blocking_threads))) {}
 
   config cfg;
   actors::server& actors;
   auth::service& auth;
-  counters stats;
+  chat::metrics::registry& stats;  ///< the process's one registry (the actors' too)
   std::uint16_t bound_port = 0;
   std::atomic<bool> accepting{false};
   std::promise<int> signal_promise;
@@ -197,14 +198,14 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
 
   websocket_session(Stream&& stream, server::impl& st)
       : ws_(std::move(stream)), st_(st), hello_timer_(ws_.get_executor()) {
-    ++st_.stats.ws_sessions;
+    st_.stats.ws_sessions.Increment();
   }
 
   ~websocket_session() {
     if (registry_id_) st_.remove_session(registry_id_);
     // Safety net: the actor side hears about the end exactly once whatever path we took.
     report_closed();
-    --st_.stats.ws_sessions;
+    st_.stats.ws_sessions.Decrement();
   }
 
   // Authenticates (cookie / Bearer) before accepting; no credentials -> accept and wait for hello.
@@ -261,7 +262,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   };
 
   void reject_401() {
-    ++st_.stats.ws_rejected_401;
+    st_.stats.ws_rejected_401.Increment();
     auto res = std::make_shared<http::response<http::string_body>>(http::status::unauthorized,
                                                                    req_.version());
     res->set(http::field::server, "chatd");
@@ -297,7 +298,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
 
   void on_accept(error_code ec, std::optional<auth::identity> who) {
     if (ec) return fail(ec, "ws accept");
-    ++st_.stats.ws_upgrades;
+    st_.stats.ws_upgrades.Increment();
     registry_id_ = st_.add_session([weak = this->weak_from_this()] {
       if (auto s = weak.lock()) s->post_close(1001, "server shutting down");
     });
@@ -309,7 +310,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
       hello_timer_.expires_after(st_.cfg.hello_timeout);
       hello_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
         if (ec || self->conn_ || self->closing_) return;
-        ++self->st_.stats.ws_closed_4001;
+        self->st_.stats.ws_closed_4001.Increment();
         self->begin_close(4001, "not authenticated");
       });
     }
@@ -331,13 +332,13 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
 
   void on_read(error_code ec, std::size_t) {
     if (ec) {
-      if (ec == websocket::error::message_too_big) ++st_.stats.ws_closed_1009;
+      if (ec == websocket::error::message_too_big) st_.stats.ws_closed_1009.Increment();
       fail(ec, "ws read");
       return finish();
     }
     if (closing_) return;
     if (buffer_.size() > protocol::limits::max_frame_bytes) {
-      ++st_.stats.ws_closed_1009;
+      st_.stats.ws_closed_1009.Increment();
       buffer_.consume(buffer_.size());
       enqueue_own(serialize_error(
           protocol::error_code::frame_too_large,
@@ -348,7 +349,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     }
     if (!ws_.is_message_done()) return do_read();
     if (!ws_.got_text()) {
-      ++st_.stats.ws_binary_refused;
+      st_.stats.ws_binary_refused.Increment();
       buffer_.consume(buffer_.size());
       enqueue_own(serialize_error(protocol::error_code::bad_json,
                                   "binary frames are not supported: send JSON text frames"));
@@ -377,7 +378,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
       ref = err.ref;
       if (err.code == protocol::error_code::unsupported_version) {
         // Nothing authenticated this socket yet, so there is no second try (docs/protocol.md, 3).
-        ++st_.stats.ws_closed_4001;
+        st_.stats.ws_closed_4001.Increment();
         enqueue_own(serialize_error(err.code, err.message, ref));
         begin_close(4001, "not authenticated");
         return;
@@ -389,7 +390,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     }
     if (hello->version != protocol::protocol_version) {
       // Nothing authenticated this socket yet, so there is no second try (docs/protocol.md, 3).
-      ++st_.stats.ws_closed_4001;
+      st_.stats.ws_closed_4001.Increment();
       enqueue_own(serialize_error(
           protocol::error_code::unsupported_version,
           fmt::format("this server speaks protocol version {}", protocol::protocol_version), ref));
@@ -415,7 +416,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   }
 
   void reject_4001(const std::string& ref, std::string message) {
-    ++st_.stats.ws_closed_4001;
+    st_.stats.ws_closed_4001.Increment();
     enqueue_own(serialize_error(protocol::error_code::not_authenticated, std::move(message), ref));
     begin_close(4001, "not authenticated");
   }
@@ -428,7 +429,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     if (closing_ || finished_) return;
     if (queue_.size() >= protocol::limits::max_outbound_queue) {
       // A consumer this far behind resyncs on reconnect; never let it hold frames or slow a sender.
-      ++st_.stats.ws_closed_4008;
+      st_.stats.ws_closed_4008.Increment();
       if (writing_) {
         queue_.erase(queue_.begin() + 1, queue_.end());
       } else {
@@ -562,7 +563,7 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
       return send_error(http::status::request_header_fields_too_large, 11, "headers_too_large",
                         "request headers too large", false);
     if (ec) return fail(ec, "http read");
-    ++st_.stats.http_requests;
+    st_.stats.http_requests.Increment();
     auto req = parser_->release();
     auto path = util::target_path(sv(req.target()));
     if (websocket::is_upgrade(req)) {
@@ -587,7 +588,7 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     }
     if (path == "/metrics" && (get || head)) {
       return send_text(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
-                       render_metrics(st_.actors.snapshot(), st_.stats), "no-store");
+                       st_.stats.render(), "no-store");
     }
     if (path == "/ws")
       return send_error(http::status::upgrade_required, req.version(), "upgrade_required",
@@ -881,13 +882,9 @@ void server::stop(std::chrono::milliseconds grace) {
   // Sessions still waiting for hello have no actor to close them.
   impl_->close_all_sessions();
   // Sessions close themselves once the actor system has sent them 1001; wait for that.
-  while (impl_->stats.ws_sessions.load() > 0 && std::chrono::steady_clock::now() < deadline)
+  while (impl_->stats.ws_sessions.Value() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   impl_->shutdown_threads();
-}
-
-const counters& server::stats() const {
-  return impl_->stats;
 }
 
 }  // namespace chat::gateway

@@ -39,18 +39,6 @@ struct config {
   bool trust_proxy = false;
 };
 
-/// Counters the gateway itself keeps (the rest of /metrics comes from actors::server::snapshot()).
-struct counters {
-  std::atomic<std::int64_t> http_requests{0};
-  std::atomic<std::int64_t> ws_sessions{0};      ///< gauge: open WebSocket sessions
-  std::atomic<std::int64_t> ws_upgrades{0};      ///< accepted upgrades
-  std::atomic<std::int64_t> ws_rejected_401{0};  ///< upgrades refused with HTTP 401
-  std::atomic<std::int64_t> ws_closed_4001{0};   ///< no/bad hello token
-  std::atomic<std::int64_t> ws_closed_4008{0};   ///< slow consumers
-  std::atomic<std::int64_t> ws_closed_1009{0};   ///< oversized frames
-  std::atomic<std::int64_t> ws_binary_refused{0};
-};
-
 /// One listening server. Thread-safe; start() once, stop() once (the destructor stops too).
 class server {
  public:
@@ -70,7 +58,6 @@ class server {
   /// Waits for WebSocket sessions to end (up to `grace`), then stops the I/O threads and joins
   /// them.
   void stop(std::chrono::milliseconds grace);
-  const counters& stats() const;
 
   struct impl;  ///< opaque (Beast lives behind it)
 

@@ -1,0 +1,76 @@
+#pragma once
+// The one metrics registry of chatd (prometheus-cpp core): every metric the actors and the
+// gateway export, created once here with its name and help text. GET /metrics renders it.
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace chat::metrics {
+
+/// Thread-safe: counters, gauges and histograms may be updated from any thread.
+class registry {
+ public:
+  registry();
+  registry(const registry&) = delete;
+  registry& operator=(const registry&) = delete;
+
+  /// The Prometheus text exposition format (version 0.0.4).
+  std::string render() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> reg_;  // first: every reference below points into it
+  prometheus::Family<prometheus::Gauge>& live_actors_;
+  prometheus::Family<prometheus::Counter>& ws_refused_;
+
+ public:
+  // Actors.
+  prometheus::Gauge& connections;         ///< chatd_connections
+  prometheus::Gauge& live_users;          ///< chatd_live_actors{kind="user"}
+  prometheus::Gauge& live_conversations;  ///< chatd_live_actors{kind="conversation"}
+  prometheus::Gauge& live_connections;    ///< chatd_live_actors{kind="connection"}
+  prometheus::Counter& frames_in;         ///< chatd_frames_in_total
+  prometheus::Counter& frames_out;        ///< chatd_frames_out_total
+  prometheus::Histogram& log_batch_size;  ///< chatd_log_batch_size (events per commit)
+  prometheus::Histogram& commit_seconds;  ///< chatd_log_commit_seconds
+  prometheus::Gauge& commit_seconds_max;  ///< chatd_log_commit_seconds_max
+  prometheus::Histogram& ack_seconds;     ///< chatd_ack_latency_seconds (send frame in -> ack out)
+  prometheus::Counter& passivations;      ///< chatd_passivations_total
+  // Gateway.
+  prometheus::Counter& http_requests;      ///< chatd_http_requests_total
+  prometheus::Gauge& ws_sessions;          ///< chatd_ws_sessions
+  prometheus::Counter& ws_upgrades;        ///< chatd_ws_upgrades_total
+  prometheus::Counter& ws_rejected_401;    ///< chatd_ws_refused_total{reason="http_401"}
+  prometheus::Counter& ws_closed_4001;     ///< ...{reason="close_4001"}
+  prometheus::Counter& ws_closed_4008;     ///< ...{reason="close_4008"}
+  prometheus::Counter& ws_closed_1009;     ///< ...{reason="close_1009"}
+  prometheus::Counter& ws_binary_refused;  ///< ...{reason="binary"}
+
+  /// One log-writer commit of `events` events that took `took`.
+  void observe_commit(std::size_t events, std::chrono::microseconds took);
+  /// One protocol error frame sent (chatd_errors_total{code=...}).
+  void count_error(std::string_view code);
+  /// The error counts so far, by code, for codes sent at least once.
+  std::vector<std::pair<std::string, std::int64_t>> errors_by_code() const;
+  /// Sum and count of a histogram (for server::snapshot()).
+  static std::pair<double, std::uint64_t> sum_count(const prometheus::Histogram& h);
+
+ private:
+  prometheus::Family<prometheus::Counter>& errors_;
+  mutable std::mutex mu_;  // guards the two below
+  std::map<std::string, prometheus::Counter*, std::less<>> error_counters_;
+  double commit_max_s_ = 0;
+};
+
+}  // namespace chat::metrics
