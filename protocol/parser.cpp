@@ -9,6 +9,7 @@
 #include <new>
 
 #include "protocol/limits.hpp"
+#include "protocol/wire.hpp"
 
 namespace chat::protocol {
 namespace od = simdjson::ondemand;
@@ -187,9 +188,12 @@ enum field_id : std::uint8_t {
   f_count
 };
 
+namespace field = wire::field;
 constexpr std::array<std::string_view, f_count> field_names{
-    "type",  "id",    "version",   "token",    "conversation", "client_msg_id", "body", "before",
-    "after", "limit", "positions", "username", "title",        "members",       "seq",  "prefix"};
+    field::type,          field::id,       field::version, field::token,   field::conversation,
+    field::client_msg_id, field::body,     field::before,  field::after,   field::limit,
+    field::positions,     field::username, field::title,   field::members, field::seq,
+    field::prefix};
 
 enum class shape : std::uint8_t { string, integer, positions, members };
 
@@ -401,9 +405,9 @@ class request_reader {
             if (!valid_utf8(key))
               return fatal{error_code::invalid_utf8, "field name is not valid UTF-8"};
             od::value pv = pf.value();
-            std::optional<std::int64_t>* target = key == "conversation" ? &conv
-                                                  : key == "last_seq"   ? &last
-                                                                        : nullptr;
+            std::optional<std::int64_t>* target = key == field::conversation ? &conv
+                                                  : key == field::last_seq   ? &last
+                                                                             : nullptr;
             if (target == nullptr) {
               if (auto err = validate(pv)) return err;
               continue;
@@ -538,10 +542,12 @@ class request_reader {
   std::size_t members_count_ = 0;
 };
 
-// Names of the request types, in the order of the `request` variant.
+// The request types in request's order (the switch below follows it).
 constexpr std::array<std::string_view, 14> request_names{
-    "hello",         "send",  "history", "sync", "open_direct",        "create_group", "add_member",
-    "remove_member", "leave", "typing",  "read", "list_conversations", "search_users", "ping"};
+#define CHAT_WIRE_REQUEST_NAME(name) wire::request_type::name,
+    CHAT_WIRE_REQUESTS(CHAT_WIRE_REQUEST_NAME)
+#undef CHAT_WIRE_REQUEST_NAME
+};
 
 /// Turns the filled slots into a request, checking each field the type needs.
 class request_builder {

@@ -1,11 +1,17 @@
 #include "protocol/serializer.hpp"
 
+#include "protocol/wire.hpp"
+
 #include <charconv>
 #include <cstdint>
 #include <type_traits>
 
 namespace chat::protocol {
 namespace {
+
+namespace field = wire::field;
+namespace frame_type = wire::frame_type;
+namespace request_type = wire::request_type;
 
 constexpr char hex_digits[] = "0123456789abcdef";
 
@@ -131,26 +137,26 @@ class writer {
 
 void write_user(writer& w, const user_ref& u) {
   w.begin_object();
-  w.field("id", u.id);
-  w.field("username", u.username);
+  w.field(field::id, u.id);
+  w.field(field::username, u.username);
   w.end_object();
 }
 
 /// Event fields without the frame's "type" (shared by the event frame and nested events).
 void write_event_fields(writer& w, const event_frame& e) {
-  w.field("conversation", e.conversation);
-  w.field("seq", e.seq);
-  w.field("event_id", e.event_id);
-  w.field("kind", e.type);  // "type" is the frame discriminator on the wire
-  w.key("sender");
+  w.field(field::conversation, e.conversation);
+  w.field(field::seq, e.seq);
+  w.field(field::event_id, e.event_id);
+  w.field(field::kind, e.type);  // "type" is the frame discriminator on the wire
+  w.key(field::sender);
   write_user(w, e.sender);
-  w.field("client_msg_id", e.client_msg_id);
+  w.field(field::client_msg_id, e.client_msg_id);
   if (e.subject) {
-    w.key("subject");
+    w.key(field::subject);
     write_user(w, *e.subject);
   }
-  w.field("body", e.body);
-  w.field("ts", e.ts);
+  w.field(field::body, e.body);
+  w.field(field::ts, e.ts);
 }
 
 void write_event(writer& w, const event_frame& e) {
@@ -160,12 +166,12 @@ void write_event(writer& w, const event_frame& e) {
 }
 
 void write_positions(writer& w, const std::vector<sync_position>& ps) {
-  w.key("positions");
+  w.key(field::positions);
   w.begin_array();
   for (const auto& p : ps) {
     w.begin_object();
-    w.field("conversation", p.conversation);
-    w.field("last_seq", p.last_seq);
+    w.field(field::conversation, p.conversation);
+    w.field(field::last_seq, p.last_seq);
     w.end_object();
   }
   w.end_array();
@@ -173,19 +179,19 @@ void write_positions(writer& w, const std::vector<sync_position>& ps) {
 
 void write_conversation(writer& w, const conversation_info& c) {
   w.begin_object();
-  w.field("id", c.id);
-  w.field("kind", c.kind);
-  w.field("title", c.title);
-  w.key("members");
+  w.field(field::id, c.id);
+  w.field(field::kind, c.kind);
+  w.field(field::title, c.title);
+  w.key(field::members);
   w.begin_array();
   for (const auto& m : c.members) write_user(w, m);
   w.end_array();
-  w.field("last_seq", c.last_seq);
+  w.field(field::last_seq, c.last_seq);
   if (c.last_event) {
-    w.key("last_event");
+    w.key(field::last_event);
     write_event(w, *c.last_event);
   }
-  w.field("read_seq", c.read_seq);
+  w.field(field::read_seq, c.read_seq);
   w.end_object();
 }
 
@@ -193,96 +199,96 @@ struct frame_writer {
   writer& w;
 
   void operator()(const welcome_frame& f) {
-    w.field("type", "welcome");
-    w.field("ref", f.ref);
-    w.field("version", f.version);
-    w.key("user");
+    w.field(field::type, frame_type::welcome);
+    w.field(field::ref, f.ref);
+    w.field(field::version, f.version);
+    w.key(field::user);
     write_user(w, f.user);
-    w.field("session_expires", f.session_expires);
+    w.field(field::session_expires, f.session_expires);
   }
   void operator()(const ack_frame& f) {
-    w.field("type", "ack");
-    w.field("ref", f.ref);
-    w.field("conversation", f.conversation);
-    w.field("client_msg_id", f.client_msg_id);
-    w.field("seq", f.seq);
-    w.field("ts", f.ts);
-    w.field("duplicate", f.duplicate);
+    w.field(field::type, frame_type::ack);
+    w.field(field::ref, f.ref);
+    w.field(field::conversation, f.conversation);
+    w.field(field::client_msg_id, f.client_msg_id);
+    w.field(field::seq, f.seq);
+    w.field(field::ts, f.ts);
+    w.field(field::duplicate, f.duplicate);
   }
   void operator()(const event_frame& f) {
-    w.field("type", "event");
+    w.field(field::type, frame_type::event);
     write_event_fields(w, f);
   }
   void operator()(const history_frame& f) {
-    w.field("type", "history");
-    w.field("ref", f.ref);
-    w.field("conversation", f.conversation);
-    w.key("events");
+    w.field(field::type, frame_type::history);
+    w.field(field::ref, f.ref);
+    w.field(field::conversation, f.conversation);
+    w.key(field::events);
     w.begin_array();
     for (const auto& e : f.events) write_event(w, e);
     w.end_array();
-    w.field("has_more", f.has_more);
+    w.field(field::has_more, f.has_more);
   }
   void operator()(const sync_done_frame& f) {
-    w.field("type", "sync_done");
-    w.field("ref", f.ref);
+    w.field(field::type, frame_type::sync_done);
+    w.field(field::ref, f.ref);
     write_positions(w, f.positions);
   }
   void operator()(const conversation_frame& f) {
-    w.field("type", "conversation");
-    w.field("ref", f.ref);
-    w.key("conversation");
+    w.field(field::type, frame_type::conversation);
+    w.field(field::ref, f.ref);
+    w.key(field::conversation);
     write_conversation(w, f.conversation);
   }
   void operator()(const conversations_frame& f) {
-    w.field("type", "conversations");
-    w.field("ref", f.ref);
-    w.key("conversations");
+    w.field(field::type, frame_type::conversations);
+    w.field(field::ref, f.ref);
+    w.key(field::conversations);
     w.begin_array();
     for (const auto& c : f.conversations) write_conversation(w, c);
     w.end_array();
   }
   void operator()(const users_frame& f) {
-    w.field("type", "users");
-    w.field("ref", f.ref);
-    w.key("users");
+    w.field(field::type, frame_type::users);
+    w.field(field::ref, f.ref);
+    w.key(field::users);
     w.begin_array();
     for (const auto& u : f.users) write_user(w, u);
     w.end_array();
   }
   void operator()(const typing_frame& f) {
-    w.field("type", "typing");
-    w.field("conversation", f.conversation);
-    w.key("user");
+    w.field(field::type, frame_type::typing);
+    w.field(field::conversation, f.conversation);
+    w.key(field::user);
     write_user(w, f.user);
   }
   void operator()(const read_frame& f) {
-    w.field("type", "read");
-    w.field("conversation", f.conversation);
-    w.key("user");
+    w.field(field::type, frame_type::read);
+    w.field(field::conversation, f.conversation);
+    w.key(field::user);
     write_user(w, f.user);
-    w.field("seq", f.seq);
+    w.field(field::seq, f.seq);
   }
   void operator()(const presence_frame& f) {
-    w.field("type", "presence");
-    w.key("user");
+    w.field(field::type, frame_type::presence);
+    w.key(field::user);
     write_user(w, f.user);
-    w.field("online", f.online);
+    w.field(field::online, f.online);
   }
   void operator()(const ok_frame& f) {
-    w.field("type", "ok");
-    w.field("ref", f.ref);
+    w.field(field::type, frame_type::ok);
+    w.field(field::ref, f.ref);
   }
   void operator()(const pong_frame& f) {
-    w.field("type", "pong");
-    w.field("ref", f.ref);
+    w.field(field::type, frame_type::pong);
+    w.field(field::ref, f.ref);
   }
   void operator()(const error_frame& f) {
-    w.field("type", "error");
-    w.field("code", to_string(f.code));
-    w.field("message", f.message);
+    w.field(field::type, frame_type::error);
+    w.field(field::code, to_string(f.code));
+    w.field(field::message, f.message);
     // Errors about frames whose id could not be read name no request.
-    if (!f.ref.empty()) w.field("ref", f.ref);
+    if (!f.ref.empty()) w.field(field::ref, f.ref);
   }
 };
 
@@ -290,86 +296,86 @@ struct request_writer {
   writer& w;
 
   void operator()(const hello_req& r) {
-    w.field("type", "hello");
-    w.field("id", r.id);
-    w.field("version", r.version);
-    if (r.token) w.field("token", *r.token);
+    w.field(field::type, request_type::hello);
+    w.field(field::id, r.id);
+    w.field(field::version, r.version);
+    if (r.token) w.field(field::token, *r.token);
   }
   void operator()(const send_req& r) {
-    w.field("type", "send");
-    w.field("id", r.id);
-    w.field("conversation", r.conversation);
-    w.field("client_msg_id", r.client_msg_id);
-    w.field("body", r.body);
+    w.field(field::type, request_type::send);
+    w.field(field::id, r.id);
+    w.field(field::conversation, r.conversation);
+    w.field(field::client_msg_id, r.client_msg_id);
+    w.field(field::body, r.body);
   }
   void operator()(const history_req& r) {
-    w.field("type", "history");
-    w.field("id", r.id);
-    w.field("conversation", r.conversation);
-    if (r.before) w.field("before", *r.before);
-    if (r.after) w.field("after", *r.after);
-    w.field("limit", r.limit);
+    w.field(field::type, request_type::history);
+    w.field(field::id, r.id);
+    w.field(field::conversation, r.conversation);
+    if (r.before) w.field(field::before, *r.before);
+    if (r.after) w.field(field::after, *r.after);
+    w.field(field::limit, r.limit);
   }
   void operator()(const sync_req& r) {
-    w.field("type", "sync");
-    w.field("id", r.id);
+    w.field(field::type, request_type::sync);
+    w.field(field::id, r.id);
     write_positions(w, r.positions);
   }
   void operator()(const open_direct_req& r) {
-    w.field("type", "open_direct");
-    w.field("id", r.id);
-    w.field("username", r.username);
+    w.field(field::type, request_type::open_direct);
+    w.field(field::id, r.id);
+    w.field(field::username, r.username);
   }
   void operator()(const create_group_req& r) {
-    w.field("type", "create_group");
-    w.field("id", r.id);
-    w.field("title", r.title);
-    w.key("members");
+    w.field(field::type, request_type::create_group);
+    w.field(field::id, r.id);
+    w.field(field::title, r.title);
+    w.key(field::members);
     w.begin_array();
     for (const auto& m : r.members) w.string(m);
     w.end_array();
   }
   void operator()(const add_member_req& r) {
-    w.field("type", "add_member");
-    w.field("id", r.id);
-    w.field("conversation", r.conversation);
-    w.field("username", r.username);
+    w.field(field::type, request_type::add_member);
+    w.field(field::id, r.id);
+    w.field(field::conversation, r.conversation);
+    w.field(field::username, r.username);
   }
   void operator()(const remove_member_req& r) {
-    w.field("type", "remove_member");
-    w.field("id", r.id);
-    w.field("conversation", r.conversation);
-    w.field("username", r.username);
+    w.field(field::type, request_type::remove_member);
+    w.field(field::id, r.id);
+    w.field(field::conversation, r.conversation);
+    w.field(field::username, r.username);
   }
   void operator()(const leave_req& r) {
-    w.field("type", "leave");
-    w.field("id", r.id);
-    w.field("conversation", r.conversation);
+    w.field(field::type, request_type::leave);
+    w.field(field::id, r.id);
+    w.field(field::conversation, r.conversation);
   }
   void operator()(const typing_req& r) {
-    w.field("type", "typing");
-    w.field("id", r.id);
-    w.field("conversation", r.conversation);
+    w.field(field::type, request_type::typing);
+    w.field(field::id, r.id);
+    w.field(field::conversation, r.conversation);
   }
   void operator()(const read_req& r) {
-    w.field("type", "read");
-    w.field("id", r.id);
-    w.field("conversation", r.conversation);
-    w.field("seq", r.seq);
+    w.field(field::type, request_type::read);
+    w.field(field::id, r.id);
+    w.field(field::conversation, r.conversation);
+    w.field(field::seq, r.seq);
   }
   void operator()(const list_conversations_req& r) {
-    w.field("type", "list_conversations");
-    w.field("id", r.id);
+    w.field(field::type, request_type::list_conversations);
+    w.field(field::id, r.id);
   }
   void operator()(const search_users_req& r) {
-    w.field("type", "search_users");
-    w.field("id", r.id);
-    w.field("prefix", r.prefix);
-    w.field("limit", r.limit);
+    w.field(field::type, request_type::search_users);
+    w.field(field::id, r.id);
+    w.field(field::prefix, r.prefix);
+    w.field(field::limit, r.limit);
   }
   void operator()(const ping_req& r) {
-    w.field("type", "ping");
-    w.field("id", r.id);
+    w.field(field::type, request_type::ping);
+    w.field(field::id, r.id);
   }
 };
 

@@ -9,10 +9,12 @@
 
 #include "protocol/limits.hpp"
 #include "protocol/parser.hpp"
+#include "protocol/wire.hpp"
 
 namespace chat::protocol {
 namespace {
 namespace dom = simdjson::dom;
+namespace field = wire::field;
 
 /// Collects the first error; readers return defaults after it.
 class reader {
@@ -101,7 +103,7 @@ class reader {
     return r;
   }
 
-  user_ref user(dom::object o) { return user_ref{id(o, "id"), str(o, "username")}; }
+  user_ref user(dom::object o) { return user_ref{id(o, field::id), str(o, field::username)}; }
 
   user_ref user(dom::object o, std::string_view key) {
     auto u = object(o, key);
@@ -126,42 +128,45 @@ class reader {
 
   event_frame event(dom::object o) {
     event_frame e;
-    e.conversation = id(o, "conversation");
-    e.seq = id(o, "seq");
-    e.event_id = str(o, "event_id");
-    e.type = str(o, "kind");
-    e.sender = user(o, "sender");
-    e.client_msg_id = str(o, "client_msg_id", false);
-    if (auto s = object(o, "subject", false)) e.subject = user(*s);
-    e.body = str(o, "body", false);
-    e.ts = integer(o, "ts", INT64_MIN, INT64_MAX);
+    e.conversation = id(o, field::conversation);
+    e.seq = id(o, field::seq);
+    e.event_id = str(o, field::event_id);
+    e.type = str(o, field::kind);
+    e.sender = user(o, field::sender);
+    e.client_msg_id = str(o, field::client_msg_id, false);
+    if (auto s = object(o, field::subject, false)) e.subject = user(*s);
+    e.body = str(o, field::body, false);
+    e.ts = integer(o, field::ts, INT64_MIN, INT64_MAX);
     return e;
   }
 
   std::vector<sync_position> positions(dom::object o) {
     std::vector<sync_position> out;
-    each_object(o, "positions", [&](dom::object p) {
-      out.push_back({id(p, "conversation"), id(p, "last_seq")});
+    each_object(o, field::positions, [&](dom::object p) {
+      out.push_back({id(p, field::conversation), id(p, field::last_seq)});
     });
     return out;
   }
 
   conversation_info conversation(dom::object o) {
     conversation_info c;
-    c.id = id(o, "id");
-    c.kind = str(o, "kind");
-    c.title = str(o, "title", false);
-    each_object(o, "members", [&](dom::object u) { c.members.push_back(user(u)); });
-    c.last_seq = id(o, "last_seq");
-    if (auto le = object(o, "last_event", false)) c.last_event = event(*le);
-    c.read_seq = id(o, "read_seq", false);
+    c.id = id(o, field::id);
+    c.kind = str(o, field::kind);
+    c.title = str(o, field::title, false);
+    each_object(o, field::members, [&](dom::object u) { c.members.push_back(user(u)); });
+    c.last_seq = id(o, field::last_seq);
+    if (auto le = object(o, field::last_event, false)) c.last_event = event(*le);
+    c.read_seq = id(o, field::read_seq, false);
     return c;
   }
 };
 
-constexpr std::array<std::string_view, 14> frame_names{
-    "welcome", "ack",    "event", "history",  "sync_done", "conversation", "conversations",
-    "users",   "typing", "read",  "presence", "ok",        "pong",         "error"};
+// The frame types in server_frame's order (the switch below follows it).
+constexpr std::string_view frame_names[] = {
+#define CHAT_WIRE_FRAME_NAME(name) wire::frame_type::name,
+    CHAT_WIRE_FRAMES(CHAT_WIRE_FRAME_NAME)
+#undef CHAT_WIRE_FRAME_NAME
+};
 
 server_parse_result parse_impl(std::string_view frame) {
   if (!simdjson::validate_utf8(frame.data(), frame.size())) {
@@ -181,13 +186,13 @@ server_parse_result parse_impl(std::string_view frame) {
     return parse_error{error_code::not_object, "frame must be a JSON object", {}};
   }
   reader r;
-  const std::string type = r.str(o, "type");
+  const std::string type = r.str(o, field::type);
   if (r.error) return *r.error;
-  std::size_t kind = frame_names.size();
-  for (std::size_t i = 0; i < frame_names.size(); ++i) {
+  std::size_t kind = std::size(frame_names);
+  for (std::size_t i = 0; i < std::size(frame_names); ++i) {
     if (frame_names[i] == type) kind = i;
   }
-  if (kind == frame_names.size()) {
+  if (kind == std::size(frame_names)) {
     return parse_error{error_code::unknown_type, fmt::format("unknown frame type '{}'", type), {}};
   }
 
@@ -195,21 +200,21 @@ server_parse_result parse_impl(std::string_view frame) {
   switch (kind) {
     case 0: {
       welcome_frame f;
-      f.ref = r.str(o, "ref");
-      f.version = static_cast<int>(r.integer(o, "version", 0, INT32_MAX));
-      f.user = r.user(o, "user");
-      f.session_expires = r.str(o, "session_expires", false);
+      f.ref = r.str(o, field::ref);
+      f.version = static_cast<int>(r.integer(o, field::version, 0, INT32_MAX));
+      f.user = r.user(o, field::user);
+      f.session_expires = r.str(o, field::session_expires, false);
       out = std::move(f);
       break;
     }
     case 1: {
       ack_frame f;
-      f.ref = r.str(o, "ref");
-      f.conversation = r.id(o, "conversation");
-      f.client_msg_id = r.str(o, "client_msg_id");
-      f.seq = r.id(o, "seq");
-      f.ts = r.integer(o, "ts", INT64_MIN, INT64_MAX);
-      f.duplicate = r.boolean(o, "duplicate", false);
+      f.ref = r.str(o, field::ref);
+      f.conversation = r.id(o, field::conversation);
+      f.client_msg_id = r.str(o, field::client_msg_id);
+      f.seq = r.id(o, field::seq);
+      f.ts = r.integer(o, field::ts, INT64_MIN, INT64_MAX);
+      f.duplicate = r.boolean(o, field::duplicate, false);
       out = std::move(f);
       break;
     }
@@ -218,69 +223,69 @@ server_parse_result parse_impl(std::string_view frame) {
       break;
     case 3: {
       history_frame f;
-      f.ref = r.str(o, "ref");
-      f.conversation = r.id(o, "conversation");
-      r.each_object(o, "events", [&](dom::object e) { f.events.push_back(r.event(e)); });
-      f.has_more = r.boolean(o, "has_more");
+      f.ref = r.str(o, field::ref);
+      f.conversation = r.id(o, field::conversation);
+      r.each_object(o, field::events, [&](dom::object e) { f.events.push_back(r.event(e)); });
+      f.has_more = r.boolean(o, field::has_more);
       out = std::move(f);
       break;
     }
     case 4: {
       sync_done_frame f;
-      f.ref = r.str(o, "ref");
+      f.ref = r.str(o, field::ref);
       f.positions = r.positions(o);
       out = std::move(f);
       break;
     }
     case 5: {
       conversation_frame f;
-      f.ref = r.str(o, "ref");
-      if (auto c = r.object(o, "conversation")) f.conversation = r.conversation(*c);
+      f.ref = r.str(o, field::ref);
+      if (auto c = r.object(o, field::conversation)) f.conversation = r.conversation(*c);
       out = std::move(f);
       break;
     }
     case 6: {
       conversations_frame f;
-      f.ref = r.str(o, "ref");
-      r.each_object(o, "conversations",
+      f.ref = r.str(o, field::ref);
+      r.each_object(o, field::conversations,
                     [&](dom::object c) { f.conversations.push_back(r.conversation(c)); });
       out = std::move(f);
       break;
     }
     case 7: {
       users_frame f;
-      f.ref = r.str(o, "ref");
-      r.each_object(o, "users", [&](dom::object u) { f.users.push_back(r.user(u)); });
+      f.ref = r.str(o, field::ref);
+      r.each_object(o, field::users, [&](dom::object u) { f.users.push_back(r.user(u)); });
       out = std::move(f);
       break;
     }
     case 8:
-      out = typing_frame{r.id(o, "conversation"), r.user(o, "user")};
+      out = typing_frame{r.id(o, field::conversation), r.user(o, field::user)};
       break;
     case 9: {
       read_frame f;
-      f.conversation = r.id(o, "conversation");
-      f.user = r.user(o, "user");
-      f.seq = r.id(o, "seq");
+      f.conversation = r.id(o, field::conversation);
+      f.user = r.user(o, field::user);
+      f.seq = r.id(o, field::seq);
       out = std::move(f);
       break;
     }
     case 10: {
       presence_frame f;
-      f.user = r.user(o, "user");
-      f.online = r.boolean(o, "online");
+      f.user = r.user(o, field::user);
+      f.online = r.boolean(o, field::online);
       out = std::move(f);
       break;
     }
     case 11:
-      out = ok_frame{r.str(o, "ref")};
+      out = ok_frame{r.str(o, field::ref)};
       break;
     case 12:
-      out = pong_frame{r.str(o, "ref")};
+      out = pong_frame{r.str(o, field::ref)};
       break;
     default: {
       error_frame f;
-      const std::string code = r.str(o, "code");
+      const std::string code = r.str(o, field::code);
       if (!r.error) {
         if (auto c = error_code_from_string(code)) {
           f.code = *c;
@@ -288,8 +293,8 @@ server_parse_result parse_impl(std::string_view frame) {
           r.fail(error_code::bad_field, fmt::format("unknown error code '{}'", code));
         }
       }
-      f.message = r.str(o, "message", false);
-      f.ref = r.str(o, "ref", false);
+      f.message = r.str(o, field::message, false);
+      f.ref = r.str(o, field::ref, false);
       out = std::move(f);
       break;
     }

@@ -1,6 +1,7 @@
 // Wire protocol v1 as the web client sees it (docs/protocol.md; C++ types in
 // protocol/messages.hpp). Field names are snake_case on the wire; frames carry "type";
-// replies carry "ref" = the request "id".
+// replies carry "ref" = the request "id". web/unit/protocol.test.mjs checks the names, limits and
+// retryable codes here against protocol/fixture.json, which the C++ wire tables produce.
 
 export const PROTOCOL_VERSION = 1;
 
@@ -60,23 +61,13 @@ export type ServerFrame = { type: string; ref?: string } & Record<string, unknow
 /** Error codes the client may retry unchanged (protocol/error_code.hpp: is_retryable). */
 export const RETRYABLE = new Set(['rate_limited', 'too_many_connections', 'unavailable', 'internal']);
 
-/**
- * An event frame carries the frame type "event"; the event's own type travels in another field.
- * Accept the names the spec may use for it ("event_type", "kind", "event") so the client does not
- * depend on which one was chosen.
- */
+/** An event as the server sends it (an event frame, or one inside history / last_event). */
 export function toEvent(raw: Record<string, unknown>): ChatEvent {
-  const kindField =
-    (raw['event_type'] as string | undefined) ??
-    (raw['kind'] as string | undefined) ??
-    (typeof raw['event'] === 'string' ? (raw['event'] as string) : undefined) ??
-    (raw['type'] !== 'event' ? (raw['type'] as string | undefined) : undefined) ??
-    'message';
   return {
     conversation: Number(raw['conversation']),
     seq: Number(raw['seq']),
     event_id: String(raw['event_id'] ?? ''),
-    kind: kindField,
+    kind: String(raw['kind'] ?? 'message'),
     sender: (raw['sender'] as UserRef) ?? { id: 0, username: '' },
     client_msg_id: String(raw['client_msg_id'] ?? ''),
     subject: (raw['subject'] as UserRef | null | undefined) ?? null,

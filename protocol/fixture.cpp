@@ -1,0 +1,97 @@
+#include "protocol/fixture.hpp"
+
+#include <fmt/format.h>
+
+#include "protocol/error_code.hpp"
+#include "protocol/limits.hpp"
+#include "protocol/messages.hpp"
+#include "protocol/serializer.hpp"
+#include "protocol/wire.hpp"
+
+namespace chat::protocol {
+namespace {
+
+std::string quoted(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
+
+std::string names(std::span<const std::string_view> fields) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? ", " : "") + quoted(fields[i]);
+  return out + "]";
+}
+
+void shapes(std::string& out, std::string_view key, std::span<const wire::shape> all, bool last) {
+  out += fmt::format("  {}: {{\n", quoted(key));
+  for (std::size_t i = 0; i < all.size(); ++i)
+    out += fmt::format("    {}: {}{}\n", quoted(all[i].name), names(all[i].fields),
+                       i + 1 < all.size() ? "," : "");
+  out += last ? "  }\n" : "  },\n";
+}
+
+}  // namespace
+
+std::string wire_fixture_json() {
+  using L = limits;
+  std::string out = "{\n";
+  out += fmt::format("  \"version\": {},\n", protocol_version);
+  const std::pair<const char*, long long> lim[] = {
+      {"max_frame_bytes", L::max_frame_bytes},
+      {"max_body_chars", L::max_body_chars},
+      {"max_client_msg_id_bytes", L::max_client_msg_id_bytes},
+      {"max_title_chars", L::max_title_chars},
+      {"max_group_members", L::max_group_members},
+      {"max_sync_entries", L::max_sync_entries},
+      {"max_depth", L::max_depth},
+      {"max_history_limit", L::max_history_limit},
+      {"requests_per_second", L::requests_per_second},
+      {"request_burst", L::request_burst},
+      {"max_connections_per_user", L::max_connections_per_user},
+      {"max_outbound_queue", L::max_outbound_queue},
+      {"max_username_bytes", L::max_username_bytes},
+      {"max_request_id_bytes", L::max_request_id_bytes},
+      {"max_token_bytes", L::max_token_bytes},
+      {"max_search_limit", L::max_search_limit},
+      {"max_id", L::max_id},
+  };
+  out += "  \"limits\": {\n";
+  for (std::size_t i = 0; i < std::size(lim); ++i)
+    out += fmt::format("    \"{}\": {}{}\n", lim[i].first, lim[i].second,
+                       i + 1 < std::size(lim) ? "," : "");
+  out += "  },\n  \"error_codes\": {\n";
+  for (int i = 0; i <= static_cast<int>(error_code::internal); ++i) {
+    auto c = static_cast<error_code>(i);
+    out += fmt::format("    {}: {{\"retryable\": {}}}{}\n", quoted(to_string(c)),
+                       is_retryable(c) ? "true" : "false", c == error_code::internal ? "" : ",");
+  }
+  out += "  },\n";
+  shapes(out, "server_frames", wire::server_frames, false);
+  shapes(out, "requests", wire::requests, false);
+  shapes(out, "objects", wire::objects, false);
+  // Frames as the serializer writes them, every optional field present.
+  event_frame e{42,
+                98,
+                "evt-98",
+                "member_added",
+                {7, "alice"},
+                "c-1",
+                user_ref{9, "dave"},
+                "hello there",
+                1764072000123};
+  conversation_info c{42, "group", "Team", {{7, "alice"}, {9, "dave"}}, 98, e, 97};
+  out += "  \"examples\": {\n";
+  out += fmt::format("    \"event\": {},\n", serialize(server_frame{e}));
+  out += fmt::format("    \"conversation\": {},\n",
+                     serialize(server_frame{conversation_frame{"5", c}}));
+  out += fmt::format("    \"ack\": {},\n",
+                     serialize(server_frame{ack_frame{"2", 42, "c-1", 98, 1764072000123, true}}));
+  out += fmt::format("    \"error\": {}\n",
+                     serialize(server_frame{error_frame{error_code::unavailable,
+                                                        "the database is unavailable", "2"}}));
+  out += "  }\n}\n";
+  return out;
+}
+
+}  // namespace chat::protocol
