@@ -11,29 +11,8 @@
 
 using namespace chat::protocol;
 
-namespace {
-std::vector<std::string> json_blocks(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> blocks;
-  std::string line, cur;
-  bool inside = false;
-  while (std::getline(in, line)) {
-    if (!inside && line.rfind("```json", 0) == 0) {
-      inside = true;
-      cur.clear();
-    } else if (inside && line.rfind("```", 0) == 0) {
-      inside = false;
-      blocks.push_back(cur);
-    } else if (inside) {
-      cur += line + "\n";
-    }
-  }
-  return blocks;
-}
-}  // namespace
-
 TEST_CASE("every JSON example in the spec parses and round-trips", "[protocol]") {
-  const auto blocks = json_blocks(CHAT_PROTOCOL_DOC);
+  const auto blocks = test::json_blocks(CHAT_PROTOCOL_DOC);
   REQUIRE(blocks.size() >= 28);  // at least one per request and server frame type
   parser p;
   std::size_t requests = 0, frames = 0;

@@ -2,13 +2,35 @@
 // Helpers shared by the protocol tests.
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocol/parser.hpp"
 #include "protocol/serializer.hpp"
 
 namespace chat::protocol::test {
+
+/// The ```json blocks of a Markdown file (the spec's examples), in order.
+inline std::vector<std::string> json_blocks(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> blocks;
+  std::string line, cur;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (!inside && line.rfind("```json", 0) == 0) {
+      inside = true;
+      cur.clear();
+    } else if (inside && line.rfind("```", 0) == 0) {
+      inside = false;
+      blocks.push_back(cur);
+    } else if (inside) {
+      cur += line + "\n";
+    }
+  }
+  return blocks;
+}
 
 /// Parses a request that must be valid.
 inline request parse_ok(std::string_view frame) {

@@ -68,23 +68,16 @@ struct checker {
   dom::parser json;
   std::map<std::string, std::set<std::string>> seen;
 
-  void frame(const std::string& text) {
+  void frame(const std::string& text) { check(text, wire::server_frames, "frame:"); }
+  void request(const std::string& text) { check(text, wire::requests, "request:"); }
+
+  void check(const std::string& text, std::span<const wire::shape> table, const char* prefix) {
     INFO(text);
     dom::object o;
     REQUIRE(json.parse(text).get_object().get(o) == simdjson::SUCCESS);
     std::string_view type;
     REQUIRE(o["type"].get_string().get(type) == simdjson::SUCCESS);
-    check_object(o, std::string("frame:") + std::string(type), fields_of(wire::server_frames, type),
-                 seen);
-  }
-  void request(const std::string& text) {
-    INFO(text);
-    dom::object o;
-    REQUIRE(json.parse(text).get_object().get(o) == simdjson::SUCCESS);
-    std::string_view type;
-    REQUIRE(o["type"].get_string().get(type) == simdjson::SUCCESS);
-    check_object(o, std::string("request:") + std::string(type), fields_of(wire::requests, type),
-                 seen, ordered);
+    check_object(o, prefix + std::string(type), fields_of(table, type), seen, ordered);
   }
 };
 
@@ -111,31 +104,17 @@ TEST_CASE("The serializer writes exactly the fields protocol/wire.hpp lists", "[
 }
 
 TEST_CASE("The spec's examples use only the fields protocol/wire.hpp lists", "[protocol]") {
-  const std::string doc = read_file(CHAT_PROTOCOL_DOC);
-  std::istringstream in(doc);
-  std::string line, block;
-  bool inside = false;
   checker c;
   c.ordered = false;
   parser p;
-  int blocks = 0;
-  while (std::getline(in, line)) {
-    if (!inside && line.rfind("```json", 0) == 0) {
-      inside = true;
-      block.clear();
-    } else if (inside && line.rfind("```", 0) == 0) {
-      inside = false;
-      ++blocks;
-      auto r = p.parse(block);
-      if (std::holds_alternative<request>(r))
-        c.request(block);
-      else
-        c.frame(block);
-    } else if (inside) {
-      block += line + "\n";
-    }
+  const auto blocks = test::json_blocks(CHAT_PROTOCOL_DOC);
+  for (const auto& block : blocks) {
+    if (std::holds_alternative<request>(p.parse(block)))
+      c.request(block);
+    else
+      c.frame(block);
   }
-  CHECK(blocks >= 28);
+  CHECK(blocks.size() >= 28);
 }
 
 TEST_CASE("protocol/fixture.json is what protocol/wire.hpp produces", "[protocol]") {
