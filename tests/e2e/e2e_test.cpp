@@ -570,10 +570,16 @@ TEST_CASE("An installed chatd runs from a folder without the source tree", "[e2e
   auto a = chat_client::open(p.port(), alice);  // REQUIREs the welcome
   auto conv = a->open_direct("bob");
   CHECK(a->send_message(conv, "m1", "from an installed chatd").seq > 0);
+  // The ack and the commit behind it are in the registry's histograms.
+  auto m = http_request(p.port(), "GET", "/metrics");
+  INFO(m.body);
+  CHECK(m.body.find("\nchatd_ack_latency_seconds_count 1\n") != std::string::npos);
+  CHECK(m.body.find("chatd_ack_latency_seconds_bucket{le=\"+Inf\"} 1\n") != std::string::npos);
+  CHECK(m.body.find("\nchatd_log_commit_seconds_count 0\n") == std::string::npos);
   CHECK(p.stop(SIGTERM) == 0);
 }
 
-TEST_CASE("chatd reads a config file; flags win over it and bad values exit 2", "[e2e]") {
+TEST_CASE("chatd reads a config file, flags win over it, and bad values exit 2", "[e2e]") {
   temp_folder t;
   auto db_file = t.dir / "from-config.db";
   auto cfg = t.dir / "chatd.toml";
