@@ -1,5 +1,7 @@
 #include "persistence/conversation_store.hpp"
 
+#include <unordered_map>
+
 #include <fmt/format.h>
 #include <soci/soci.h>
 
@@ -168,6 +170,127 @@ result<std::vector<conversation>> conversation_store::conversations_of(user_id u
     return out;
   } catch (...) {
     return detail::current_error(db_, "conversations_of");
+  }
+}
+
+result<std::vector<conversation_summary>> conversation_store::summaries_of(user_id u) {
+  try {
+    std::vector<conversation_summary> out;
+    std::unordered_map<conversation_id, std::size_t> at;
+    {  // 1: the conversations, their last seq and activity, the user's read position
+      conversation c;
+      std::string kind;
+      std::int64_t last_activity = 0;
+      seq_t read = 0;
+      soci::statement st =
+          (db_.sql().prepare
+               << "SELECT c.id, c.kind, c.title, c.created_at, "
+                  "COALESCE((SELECT MAX(e.seq) FROM conversation_events e WHERE "
+                  "e.conversation_id = c.id), 0), "
+                  "COALESCE((SELECT e.created_at FROM conversation_events e WHERE "
+                  "e.conversation_id = c.id ORDER BY e.seq DESC LIMIT 1), c.created_at) AS "
+                  "last_activity, COALESCE(r.seq, 0) "
+                  "FROM memberships m JOIN conversations c ON c.id = m.conversation_id "
+                  "LEFT JOIN read_positions r ON r.conversation_id = m.conversation_id AND "
+                  "r.user_id = m.user_id "
+                  "WHERE m.user_id = :u ORDER BY last_activity DESC, c.id DESC",
+           soci::use(u), soci::into(c.id), soci::into(kind), soci::into(c.title),
+           soci::into(c.created_at_ms), soci::into(c.last_seq), soci::into(last_activity),
+           soci::into(read));
+      st.execute();
+      while (st.fetch()) {
+        c.kind = kind_of(kind);
+        at.emplace(c.id, out.size());
+        out.push_back({c, read, {}, std::nullopt, {}, {}});
+      }
+    }
+    if (out.empty()) return out;
+    {  // 2: every member of those conversations, with usernames
+      conversation_id conv = 0;
+      user member;
+      soci::statement st =
+          (db_.sql().prepare << "SELECT m.conversation_id, us.id, us.username "
+                                "FROM memberships mine JOIN memberships m ON "
+                                "m.conversation_id = mine.conversation_id "
+                                "JOIN users us ON us.id = m.user_id "
+                                "WHERE mine.user_id = :u ORDER BY m.conversation_id, us.id",
+           soci::use(u), soci::into(conv), soci::into(member.id), soci::into(member.username));
+      st.execute();
+      while (st.fetch())
+        if (auto it = at.find(conv); it != at.end()) out[it->second].members.push_back(member);
+    }
+    {  // 3: the last event of each, with the names it mentions
+      event e;
+      soci::indicator msg_ind = soci::i_ok;
+      std::string sender_name, subject_name;
+      soci::statement st =
+          (db_.sql().prepare
+               << "SELECT e.conversation_id, e.seq, e.event_id, e.type, e.sender_id, "
+                  "e.client_msg_id, e.subject_id, e.payload, e.created_at, "
+                  "COALESCE(su.username, ''), COALESCE(sj.username, '') "
+                  "FROM memberships mine JOIN conversation_events e ON "
+                  "e.conversation_id = mine.conversation_id AND e.seq = (SELECT MAX(x.seq) FROM "
+                  "conversation_events x WHERE x.conversation_id = mine.conversation_id) "
+                  "LEFT JOIN users su ON su.id = e.sender_id "
+                  "LEFT JOIN users sj ON sj.id = e.subject_id "
+                  "WHERE mine.user_id = :u",
+           soci::use(u), soci::into(e.conversation), soci::into(e.seq), soci::into(e.event_id),
+           soci::into(e.type), soci::into(e.sender), soci::into(e.client_msg_id, msg_ind),
+           soci::into(e.subject), soci::into(e.payload), soci::into(e.created_at_ms),
+           soci::into(sender_name), soci::into(subject_name));
+      st.execute();
+      while (st.fetch()) {
+        if (msg_ind != soci::i_ok) e.client_msg_id.clear();
+        auto it = at.find(e.conversation);
+        if (it == at.end()) continue;
+        auto& s = out[it->second];
+        s.last_event = e;
+        s.last_sender_name = sender_name;
+        s.last_subject_name = subject_name;
+      }
+    }
+    return out;
+  } catch (...) {
+    return detail::current_error(db_, "summaries_of");
+  }
+}
+
+result<std::vector<user_id>> conversation_store::contacts_of(user_id u) {
+  try {
+    std::vector<user_id> out;
+    user_id other = 0;
+    soci::statement st =
+        (db_.sql().prepare << "SELECT DISTINCT m.user_id FROM memberships mine "
+                              "JOIN memberships m ON m.conversation_id = mine.conversation_id "
+                              "WHERE mine.user_id = :u AND m.user_id <> :v ORDER BY m.user_id",
+         soci::use(u), soci::use(u), soci::into(other));
+    st.execute();
+    while (st.fetch()) out.push_back(other);
+    return out;
+  } catch (...) {
+    return detail::current_error(db_, "contacts_of");
+  }
+}
+
+result<std::vector<user>> conversation_store::names_in(conversation_id c, seq_t after_seq) {
+  try {
+    std::vector<user> out;
+    user row;
+    soci::statement st =
+        (db_.sql().prepare
+             << "SELECT us.id, us.username FROM users us WHERE "
+                "us.id IN (SELECT m.user_id FROM memberships m WHERE m.conversation_id = :c) OR "
+                "us.id IN (SELECT e.sender_id FROM conversation_events e WHERE "
+                "e.conversation_id = :c2 AND e.seq > :s) OR "
+                "us.id IN (SELECT e.subject_id FROM conversation_events e WHERE "
+                "e.conversation_id = :c3 AND e.seq > :s2) ORDER BY us.id",
+         soci::use(c), soci::use(c), soci::use(after_seq), soci::use(c), soci::use(after_seq),
+         soci::into(row.id), soci::into(row.username));
+    st.execute();
+    while (st.fetch()) out.push_back(row);
+    return out;
+  } catch (...) {
+    return detail::current_error(db_, "names_in");
   }
 }
 

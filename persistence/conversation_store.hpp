@@ -1,5 +1,6 @@
 #pragma once
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -7,6 +8,15 @@
 #include "persistence/types.hpp"
 
 namespace chat::persistence {
+
+/// What list_conversations shows of one conversation.
+struct conversation_summary {
+  conversation c;  ///< last_seq filled in
+  seq_t read_seq = 0;
+  std::vector<user> members;  ///< id and username, ascending id
+  std::optional<event> last_event;
+  std::string last_sender_name, last_subject_name;  ///< of last_event ("" when none)
+};
 
 /// Conversation rows and the memberships projection (written by event_store::append for
 /// membership events; read here).
@@ -30,6 +40,14 @@ class conversation_store {
   result<bool> is_member(conversation_id id, user_id u);
   /// Conversations the user is a member of, with last_seq, most recent activity first.
   result<std::vector<conversation>> conversations_of(user_id u);
+  /// The user's conversations with members, last event and read position, most recent activity
+  /// first: three statements whatever the number of conversations (no query per conversation).
+  result<std::vector<conversation_summary>> summaries_of(user_id u);
+  /// Everyone who shares a conversation with `u` (not `u`), ascending: one statement.
+  result<std::vector<user_id>> contacts_of(user_id u);
+  /// Id and username of the current members of `c` and of every sender and subject of its events
+  /// after `after_seq`, ascending id: one statement.
+  result<std::vector<user>> names_in(conversation_id c, seq_t after_seq);
 
   /// Records that `u` has read `c` up to `seq`. Monotonic: a lower seq than the stored one is
   /// ignored (devices may report out of order).

@@ -184,16 +184,17 @@ result<std::unique_ptr<database>> database::open(const db_config& cfg) {
     }
     return db;
   }
-  // connect_timeout bounds an unreachable host; read/write timeouts bound a hung server.
+  // connect_timeout bounds an unreachable host; read/write timeouts bound a hung (e.g. frozen)
+  // server, so callers answer `unavailable` within seconds (docs/operations.md states the limits).
   std::string conn = fmt::format(
       "host={} port={} user={} password={} db={} charset=utf8mb4 connect_timeout=3 "
-      "read_timeout=30 write_timeout=30",
+      "read_timeout=5 write_timeout=5",
       quote(cfg.host), cfg.port, quote(cfg.user), quote(cfg.password), quote(cfg.dbname));
   try {
     db->sql_->open(soci::mysql, conn);
     *db->sql_ << "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'";
-    // Lock waits end (error 1205, reported as retryable) well before read_timeout cuts the link.
-    *db->sql_ << "SET SESSION innodb_lock_wait_timeout = 10";
+    // Lock waits end (error 1205, reported as retryable) before read_timeout cuts the link.
+    *db->sql_ << "SET SESSION innodb_lock_wait_timeout = 3";
   } catch (const soci::mysql_soci_error& e) {
     auto where = fmt::format("{}:{}", cfg.host, cfg.port);
     auto msg = detail::first_line(e.what());

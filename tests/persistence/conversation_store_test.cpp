@@ -2,6 +2,7 @@
 
 #include "persistence/conversation_store.hpp"
 #include "persistence/event_store.hpp"
+#include "persistence/user_store.hpp"
 #include "test_backend.hpp"
 
 using namespace chat::persistence;
@@ -154,4 +155,64 @@ TEST_CASE("Read positions only move forward", "[persistence]") {
   CHECK(*convs.read_seq(1, 1) == 9);
   CHECK(*convs.read_seq(1, 2) == 0);
   CHECK(*convs.read_seq(2, 1) == 0);
+}
+
+namespace {
+/// Counts the statements a SOCI session runs (its logger sees each one before it executes).
+struct statement_counter final : soci::logger_impl {
+  explicit statement_counter(int* n) : count(n) {}
+  void start_query(std::string const&) override { ++*count; }
+  logger_impl* do_clone() const override { return new statement_counter(count); }
+  int* count;
+};
+}  // namespace
+
+TEST_CASE("Conversation summaries take three statements whatever the number of conversations",
+          "[persistence]") {
+  BACKEND(b);
+  user_store users(b.db());
+  conversation_store convs(b.db());
+  event_store events(b.db());
+  auto me = users.create("summary_owner");
+  REQUIRE(me.ok());
+  auto add_conversations = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      auto peer = users.create("peer" + std::to_string(i));
+      REQUIRE(peer.ok());
+      auto d = convs.get_or_create_direct(me->id, peer->id, 1000 + i);
+      REQUIRE(d.ok());
+      auto e = make_event(d->c.id, 1, peer->id, "message", 0, 2000 + i);
+      e.client_msg_id = "m" + std::to_string(i);
+      e.payload = "hello " + std::to_string(i);
+      REQUIRE(events.append(std::span<const event>(&e, 1)).ok());
+      REQUIRE(convs.set_read(d->c.id, me->id, 1).ok());
+    }
+  };
+  int statements = 0;
+  b.db().sql().set_logger(soci::logger(new statement_counter(&statements)));
+  auto count_for_summaries = [&] {
+    statements = 0;
+    auto list = convs.summaries_of(me->id);
+    REQUIRE(list.ok());
+    return std::make_pair(statements, *list);
+  };
+  add_conversations(0, 3);
+  auto [few, three] = count_for_summaries();
+  add_conversations(3, 40);
+  auto [many, forty] = count_for_summaries();
+  CHECK(few == 3);
+  CHECK(many == 3);
+  REQUIRE(three.size() == 3);
+  REQUIRE(forty.size() == 40);
+  // Newest activity first, and everything list_conversations shows is there.
+  auto& top = forty.front();
+  CHECK(top.c.last_seq == 1);
+  CHECK(top.read_seq == 1);
+  REQUIRE(top.members.size() == 2);
+  CHECK(top.members[0].username == "summary_owner");
+  CHECK(top.members[1].username == "peer39");
+  REQUIRE(top.last_event);
+  CHECK(top.last_event->payload == "hello 39");
+  CHECK(top.last_event->client_msg_id == "m39");
+  CHECK(top.last_sender_name == "peer39");
 }
