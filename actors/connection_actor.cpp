@@ -391,6 +391,13 @@ void on_list(self_ptr self, const protocol::list_conversations_req& r) {
             }
           };
           ci.read_seq = read_seq(convs);
+          if (ci.read_seq < ci.last_seq) {
+            auto n = convs.unread_count(c.id, me, ci.read_seq);
+            if (!n) return error_message(n.err());
+            ci.unread = *n;
+          } else {
+            ci.unread = 0;
+          }
           out.conversations.push_back(std::move(ci));
         }
         return caf::make_message(frame_reply{std::move(out)});

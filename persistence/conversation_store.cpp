@@ -323,4 +323,16 @@ result<seq_t> conversation_store::read_seq(conversation_id c, user_id u) {
   }
 }
 
+result<std::int64_t> conversation_store::unread_count(conversation_id c, user_id u, seq_t after) {
+  try {
+    std::int64_t n = 0;
+    db_.sql() << "SELECT COUNT(*) FROM conversation_events WHERE conversation_id = :c AND seq > :s "
+                 "AND type = 'message' AND sender_id <> :u",
+        soci::use(c), soci::use(after), soci::use(u), soci::into(n);
+    return n;
+  } catch (...) {
+    return detail::current_error(db_, "unread_count");
+  }
+}
+
 }  // namespace chat::persistence

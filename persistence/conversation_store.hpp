@@ -54,6 +54,9 @@ class conversation_store {
   status set_read(conversation_id c, user_id u, seq_t seq);
   /// The highest seq `u` has marked read in `c`; 0 when never set.
   result<seq_t> read_seq(conversation_id c, user_id u);
+  /// Unread for `u`: messages by other senders after `after` (membership events and `u`'s own
+  /// messages, from any device, are never unread).
+  result<std::int64_t> unread_count(conversation_id c, user_id u, seq_t after);
 
  private:
   database& db_;

@@ -164,6 +164,8 @@ struct conversation_info {
   id_t last_seq = 0;
   std::optional<event_frame> last_event;
   id_t read_seq = 0;
+  /// Messages from others after read_seq (list_conversations only; absent in other replies).
+  std::optional<id_t> unread;
   bool operator==(const conversation_info&) const = default;
 };
 struct conversation_frame {

@@ -192,6 +192,7 @@ void write_conversation(writer& w, const conversation_info& c) {
     write_event(w, *c.last_event);
   }
   w.field(field::read_seq, c.read_seq);
+  if (c.unread) w.field(field::unread, *c.unread);
   w.end_object();
 }
 

@@ -157,6 +157,8 @@ class reader {
     c.last_seq = id(o, field::last_seq);
     if (auto le = object(o, field::last_event, false)) c.last_event = event(*le);
     c.read_seq = id(o, field::read_seq, false);
+    if (auto el = get(o, field::unread, false))
+      c.unread = integer(*el, field::unread, 0, limits::max_id);
     return c;
   }
 };

@@ -16,7 +16,7 @@ namespace chat::protocol::wire {
   X(conversation) X(conversations) X(client_msg_id) X(body) X(seq) X(ts) X(duplicate) X(event_id) \
   X(kind) X(sender) X(subject) X(events) X(has_more) X(positions) X(last_seq) X(title) \
   X(members) X(last_event) X(read_seq) X(users) X(online) X(code) X(message) X(before) \
-  X(after) X(limit) X(prefix)
+  X(after) X(limit) X(prefix) X(unread)
 // clang-format on
 
 namespace field {
@@ -65,8 +65,8 @@ inline constexpr std::string_view user_fields[] = {id, username};
 inline constexpr std::string_view position_fields[] = {conversation, last_seq};
 inline constexpr std::string_view event_fields[] = {conversation,  seq,     event_id, kind, sender,
                                                     client_msg_id, subject, body,     ts};
-inline constexpr std::string_view conversation_fields[] = {id,       kind,       title,   members,
-                                                           last_seq, last_event, read_seq};
+inline constexpr std::string_view conversation_fields[] = {id,       kind,       title,    members,
+                                                           last_seq, last_event, read_seq, unread};
 // Server frames.
 inline constexpr std::string_view welcome_fields[] = {type, ref, version, user, session_expires};
 inline constexpr std::string_view ack_fields[] = {type, ref, conversation, client_msg_id,

@@ -143,6 +143,26 @@ TEST_CASE("conversations_of lists a user's conversations with last_seq, newest a
   CHECK(convs.conversations_of(99)->empty());
 }
 
+TEST_CASE("Unread counts only messages from other senders after the read position",
+          "[persistence]") {
+  BACKEND(b);
+  conversation_store convs(b.db());
+  event_store log(b.db());
+  auto g = convs.create_group("t", 1000);
+  REQUIRE(g.ok());
+  std::vector<event> batch{make_event(g->id, 1, 1, "created", 0, 1000),
+                           make_event(g->id, 2, 1, "member_added", 1, 1000),
+                           make_event(g->id, 3, 1, "member_added", 2, 1000),
+                           make_event(g->id, 4, 2, "message", 0, 1001),
+                           make_event(g->id, 5, 1, "message", 0, 1002),
+                           make_event(g->id, 6, 2, "message", 0, 1003)};
+  REQUIRE(log.append(batch).ok());
+  CHECK(*convs.unread_count(g->id, 1, 0) == 2);
+  CHECK(*convs.unread_count(g->id, 1, 4) == 1);
+  CHECK(*convs.unread_count(g->id, 1, 6) == 0);
+  CHECK(*convs.unread_count(g->id, 2, 0) == 1);
+}
+
 TEST_CASE("Read positions only move forward", "[persistence]") {
   BACKEND(b);
   conversation_store convs(b.db());

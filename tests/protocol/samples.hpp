@@ -42,8 +42,9 @@ inline std::vector<server_frame> sample_frames() {
   m.subject = user_ref{9, "dave"};
   m.body.clear();
   m.client_msg_id.clear();
-  conversation_info c{42, "group", "Team", {{7, "alice"}, {8, "bob"}}, 98, e, 97};
-  conversation_info d{43, "direct", "", {{7, "alice"}, {8, "bob"}}, 0, std::nullopt, 0};
+  conversation_info c{42, "group", "Team", {{7, "alice"}, {8, "bob"}}, 98, e, 97, 1};
+  conversation_info d{43, "direct",     "", {{7, "alice"}, {8, "bob"}},
+                      0,  std::nullopt, 0,  std::nullopt};
   return {
       welcome_frame{"1", 1, {7, "alice"}, "2026-12-25T12:00:00Z"},
       ack_frame{"2", 42, "c-1", 98, 1764072000123, false},

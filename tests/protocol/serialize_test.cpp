@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "protocol/parser.hpp"
 #include "protocol/serializer.hpp"
 #include "samples.hpp"
 
@@ -101,10 +102,19 @@ TEST_CASE("events write their type as kind and omit an absent subject", "[protoc
 }
 
 TEST_CASE("conversation info writes members, last_event and read_seq", "[protocol]") {
-  conversation_info c{4, "direct", "", {{7, "a"}, {8, "b"}}, 0, std::nullopt, 0};
+  conversation_info c{4, "direct", "", {{7, "a"}, {8, "b"}}, 0, std::nullopt, 0, std::nullopt};
   CHECK(
       serialize(server_frame{conversation_frame{"r", c}}) ==
       R"({"type":"conversation","ref":"r","conversation":{"id":4,"kind":"direct","title":"","members":[{"id":7,"username":"a"},{"id":8,"username":"b"}],"last_seq":0,"read_seq":0}})");
+}
+
+TEST_CASE("conversation info writes unread only when the server counted it", "[protocol]") {
+  conversation_info c{4, "group", "t", {}, 9, std::nullopt, 2, 3};
+  CHECK(serialize(server_frame{conversation_frame{"r", c}}).find(R"("read_seq":2,"unread":3})") !=
+        std::string::npos);
+  auto back = parse_server_frame(serialize(server_frame{conversation_frame{"r", c}}));
+  REQUIRE(std::holds_alternative<server_frame>(back));
+  CHECK(std::get<conversation_frame>(std::get<server_frame>(back)).conversation.unread == 3);
 }
 
 TEST_CASE("requests serialize to the documented layout", "[protocol]") {

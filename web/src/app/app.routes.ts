@@ -3,13 +3,22 @@ import { CanActivateFn, Router, Routes } from '@angular/router';
 import { AuthService } from './auth.service';
 import { ChatService } from './chat.service';
 
-/** Resolves who is signed in once per page load (GET /api/me), then starts the WebSocket. */
+/**
+ * Resolves who is signed in once per page load (GET /api/me), then starts the WebSocket. Without a
+ * network the last signed-in user of this browser opens the app on its cached conversations; the
+ * socket finds out about a revoked session as soon as the server is reachable.
+ */
 async function whoAmI(auth: AuthService) {
   if (auth.user() !== undefined) return auth.user() ?? null;
   for (let i = 0; ; i++) {
     try {
       return await auth.refresh();
     } catch {
+      const last = auth.lastUser();
+      if (last) {
+        auth.user.set(last);
+        return last;
+      }
       // Server unreachable: keep trying (the page stays on its loading state).
       await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** i)));
     }
@@ -48,6 +57,12 @@ export const routes: Routes = [
     loadComponent: () => import('./choose-username.page').then((m) => m.ChooseUsernamePage),
   },
   { path: '', pathMatch: 'full', canActivate: [signedIn], title: 'Chats – chatd', loadComponent: () => import('./chat.page').then((m) => m.ChatPage) },
+  {
+    path: 'settings',
+    canActivate: [signedIn],
+    title: 'Settings – chatd',
+    loadComponent: () => import('./settings.page').then((m) => m.SettingsPage),
+  },
   { path: 'c/:id', canActivate: [signedIn], title: 'Chat – chatd', loadComponent: () => import('./chat.page').then((m) => m.ChatPage) },
   { path: '**', redirectTo: '' },
 ];

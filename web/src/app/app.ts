@@ -18,6 +18,7 @@ export class App {
   private readonly router = inject(Router);
 
   protected readonly banner = computed(() => {
+    if (this.chat.networkDown()) return 'You are offline. Messages will be sent when the connection is back.';
     switch (this.chat.status()) {
       case 'reconnecting':
         return 'Reconnecting…';

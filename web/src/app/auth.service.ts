@@ -8,6 +8,16 @@ export interface Provider {
   login_url: string;
 }
 
+/** One signed-in device as GET /api/sessions lists it. */
+export interface SessionInfo {
+  id: string;
+  created_at_ms: number;
+  last_seen_ms: number;
+  expires_at_ms: number;
+  user_agent: string;
+  current: boolean;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -18,10 +28,11 @@ export class ApiError extends Error {
   }
 }
 
+const LAST_USER_KEY = 'chatd.lastUser';
+
 const FRIENDLY: Record<string, string> = {
   invalid_credentials: 'Wrong username or password.',
   username_taken: 'That username is already taken.',
-  invalid_username: 'That username is not allowed.',
   weak_password: 'That password is too weak.',
   rate_limited: 'Too many attempts. Wait a moment and try again.',
 };
@@ -72,9 +83,11 @@ export class AuthService {
       // An OIDC identity without a username yet (docs/http-api.md: needs_username).
       this.needsUsername.set(!!r['needs_username'] || (!!u && !u.username));
       this.user.set(u && u.username ? u : null);
+      this.remember(this.user() ?? null);
       return this.user() ?? null;
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) {
+        this.remember(null);
         this.needsUsername.set(e.code === 'username_required' || e.code === 'needs_username' || e.code === 'choose_username');
         this.user.set(null);
         return null;
@@ -87,6 +100,7 @@ export class AuthService {
     const r = await this.call('POST', '/api/login', { username, password, want_token: false });
     const u = r['user'] as UserRef;
     this.user.set(u);
+    this.remember(u);
     return u;
   }
 
@@ -94,6 +108,7 @@ export class AuthService {
     const r = await this.call('POST', '/api/register', { username, password });
     const u = r['user'] as UserRef;
     this.user.set(u);
+    this.remember(u);
     return u;
   }
 
@@ -102,12 +117,44 @@ export class AuthService {
       await this.call('POST', '/api/logout');
     } finally {
       this.user.set(null);
+      this.remember(null);
     }
   }
 
-  async usernameAvailable(name: string): Promise<{ available: boolean; reason?: string }> {
+  /** Who was signed in here last (for opening the app offline); null after a sign-out. */
+  lastUser(): UserRef | null {
+    try {
+      const raw = localStorage.getItem(LAST_USER_KEY);
+      const u = raw ? (JSON.parse(raw) as UserRef) : null;
+      return u && typeof u.id === 'number' && u.username ? u : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private remember(u: UserRef | null): void {
+    try {
+      if (u) localStorage.setItem(LAST_USER_KEY, JSON.stringify({ id: u.id, username: u.username }));
+      else localStorage.removeItem(LAST_USER_KEY);
+    } catch {
+      /* storage disabled: no offline start */
+    }
+  }
+
+  async usernameAvailable(name: string): Promise<{ available: boolean; reason?: string; message?: string }> {
     const r = await this.call('GET', `/api/username?name=${encodeURIComponent(name)}`);
-    return { available: !!r['available'], reason: r['reason'] as string | undefined };
+    return { available: !!r['available'], reason: r['reason'] as string | undefined, message: r['message'] as string | undefined };
+  }
+
+  /** This user's live sessions (GET /api/sessions). */
+  async sessions(): Promise<SessionInfo[]> {
+    const r = await this.call('GET', '/api/sessions');
+    return ((r['sessions'] as SessionInfo[] | undefined) ?? []).map((x) => ({ ...x, current: !!x.current }));
+  }
+
+  /** Signs one of this user's sessions out (DELETE /api/sessions/<id>). */
+  async revokeSession(id: string): Promise<void> {
+    await this.call('DELETE', `/api/sessions/${encodeURIComponent(id)}`);
   }
 
   /** OIDC first sign-in: claim a username for the pending identity. */

@@ -4,11 +4,15 @@ import { AuthService } from './auth.service';
 import { ChatService, Conv } from './chat.service';
 import { GroupDialog, NewChatDialog } from './dialogs';
 import { MessageView } from './message-view';
-import { describeEvent, formatListTime } from './format';
+import { avatarColor, describeEvent, formatListTime } from './format';
+import { plainText } from './rich';
+import { Switcher } from './switcher';
+import { isNoise } from './timeline';
 
 @Component({
   selector: 'app-chat-page',
-  imports: [RouterLink, MessageView, NewChatDialog, GroupDialog],
+  imports: [RouterLink, MessageView, NewChatDialog, GroupDialog, Switcher],
+  host: { '(document:keydown)': 'onKey($event)' },
   template: `
     <div class="chat-layout" [class.has-active]="activeId() !== null">
       <aside class="sidebar" aria-label="Conversations">
@@ -18,6 +22,7 @@ import { describeEvent, formatListTime } from './format';
             <span class="me-name" title="Signed in as {{ me()?.username }}">
               <span class="sr-only">Signed in as </span>{{ me()?.username }}
             </span>
+            <a class="btn btn-small btn-secondary" routerLink="/settings">Settings</a>
             <button type="button" class="btn btn-small btn-secondary" (click)="signOut()">Sign out</button>
           </div>
         </header>
@@ -36,7 +41,7 @@ import { describeEvent, formatListTime } from './format';
             <li>
               <a class="conv-item" [routerLink]="['/c', c.info.id]" [class.active]="c.info.id === activeId()"
                 [attr.aria-current]="c.info.id === activeId() ? 'page' : null">
-                <span class="avatar" aria-hidden="true">
+                <span class="avatar" aria-hidden="true" [style.background-color]="avatarBg(c)">
                   {{ avatarOf(c) }}
                   @if (peerOnline(c) !== null) {
                     <span class="presence" [class.online]="peerOnline(c)"></span>
@@ -44,14 +49,14 @@ import { describeEvent, formatListTime } from './format';
                 </span>
                 <span class="conv-main">
                   <span class="conv-top">
-                    <span class="conv-title">{{ chat.titleOf(c) }}</span>
+                    <span class="conv-title" dir="auto">{{ chat.titleOf(c) }}</span>
                     @if (peerOnline(c) !== null) {
                       <span class="sr-only">({{ peerOnline(c) ? 'online' : 'offline' }})</span>
                     }
                     <span class="conv-time">{{ listTime(c) }}</span>
                   </span>
                   <span class="conv-bottom">
-                    <span class="conv-preview">{{ preview(c) }}</span>
+                    <span class="conv-preview" dir="auto">{{ preview(c) }}</span>
                     @if (chat.unread(c) > 0) {
                       <span class="badge"><span aria-hidden="true">{{ chat.unread(c) > 99 ? '99+' : chat.unread(c) }}</span><span class="sr-only">{{ chat.unread(c) }} unread</span></span>
                     }
@@ -73,6 +78,7 @@ import { describeEvent, formatListTime } from './format';
       </main>
     </div>
     <app-new-chat-dialog [(open)]="newChatOpen" />
+    <app-switcher [(open)]="switcherOpen" />
     <app-group-dialog [(open)]="newGroupOpen" [conversation]="null" />
     <app-group-dialog [(open)]="manageOpen" [conversation]="activeId()" />
   `,
@@ -92,13 +98,16 @@ export class ChatPage {
   protected readonly newChatOpen = signal(false);
   protected readonly newGroupOpen = signal(false);
   protected readonly manageOpen = signal(false);
+  protected readonly switcherOpen = signal(false);
 
   constructor() {
     effect(() => this.chat.activeId.set(this.activeId()));
+    this.chat.open = (id) => void this.router.navigate(['/c', id]);
     effect(() => {
       const id = this.activeId();
       const title = id === null ? 'Chats' : this.chat.titleOf(this.chat.convs()[id]) || 'Chat';
-      document.title = `${title} – chatd`;
+      const n = this.chat.totalUnread();
+      document.title = `${n > 0 ? `(${n}) ` : ''}${title} – chatd`;
     });
   }
 
@@ -110,18 +119,43 @@ export class ChatPage {
     return p === undefined ? null : p;
   }
 
+  /** Ctrl/Cmd+K opens the quick switcher; Alt+Up/Down moves to the previous/next conversation. */
+  protected onKey(e: KeyboardEvent): void {
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'k') {
+      e.preventDefault();
+      if (!document.querySelector('dialog[open]')) this.switcherOpen.set(true);
+      return;
+    }
+    if (e.altKey && !e.ctrlKey && !e.metaKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
+      if (document.querySelector('dialog[open]')) return;
+      const list = this.list();
+      if (!list.length) return;
+      e.preventDefault();
+      const at = list.findIndex((c) => c.info.id === this.activeId());
+      const step = e.key === 'ArrowDown' ? 1 : -1;
+      const next = at < 0 ? (step > 0 ? 0 : list.length - 1) : Math.min(list.length - 1, Math.max(0, at + step));
+      void this.router.navigate(['/c', list[next].info.id]);
+    }
+  }
+
+  protected avatarBg(c: Conv): string {
+    return avatarColor(this.chat.titleOf(c));
+  }
+
   protected avatarOf(c: Conv): string {
     return (this.chat.titleOf(c).charAt(0) || '#').toUpperCase();
   }
 
   protected preview(c: Conv): string {
     const out = this.chat.outbox().filter((o) => o.conversation === c.info.id);
-    if (out.length) return `You: ${out[out.length - 1].body}`;
+    if (out.length) return `You: ${plainText(out[out.length - 1].body)}`;
     const e = c.info.last_event;
-    if (!e) return c.info.kind === 'group' ? 'New group' : 'No messages yet';
+    const direct = c.info.kind === 'direct';
+    if (!e || isNoise(e, direct)) return direct ? 'No messages yet' : 'New group';
     if (e.kind !== 'message') return describeEvent(e.kind, e.sender, e.subject, this.me()?.id ?? 0);
-    const who = e.sender.id === this.me()?.id ? 'You' : c.info.kind === 'group' ? e.sender.username : '';
-    return who ? `${who}: ${e.body}` : e.body;
+    const who = e.sender.id === this.me()?.id ? 'You' : direct ? '' : e.sender.username;
+    const text = plainText(e.body);
+    return who ? `${who}: ${text}` : text;
   }
 
   protected listTime(c: Conv): string {

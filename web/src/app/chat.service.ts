@@ -3,7 +3,9 @@ import { AuthService } from './auth.service';
 import { ChatSocket, RequestError } from './chat.socket';
 import { ChatStore } from './chat.store';
 import { Conv, conversationList, errorText, sendOutcome, titleOf, toMsg, unread } from './chat.reducers';
+import { Notifier } from './notifier';
 import { Outbox, loadJson, saveJson } from './outbox';
+import { plainText } from './rich';
 import {
   ConversationInfo,
   LIMITS,
@@ -21,6 +23,8 @@ export type { Conv, Msg, MsgStatus, OutMsg } from './chat.reducers';
 
 const TYPING_SEND_EVERY_MS = 3_000;
 const TYPING_SHOW_MS = 6_000;
+/** Conversations kept in localStorage for a start without network. */
+const CACHED_CONVERSATIONS = 200;
 
 /**
  * The chat client: wires the socket (transport), the store (state) and the outbox (unsent
@@ -34,6 +38,9 @@ export class ChatService {
   private readonly socket = inject(ChatSocket);
   private readonly store = inject(ChatStore);
   private readonly box = inject(Outbox);
+  private readonly notifier = inject(Notifier);
+  /** Navigates to a conversation (set by the app shell; used by notification clicks). */
+  open: (id: number) => void = () => undefined;
 
   readonly status = this.socket.status;
   readonly networkDown = this.socket.networkDown;
@@ -81,6 +88,9 @@ export class ChatService {
     this.store.reset(user.id);
     this.box.open(user.id);
     this.drafts.set(loadJson<Record<number, string>>(this.key('drafts'), {}));
+    // The last list seen here: the app shows it at once (and offline) until the server answers.
+    const cached = loadJson<ConversationInfo[] | null>(this.key('convs'), null);
+    if (Array.isArray(cached)) this.store.list(cached);
     this.typingTimer = setInterval(() => this.store.pruneTyping(Date.now()), 1000);
     this.socket.start({
       welcomed: (reconnect) => this.onWelcome(reconnect),
@@ -94,6 +104,7 @@ export class ChatService {
   forgetLocal(): void {
     try {
       localStorage.removeItem(this.key('drafts'));
+      localStorage.removeItem(this.key('convs'));
     } catch {
       /* storage disabled */
     }
@@ -168,7 +179,9 @@ export class ChatService {
 
   private async listConversations(): Promise<void> {
     const f = await this.socket.request({ type: 'list_conversations' });
-    this.store.list(((f['conversations'] as Record<string, unknown>[]) ?? []).map(toConversation));
+    const list = ((f['conversations'] as Record<string, unknown>[]) ?? []).map(toConversation);
+    this.store.list(list);
+    saveJson(this.key('convs'), list.slice(0, CACHED_CONVERSATIONS));
   }
 
   private scheduleRelist(): void {
@@ -206,6 +219,11 @@ export class ChatService {
         this.activeId() === e.conversation
           ? `${e.sender.username}: ${e.body}`
           : `New message from ${e.sender.username} in ${title}`,
+      );
+      const c = this.store.conv(e.conversation);
+      const where = c?.info.kind === 'group' ? ` in ${title}` : '';
+      this.notifier.show(e.conversation, `${e.sender.username}${where}`, plainText(e.body).slice(0, 200), () =>
+        this.open(e.conversation),
       );
     }
     if (this.activeId() === e.conversation) this.markRead(e.conversation);

@@ -5,7 +5,7 @@ import { LIMITS, UserRef } from './protocol';
 import { UserSearch } from './user-search';
 
 /** Opens/closes a native modal <dialog> from a boolean model (focus trap, Esc and focus return for free). */
-function bindDialog(open: () => boolean, el: () => ElementRef<HTMLDialogElement>, onOpen: () => void): void {
+export function bindDialog(open: () => boolean, el: () => ElementRef<HTMLDialogElement>, onOpen: () => void): void {
   effect(() => {
     const d = el().nativeElement;
     if (open() && !d.open) {
@@ -101,7 +101,7 @@ export class NewChatDialog {
               @for (u of selected(); track u.id) {
                 <li>
                   <span>{{ u.username }}</span>
-                  <button type="button" class="btn btn-small" (click)="unselect(u)" [attr.aria-label]="'Remove ' + u.username">Remove</button>
+                  <button type="button" class="btn btn-small btn-plain" (click)="unselect(u)" [attr.aria-label]="'Remove ' + u.username">Remove</button>
                 </li>
               }
             </ul>
@@ -118,7 +118,7 @@ export class NewChatDialog {
               <li>
                 <span>{{ u.username }}{{ u.id === me()?.id ? ' (you)' : '' }}</span>
                 @if (u.id !== me()?.id) {
-                  <button type="button" class="btn btn-small" [disabled]="busy()" (click)="remove(u)" [attr.aria-label]="'Remove ' + u.username + ' from the group'">Remove</button>
+                  <button type="button" class="btn btn-small btn-plain" [disabled]="busy()" (click)="remove(u)" [attr.aria-label]="'Remove ' + u.username + ' from the group'">Remove</button>
                 }
               </li>
             }

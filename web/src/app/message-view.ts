@@ -7,19 +7,32 @@ import {
   inject,
   input,
   output,
+  signal,
   untracked,
   viewChild,
 } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import { ChatService, Msg } from './chat.service';
-import { dayKey, describeEvent, formatDay, formatTime, isNoise } from './format';
+import { firstUnreadSeq } from './chat.reducers';
+import { describeEvent, formatTime } from './format';
 import { LIMITS } from './protocol';
+import { Piece, parseRich } from './rich';
+import { Day, buildTimeline } from './timeline';
 
-interface DayGroup {
-  key: string;
-  label: string;
-  msgs: Msg[];
+/**
+ * Windowed rendering: at most WINDOW_MAX events are in the DOM, a slice of the loaded ones that
+ * moves by WINDOW_STEP when the reader nears either end (the DOM stays small for any history).
+ */
+const WINDOW_MAX = 240;
+const WINDOW_STEP = 80;
+/** The first and last rendered rows: a window move or a new page changes them. */
+function edgeKeys(days: Day[]): string {
+  const last = days[days.length - 1]?.rows;
+  return `${days[0]?.rows[0]?.msg.key ?? ''}/${last?.[last.length - 1]?.msg.key ?? ''}`;
 }
+
+/** Pixels from an end of the list at which the window moves (or an older page is fetched). */
+const EDGE_PX = 300;
 
 @Component({
   selector: 'app-message-view',
@@ -38,7 +51,7 @@ interface DayGroup {
       </header>
       <div class="messages" #scroller tabindex="0" role="region" [attr.aria-label]="'Messages with ' + title()"
         (scroll)="onScroll()" data-testid="messages">
-        @if (c.loaded && c.hasMore) {
+        @if (c.loaded && (c.hasMore || range().start > 0)) {
           <div class="load-older">
             <button type="button" class="btn btn-small btn-secondary" [disabled]="c.loading" (click)="older()">
               {{ c.loading ? 'Loading…' : 'Load earlier messages' }}
@@ -54,19 +67,24 @@ interface DayGroup {
           <section class="day" [attr.aria-labelledby]="'day-' + g.key">
             <h3 class="day-sep" [id]="'day-' + g.key"><span>{{ g.label }}</span></h3>
             <ol class="msg-list">
-              @for (m of g.msgs; track m.key) {
+              @for (r of g.rows; track r.msg.key) {
+                @if (r.unreadStart) {
+                  <li class="unread-divider" data-testid="unread-divider"><span>New messages</span></li>
+                }
+                @let m = r.msg;
                 @if (m.kind === 'message') {
-                  <li class="msg" [class.own]="m.sender.id === meId()" [class.pending]="m.status === 'pending'"
-                    [class.failed]="m.status === 'failed'" [attr.data-seq]="m.seq" [attr.data-cmid]="m.client_msg_id">
-                    <span class="msg-author" [class.sr-only]="m.sender.id === meId() || c.info.kind === 'direct'">{{ m.sender.id === meId() ? 'You' : m.sender.username }}</span>
-                    <p class="msg-body">{{ m.body }}</p>
+                  <li class="msg" [attr.data-key]="m.key" [class.own]="m.sender.id === meId()" [class.pending]="m.status === 'pending'"
+                    [class.failed]="m.status === 'failed'" [class.cont]="!r.first" [class.run-end]="r.last"
+                    [attr.data-seq]="m.seq" [attr.data-cmid]="m.client_msg_id">
+                    <span class="msg-author" [class.sr-only]="!r.first || m.sender.id === meId() || c.info.kind === 'direct'">{{ m.sender.id === meId() ? 'You' : m.sender.username }}</span>
+                    <p class="msg-body" dir="auto">@for (p of rich(m.body); track $index) {@switch (p.k) {@case ('link') {<a [href]="p.href" target="_blank" rel="noopener noreferrer nofollow">{{ p.t }}</a>}@case ('b') {<strong>{{ p.t }}</strong>}@case ('i') {<em>{{ p.t }}</em>}@case ('code') {<code>{{ p.t }}</code>}@case ('pre') {<code class="block">{{ p.t }}</code>}@default {{{ p.t }}}}}</p>
                     <span class="msg-meta">
-                      <time [attr.datetime]="iso(m.ts)">{{ time(m.ts) }}</time>
+                      <time [attr.datetime]="iso(m.ts)" [class.sr-only]="!r.last && m.status === 'sent'">{{ time(m.ts) }}</time>
                       @if (m.sender.id === meId()) {
                         @switch (m.status) {
-                          @case ('pending') { <span class="msg-state">Sending…</span> }
+                          @case ('pending') { <span class="msg-state">{{ waiting() ? 'Waiting for network' : 'Sending…' }}</span> }
                           @case ('failed') {
-                            <span class="msg-state">Not sent{{ m.error ? ': ' + m.error : '' }}</span>
+                            <span class="msg-state msg-failed">Not sent{{ m.error ? ': ' + m.error : '' }}</span>
                             <button type="button" class="link" (click)="chat.retry(m.client_msg_id)">Retry</button>
                             <button type="button" class="link" (click)="chat.discard(m.client_msg_id)">Delete</button>
                           }
@@ -80,7 +98,7 @@ interface DayGroup {
                     </span>
                   </li>
                 } @else {
-                  <li class="msg-event" [attr.data-seq]="m.seq">
+                  <li class="msg-event" [attr.data-key]="m.key" [attr.data-seq]="m.seq">
                     <span class="sr-only">Event</span>
                     <p class="msg-body">{{ describe(m) }}</p>
                     <time [attr.datetime]="iso(m.ts)">{{ time(m.ts) }}</time>
@@ -91,6 +109,11 @@ interface DayGroup {
           </section>
         }
       </div>
+      @if (!atBottom()) {
+        <button type="button" class="btn btn-small btn-primary jump" (click)="jumpToLatest()">
+          Jump to latest{{ newBelow() ? ' (' + newBelow() + ' new)' : '' }}
+        </button>
+      }
       <p class="typing" data-testid="typing">{{ typingText() }}</p>
       <form class="composer" (submit)="$event.preventDefault(); submit()">
         <label class="sr-only" for="composer-input">Message to {{ title() }}</label>
@@ -123,6 +146,8 @@ export class MessageView {
   protected readonly title = computed(() => this.chat.titleOf(this.conv()));
   protected readonly draft = computed(() => this.chat.drafts()[this.conversationId()] ?? '');
   protected readonly tooLong = computed(() => [...this.draft()].length > LIMITS.maxBodyChars);
+  /** No network: say "waiting", not "failed" (they go out when the network is back). */
+  protected readonly waiting = computed(() => this.chat.networkDown());
 
   protected readonly subtitle = computed(() => {
     const c = this.conv();
@@ -135,8 +160,35 @@ export class MessageView {
     return `${c.info.members.length} members`;
   });
 
-  /** Confirmed events, then this conversation's unacknowledged messages, grouped by day. */
-  protected readonly days = computed<DayGroup[]>(() => {
+  /** Our read position when this conversation was opened: the divider stays where it was. */
+  private readonly openedRead = signal<{ id: number; readSeq: number } | null>(null);
+  /** Seq of the newest rendered event; null = follow the newest (the usual case). */
+  private readonly windowEnd = signal<number | null>(null);
+  /** Index range of `events` in the DOM. */
+  protected readonly range = computed(() => {
+    const c = this.conv();
+    const n = c?.events.length ?? 0;
+    const endSeq = this.windowEnd();
+    let end = n;
+    if (c && endSeq !== null) {
+      const i = c.events.findIndex((e) => e.seq! >= endSeq);
+      end = i < 0 ? n : i + 1;
+    }
+    return { start: Math.max(0, end - WINDOW_MAX), end };
+  });
+  protected readonly atBottom = signal(true);
+  private readonly bottomSeq = signal(0);
+
+  /** Seq of the first message from others that was unread at open, if it is loaded. */
+  protected readonly unreadFrom = computed(() => {
+    const c = this.conv();
+    const o = this.openedRead();
+    if (!c || !c.loaded || !o || o.id !== c.info.id) return null;
+    return firstUnreadSeq(c.events, o.readSeq, this.meId());
+  });
+
+  /** Confirmed events (the newest `window` of them), then this conversation's unsent messages. */
+  protected readonly days = computed<Day[]>(() => {
     const c = this.conv();
     if (!c) return [];
     const me = this.chat.me();
@@ -154,18 +206,19 @@ export class MessageView {
         status: o.status,
         error: o.error,
       }));
-    const groups: DayGroup[] = [];
-    for (const m of [...c.events, ...out]) {
-      if (isNoise(m.kind, m.sender.id, m.subject?.id)) continue;
-      const k = dayKey(m.ts);
-      let g = groups[groups.length - 1];
-      if (!g || g.key !== k) {
-        g = { key: k, label: formatDay(m.ts), msgs: [] };
-        groups.push(g);
-      }
-      g.msgs.push(m);
-    }
-    return groups;
+    const { start, end } = this.range();
+    const shown = start === 0 && end === c.events.length ? c.events : c.events.slice(start, end);
+    // Unsent messages sit after the newest event: only when the window reaches it.
+    const tail = end === c.events.length ? out : [];
+    return buildTimeline([...shown, ...tail], c.info.kind === 'direct', this.unreadFrom());
+  });
+
+  /** Messages from others that arrived below the visible part (for "Jump to latest"). */
+  protected readonly newBelow = computed(() => {
+    const c = this.conv();
+    if (!c || this.atBottom()) return 0;
+    const from = this.bottomSeq();
+    return c.events.filter((e) => e.seq! > from && e.kind === 'message' && e.sender.id !== this.meId()).length;
   });
 
   /** Delivery state is shown on the newest confirmed own message only (less noise). */
@@ -196,18 +249,26 @@ export class MessageView {
     return 'Several people are typing…';
   });
 
-  private atBottom = true;
-  private anchor: { height: number; top: number; firstKey: string } | null = null;
+  /** A row on screen and its offset before the window moved: it stays put on screen after. */
+  private anchor: { key: string; offset: number; edges: string } | null = null;
   private lastConv = -1;
+  private dividerShown = -1;
+  private richCache = new Map<string, Piece[]>();
 
   constructor() {
-    // Opening a conversation loads its newest page and marks it read.
+    // Opening a conversation: remember the read position (for the divider), load the newest page.
     effect(() => {
       const id = this.conversationId();
       const c = this.conv();
       const online = this.chat.status() === 'online';
+      untracked(() => {
+        if (c && this.openedRead()?.id !== id && (c.loaded || online)) {
+          this.openedRead.set({ id, readSeq: c.info.read_seq });
+          this.windowEnd.set(null);
+        }
+      });
       if (c && !c.loaded && online) untracked(() => void this.chat.loadNewest(id));
-      if (c?.loaded) untracked(() => this.chat.markRead(id));
+      if (c?.loaded && this.atBottom()) untracked(() => this.chat.markRead(id));
     });
     // Without CSS field-sizing (Safari before 26, WebKitGTK 2.50) the composer would stay one row
     // high: grow it to its text after each change (styles.css caps it at 40vh).
@@ -220,27 +281,37 @@ export class MessageView {
         ta.style.height = `${ta.scrollHeight + ta.offsetHeight - ta.clientHeight}px`;
       });
     }
-    // After the list re-renders: keep the reading position when older pages are prepended, follow
-    // the bottom when the reader was there (or just switched conversation).
+    // After the list re-renders: show the first unread once, keep the reading position when older
+    // pages are prepended, follow the bottom when the reader was there (or just switched).
     afterRenderEffect(() => {
       const groups = this.days();
       const id = this.conversationId();
+      const divider = this.unreadFrom();
       const el = this.scroller()?.nativeElement;
       if (!el) return;
-      const firstKey = groups[0]?.msgs[0]?.key ?? '';
+      const edges = edgeKeys(groups);
       if (id !== this.lastConv) {
         this.lastConv = id;
         this.anchor = null;
-        el.scrollTop = el.scrollHeight;
-        this.atBottom = true;
-        return;
+        this.toBottom(el);
       }
-      if (this.anchor && this.anchor.firstKey !== firstKey) {
-        el.scrollTop = this.anchor.top + (el.scrollHeight - this.anchor.height);
+      if (divider !== null && this.dividerShown !== id) {
+        const line = el.querySelector<HTMLElement>('[data-testid="unread-divider"]');
+        if (line) {
+          this.dividerShown = id;
+          el.scrollTop = Math.max(0, line.offsetTop - el.offsetTop - 8);
+          this.onScroll();
+          return;
+        }
+      }
+      // Applied once the rendered rows changed (a render in between, e.g. "Loading…", keeps it).
+      if (this.anchor && this.anchor.edges !== edges) {
+        const row = el.querySelector<HTMLElement>(`[data-key="${this.anchor.key}"]`);
+        if (row) el.scrollTop += row.getBoundingClientRect().top - el.getBoundingClientRect().top - this.anchor.offset;
         this.anchor = null;
         return;
       }
-      if (this.atBottom) el.scrollTop = el.scrollHeight;
+      if (this.atBottom()) this.toBottom(el);
     });
     // A newly opened conversation takes the focus: the composer on wide screens (type at once),
     // the heading on phones (no keyboard popping up; screen readers announce where they are).
@@ -257,21 +328,82 @@ export class MessageView {
     });
   }
 
+  private toBottom(el: HTMLElement): void {
+    el.scrollTop = el.scrollHeight;
+    this.atBottom.set(true);
+    this.bottomSeq.set(this.conv()?.info.last_seq ?? 0);
+  }
+
   protected onScroll(): void {
     const el = this.scroller()?.nativeElement;
     if (!el) return;
-    this.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
-    if (el.scrollTop < 120) void this.older();
-    if (this.atBottom) this.chat.markRead(this.conversationId());
+    const fromBottom = el.scrollHeight - el.scrollTop - el.clientHeight;
+    const following = this.windowEnd() === null;
+    const bottom = following && fromBottom < 80;
+    if (bottom !== this.atBottom()) {
+      this.atBottom.set(bottom);
+      if (!bottom) this.bottomSeq.set(this.conv()?.info.last_seq ?? 0);
+    }
+    if (this.anchor) return; // a window move is still being rendered
+    if (el.scrollTop < EDGE_PX) void this.older();
+    else if (!following && fromBottom < EDGE_PX) this.newer();
+    if (bottom) this.chat.markRead(this.conversationId());
   }
 
+  protected jumpToLatest(): void {
+    const el = this.scroller()?.nativeElement;
+    if (!el) return;
+    this.windowEnd.set(null);
+    this.anchor = null;
+    this.toBottom(el);
+    this.chat.markRead(this.conversationId());
+    this.composer()?.nativeElement.focus();
+  }
+
+  /** Remembers the first row on screen so the next render keeps it where it is. */
+  private pin(el: HTMLElement): void {
+    const top = el.getBoundingClientRect().top;
+    for (const row of el.querySelectorAll<HTMLElement>('[data-key]')) {
+      const r = row.getBoundingClientRect();
+      if (r.bottom > top) {
+        this.anchor = { key: row.dataset['key']!, offset: r.top - top, edges: edgeKeys(this.days()) };
+        return;
+      }
+    }
+  }
+
+  /** Near the top: move the window up over loaded events, else fetch an older page. */
   protected async older(): Promise<void> {
     const c = this.conv();
     const el = this.scroller()?.nativeElement;
-    if (!c || !el || c.loading || !c.hasMore || !c.loaded) return;
-    this.anchor = { height: el.scrollHeight, top: el.scrollTop, firstKey: this.days()[0]?.msgs[0]?.key ?? '' };
+    if (!c || !el || c.loading || !c.loaded) return;
+    const { start, end } = this.range();
+    if (start > 0) {
+      const newEnd = Math.max(Math.min(WINDOW_MAX, c.events.length), end - WINDOW_STEP);
+      this.moveWindow(el, newEnd >= c.events.length ? null : c.events[newEnd - 1].seq);
+      return;
+    }
+    if (!c.hasMore) return;
+    this.pin(el);
+    // The window keeps its newest row, so the older page lands above what is on screen.
+    if (this.windowEnd() === null && c.events.length >= WINDOW_MAX) this.windowEnd.set(c.events[end - 1].seq);
     const got = await this.chat.loadOlder(c.info.id);
     if (!got) this.anchor = null;
+  }
+
+  /** Near the bottom of a window that does not reach the newest: move it down. */
+  private newer(): void {
+    const c = this.conv();
+    const el = this.scroller()?.nativeElement;
+    if (!c || !el) return;
+    const newEnd = this.range().end + WINDOW_STEP;
+    this.moveWindow(el, newEnd >= c.events.length ? null : c.events[newEnd - 1].seq);
+  }
+
+  private moveWindow(el: HTMLElement, endSeq: number | null): void {
+    if (endSeq === this.windowEnd()) return;
+    this.pin(el);
+    this.windowEnd.set(endSeq);
   }
 
   protected onInput(e: Event): void {
@@ -294,7 +426,19 @@ export class MessageView {
     this.chat.setDraft(this.conversationId(), '');
     const ta = this.composer()?.nativeElement;
     if (ta) ta.value = '';
-    this.atBottom = true;
+    this.windowEnd.set(null);
+    this.atBottom.set(true);
+  }
+
+  /** Parsed once per body (bodies never change once written). */
+  protected rich(body: string): Piece[] {
+    let p = this.richCache.get(body);
+    if (!p) {
+      p = parseRich(body);
+      if (this.richCache.size > 5000) this.richCache.clear();
+      this.richCache.set(body, p);
+    }
+    return p;
   }
 
   protected time(ts: number): string {

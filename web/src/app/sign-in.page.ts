@@ -2,6 +2,7 @@ import { Component, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormsModule } from '@angular/forms';
 import { ActivatedRoute, Router } from '@angular/router';
+import { USERNAME_REASONS, localUsernameProblem, passwordProblem } from './account-rules';
 import { ApiError, AuthService, Provider } from './auth.service';
 
 const OIDC_ERRORS: Record<string, string> = {
@@ -38,23 +39,30 @@ const OIDC_ERRORS: Record<string, string> = {
         <form (ngSubmit)="submit()" novalidate>
           <div class="field">
             <label for="username">Username</label>
-            <input id="username" name="username" [(ngModel)]="username" autocomplete="username" autocapitalize="none"
-              spellcheck="false" required [attr.aria-invalid]="!!error() || null" aria-describedby="username-hint" />
+            <input id="username" name="username" [(ngModel)]="username" (ngModelChange)="usernameChanged()"
+              autocomplete="username" autocapitalize="none" spellcheck="false" required
+              [attr.aria-invalid]="!!usernameError() || null" aria-describedby="username-hint username-error" />
             @if (mode() === 'register') {
               <p class="hint" id="username-hint">3–32 letters, digits, dot, _ or -, starting with a letter or digit.</p>
             } @else {
               <p class="hint sr-only" id="username-hint">Your chatd username.</p>
             }
+            <p class="field-error" id="username-error" aria-live="polite">{{ usernameError() }}</p>
+            @if (usernameOk()) {
+              <p class="field-ok" aria-live="polite">{{ username.trim() }} is available.</p>
+            }
           </div>
           <div class="field">
             <label for="password">Password</label>
-            <input id="password" name="password" type="password" [(ngModel)]="password" required
-              [attr.autocomplete]="mode() === 'login' ? 'current-password' : 'new-password'" aria-describedby="password-hint" />
+            <input id="password" name="password" type="password" [(ngModel)]="password" (ngModelChange)="passwordChanged()"
+              required [attr.autocomplete]="mode() === 'login' ? 'current-password' : 'new-password'"
+              [attr.aria-invalid]="!!passwordError() || null" aria-describedby="password-hint password-error" />
             @if (mode() === 'register') {
               <p class="hint" id="password-hint">At least 8 characters.</p>
             } @else {
               <p class="hint sr-only" id="password-hint">Your password.</p>
             }
+            <p class="field-error" id="password-error" aria-live="polite">{{ passwordError() }}</p>
           </div>
           <p class="form-error" role="alert">{{ error() }}</p>
           <button class="btn btn-primary btn-block" type="submit" [disabled]="busy()">
@@ -78,6 +86,11 @@ export class SignInPage {
   protected readonly mode = signal<'login' | 'register'>('login');
   protected readonly providers = signal<Provider[]>([]);
   protected readonly error = signal('');
+  protected readonly usernameError = signal('');
+  protected readonly passwordError = signal('');
+  protected readonly usernameOk = signal(false);
+  private checkTimer: ReturnType<typeof setTimeout> | null = null;
+  private checkSeq = 0;
   protected readonly busy = signal(false);
   protected username = '';
   protected password = '';
@@ -99,6 +112,44 @@ export class SignInPage {
   protected toggle(): void {
     this.mode.set(this.mode() === 'login' ? 'register' : 'login');
     this.error.set('');
+    this.usernameError.set('');
+    this.passwordError.set('');
+    this.usernameOk.set(false);
+    if (this.mode() === 'register' && this.username.trim()) this.usernameChanged();
+  }
+
+  /** Sign-up: check the name as it is typed (rules here, then GET /api/username for the rest). */
+  protected usernameChanged(): void {
+    if (this.mode() !== 'register') {
+      this.usernameError.set('');
+      return;
+    }
+    this.usernameOk.set(false);
+    if (this.checkTimer) clearTimeout(this.checkTimer);
+    const name = this.username.trim();
+    const seq = ++this.checkSeq;
+    const local = localUsernameProblem(name);
+    this.usernameError.set(local ?? '');
+    if (!name || local) return;
+    this.checkTimer = setTimeout(async () => {
+      try {
+        const r = await this.auth.usernameAvailable(name);
+        if (seq !== this.checkSeq) return; // typed on meanwhile
+        this.usernameError.set(r.available ? '' : (USERNAME_REASONS[r.reason ?? ''] ?? r.message ?? 'That username is not allowed.'));
+        this.usernameOk.set(r.available);
+      } catch {
+        /* offline or rate limited: the submit will tell */
+      }
+    }, 300);
+    if (this.password) this.passwordChanged();
+  }
+
+  protected passwordChanged(): void {
+    if (this.mode() !== 'register' || !this.password) {
+      this.passwordError.set('');
+      return;
+    }
+    this.passwordError.set(passwordProblem(this.password, this.username.trim()) ?? '');
   }
 
   protected async submit(): Promise<void> {
@@ -106,6 +157,13 @@ export class SignInPage {
     if (!username || !this.password) {
       this.error.set('Enter a username and a password.');
       return;
+    }
+    if (this.mode() === 'register') {
+      const u = localUsernameProblem(username);
+      const p = passwordProblem(this.password, username);
+      this.usernameError.set(u ?? this.usernameError());
+      this.passwordError.set(p ?? '');
+      if (u || p) return;
     }
     this.busy.set(true);
     this.error.set('');
@@ -115,7 +173,12 @@ export class SignInPage {
       this.password = '';
       await this.router.navigateByUrl('/');
     } catch (e) {
-      this.error.set(e instanceof ApiError ? e.message : 'Something went wrong. Try again.');
+      // A field's own problem goes beside that field (and marks it invalid), anything else on top.
+      if (e instanceof ApiError && e.code === 'weak_password') this.passwordError.set(e.message);
+      else if (e instanceof ApiError && (e.code === 'invalid_username' || e.code === 'username_taken')) {
+        this.usernameOk.set(false);
+        this.usernameError.set(e.code === 'username_taken' ? USERNAME_REASONS['taken'] : (localUsernameProblem(username) ?? e.message));
+      } else this.error.set(e instanceof ApiError ? e.message : 'Something went wrong. Try again.');
     } finally {
       this.busy.set(false);
     }
