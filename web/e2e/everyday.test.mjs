@@ -223,7 +223,7 @@ describe('chatd web client in everyday use', { concurrency: false }, () => {
     await eventually(async () => assert.deepEqual(await badges(e), live));
     // The tab title counts them: "(N) … chatd".
     const total = Object.values(live).reduce((a, b) => a + b, 0);
-    assert.ok(total >= 51);
+    assert.ok(total >= 50, `${total} unread in all`);
     await eventually(async () => assert.match(await e.title(), new RegExp(`^\\(${total}\\) .*chatd$`)));
     await other.close();
   });
@@ -247,7 +247,7 @@ describe('chatd web client in everyday use', { concurrency: false }, () => {
     assert.equal(next, 'unread 1');
     await eventually(async () => {
       const [box, view] = [await divider.boundingBox(), await e.getByTestId('messages').boundingBox()];
-      assert.ok(box.y >= view.y - 1 && box.y < view.y + view.height, `divider at ${box.y}, view ${view.y}+${view.height}`);
+      assert.ok(box.y + box.height > view.y && box.y < view.y + view.height / 2, `divider at ${box.y}, view ${view.y}+${view.height}`);
     });
     // No "created the conversation" / "added" noise in a direct chat.
     assert.equal(await e.locator('li.msg-event').count(), 0);

@@ -299,7 +299,8 @@ export class MessageView {
         const line = el.querySelector<HTMLElement>('[data-testid="unread-divider"]');
         if (line) {
           this.dividerShown = id;
-          el.scrollTop = Math.max(0, line.offsetTop - el.offsetTop - 8);
+          // Not scrollIntoView: that would also scroll the (overflow: hidden) layout boxes around.
+          el.scrollTop += line.getBoundingClientRect().top - el.getBoundingClientRect().top - 8;
           this.onScroll();
           return;
         }
