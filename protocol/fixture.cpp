@@ -80,7 +80,7 @@ std::string wire_fixture_json() {
                 user_ref{9, "dave"},
                 "hello there",
                 1764072000123};
-  conversation_info c{42, "group", "Team", {{7, "alice"}, {9, "dave"}}, 98, e, 97};
+  conversation_info c{42, "group", "Team", {{7, "alice"}, {9, "dave"}}, 98, e, 97, 1};
   out += "  \"examples\": {\n";
   out += fmt::format("    \"event\": {},\n", serialize(server_frame{e}));
   out += fmt::format("    \"conversation\": {},\n",

@@ -74,6 +74,7 @@ test('the server\'s conversation frame reads back field by field', () => {
   assert.deepEqual(c.members, raw.members);
   assert.equal(c.last_seq, raw.last_seq);
   assert.equal(c.read_seq, raw.read_seq);
+  assert.equal(c.unread, raw.unread);
   assert.deepEqual(c.last_event, p.toEvent(raw.last_event));
   for (const f of fixture.objects.conversation) assert.ok(f in raw, `example conversation lacks ${f}`);
 });
