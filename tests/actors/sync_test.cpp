@@ -93,3 +93,25 @@ TEST_CASE("Sync of a conversation the user is not in is left out of sync_done", 
   CHECK(carol.events(d.id).empty());
   (void)b;
 }
+
+TEST_CASE("A sync sent after welcome gets its replay before the live events that came in between",
+          "[actors]") {
+  auto backend = GENERATE(from_range(backends()));
+  fixture fx{backend, unlimited};
+  auto a = fx.make_user("alice"), b = fx.make_user("bob");
+  client alice{fx, a, "alice"};
+  alice.hello();
+  auto d = alice.open_direct("bob");  // seqs 1..3
+  for (int i = 0; i < 5; ++i) alice.send_msg(d.id, "old" + std::to_string(i), "while away");
+  client bob{fx, b, "bob"};
+  bob.hello();
+  // Bob has the welcome but has not sent his sync yet (a client that waits for welcome first):
+  // these arrive at his connection before the sync does.
+  for (int i = 0; i < 3; ++i) alice.send_msg(d.id, "new" + std::to_string(i), "meanwhile");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto done = bob.call(p::sync_req{"s", {{d.id, 0}}});
+  REQUIRE(std::holds_alternative<p::sync_done_frame>(done));
+  auto evs = bob.wait_events(d.id, 11);
+  REQUIRE(evs.size() == 11);
+  for (std::size_t i = 0; i < evs.size(); ++i) CHECK(evs[i].seq == static_cast<p::id_t>(i + 1));
+}
