@@ -10,6 +10,7 @@
 #include "actors/db_worker.hpp"
 #include "actors/frames.hpp"
 #include "actors/messages.hpp"
+#include "actors/sync_tracker.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/event_store.hpp"
 #include "persistence/user_store.hpp"
@@ -31,22 +32,6 @@ using clock_type = std::chrono::steady_clock;
 constexpr int abuse_close_after = 100;   ///< rate-limited frames in a row before close 1008
 constexpr std::size_t max_stashed = 64;  ///< frames held while hello is being answered
 
-/// What this connection has sent of one conversation. Everything it sent is the contiguous range
-/// [first_sent, sent_upto] (live delivery is in order; replays start where the client was).
-struct conv_stream {
-  seq_t first_sent = 0;
-  seq_t sent_upto = 0;
-  bool syncing = false;
-  seq_t skip_lo = 1, skip_hi = 0;  ///< range already sent when the sync started
-  std::vector<push_msg> buffered;  ///< live events that arrived during the replay
-};
-
-struct sync_op {
-  std::string ref;
-  std::vector<protocol::sync_position> reached;
-  std::size_t left = 0;
-};
-
 struct connection_state {
   runtime_ptr rt;
   user_id user = 0;
@@ -57,9 +42,7 @@ struct connection_state {
   std::vector<std::string> stashed;
   util::token_bucket bucket{0, 0, 0};  ///< set from server_config when the actor starts
   int limited_in_row = 0;
-  std::unordered_map<persistence::conversation_id, conv_stream> streams;
-  std::unordered_map<int, sync_op> syncs;
-  int next_sync = 0;
+  sync_tracker tracker;  ///< what was written of each conversation, replays, the welcome hold
   static inline const char* name = "connection";
 };
 
@@ -72,6 +55,11 @@ connection_actor handle_of(self_ptr self) {
 void send_shared(self_ptr self, const shared_frame& f) {
   self->state.rt->metrics->frames_out.Increment();
   self->state.sink->send(f);
+}
+
+void send_all(self_ptr self, std::vector<shared_frame>& out) {
+  for (auto& f : out) send_shared(self, f);
+  out.clear();
 }
 
 void send_frame(self_ptr self, const protocol::server_frame& f) {
@@ -143,109 +131,67 @@ void ask_db(self_ptr self, Job job, std::string ref, std::function<void(T&)> on_
 
 // ---- live events and sync ----
 
-void deliver_live(self_ptr self, conv_stream& s, const push_msg& m) {
-  if (m.seq <= s.sent_upto) return;  // already sent by a replay
-  if (s.first_sent == 0) s.first_sent = m.seq;
-  s.sent_upto = m.seq;
-  send_shared(self, m.frame);
-}
-
 void on_push(self_ptr self, push_msg& m) {
   auto& st = self->state;
   if (st.closed) return;
-  if (m.seq == 0) {  // typing / read receipts: not part of the log
-    send_shared(self, m.frame);
-    return;
-  }
-  auto& s = st.streams[m.conversation];
-  if (s.syncing)
-    s.buffered.push_back(std::move(m));
-  else
-    deliver_live(self, s, m);
+  std::vector<shared_frame> out;
+  st.tracker.on_live(m.conversation, m.seq, std::move(m.frame), out);
+  send_all(self, out);
 }
 
-void finish_sync(self_ptr self, int op_id, persistence::conversation_id conv, seq_t from,
-                 bool reached) {
+void release_hold(self_ptr self) {
   auto& st = self->state;
-  auto& s = st.streams[conv];
-  s.syncing = false;
-  // Live events that came during the replay: those the replay covered are dropped.
-  std::sort(s.buffered.begin(), s.buffered.end(),
-            [](const push_msg& a, const push_msg& b) { return a.seq < b.seq; });
-  auto buffered = std::move(s.buffered);
-  s.buffered.clear();
-  for (auto& m : buffered) deliver_live(self, s, m);
-  auto i = st.syncs.find(op_id);
-  if (i == st.syncs.end()) return;
-  auto& op = i->second;
-  if (reached) op.reached.push_back({conv, std::max(from, s.sent_upto)});
-  if (--op.left == 0) {
-    send_frame(self, protocol::sync_done_frame{op.ref, std::move(op.reached)});
-    st.syncs.erase(i);
-  }
+  if (!st.tracker.holding()) return;
+  std::vector<shared_frame> out;
+  st.tracker.release(out);
+  send_all(self, out);
 }
 
-void sync_page(self_ptr self, int op_id, persistence::conversation_id conv, seq_t cursor,
-               seq_t from) {
-  auto& op = self->state.syncs[op_id];
+void end_replay(self_ptr self, int op, persistence::conversation_id conv, seq_t from,
+                bool reached) {
+  std::vector<shared_frame> out;
+  auto done = self->state.tracker.end_replay(op, conv, from, reached, out);
+  send_all(self, out);
+  if (done) send_frame(self, *done);
+}
+
+/// One page of a replay through the conversation actor (which checks membership and serves it
+/// from its tail or the log); the next page is asked for when this one is written.
+void sync_page(self_ptr self, int op, std::string ref, persistence::conversation_id conv,
+               seq_t cursor, seq_t from) {
   protocol::history_req h;
-  h.id = op.ref;
+  h.id = ref;
   h.conversation = conv;
   h.after = cursor;
   h.limit = limits::max_history_limit;
   ask_conv(
-      self, make_cmd(self, conv, h), op.ref,
+      self, make_cmd(self, conv, h), ref,
       [=](frame_reply& r) {
         auto* page = std::get_if<protocol::history_frame>(&r.frame);
-        if (!page) return finish_sync(self, op_id, conv, from, false);
-        auto& s = self->state.streams[conv];
+        if (!page) return end_replay(self, op, conv, from, false);
         seq_t next = cursor;
         for (auto& e : page->events) {
           next = e.seq;
-          if (e.seq >= s.skip_lo && e.seq <= s.skip_hi) continue;  // sent live before the sync
-          if (s.first_sent == 0 || e.seq < s.first_sent) s.first_sent = e.seq;
-          s.sent_upto = std::max(s.sent_upto, e.seq);
-          send_frame(self, e);
+          if (self->state.tracker.on_replayed(conv, e.seq)) send_frame(self, e);
         }
         if (page->has_more && next > cursor)
-          sync_page(self, op_id, conv, next, from);
+          sync_page(self, op, ref, conv, next, from);
         else
-          finish_sync(self, op_id, conv, from, true);
+          end_replay(self, op, conv, from, true);
       },
       [=](const caf::error&) {
         // Not a member (any more), no such conversation, storage trouble: that position is left
         // out of sync_done; the client learns the current list from list_conversations.
-        finish_sync(self, op_id, conv, from, false);
+        end_replay(self, op, conv, from, false);
       });
 }
 
 void start_sync(self_ptr self, const protocol::sync_req& r) {
-  auto& st = self->state;
-  if (r.positions.empty()) {
-    send_frame(self, protocol::sync_done_frame{r.id, {}});
-    return;
-  }
-  int op_id = st.next_sync++;
-  auto& op = st.syncs[op_id];
-  op.ref = r.id;
-  op.left = r.positions.size();
-  std::set<persistence::conversation_id> seen;
-  for (auto& p : r.positions) {
-    auto& s = st.streams[p.conversation];
-    if (s.syncing || !seen.insert(p.conversation).second) {
-      // Already being replayed (a second sync, or listed twice): that replay covers it.
-      if (--op.left == 0) {
-        send_frame(self, protocol::sync_done_frame{op.ref, std::move(op.reached)});
-        st.syncs.erase(op_id);
-        return;
-      }
-      continue;
-    }
-    s.syncing = true;
-    s.skip_lo = s.first_sent == 0 ? 1 : s.first_sent;
-    s.skip_hi = s.first_sent == 0 ? 0 : s.sent_upto;
-    sync_page(self, op_id, p.conversation, std::max<seq_t>(p.last_seq, 0), p.last_seq);
-  }
+  std::vector<shared_frame> out;
+  auto start = self->state.tracker.begin_sync(r, out);
+  send_all(self, out);
+  if (start.done) send_frame(self, *start.done);
+  for (auto& p : start.replays) sync_page(self, start.op, r.id, p.conversation, p.after, p.after);
 }
 
 // ---- requests that need the database before (or instead of) a conversation ----
@@ -446,6 +392,11 @@ void on_hello(self_ptr self, const protocol::hello_req& r) {
             w.version = protocol::protocol_version;
             w.user = {st.user, st.username};
             send_frame(self, w);
+            // Live events wait for the client's first request: a sync replays before them.
+            if (st.rt->cfg.sync_hold.count() > 0) {
+              st.tracker.hold();
+              self->delayed_send(self, st.rt->cfg.sync_hold, sync_hold_atom_v);
+            }
             auto stashed = std::move(st.stashed);
             st.stashed.clear();
             for (auto& text : stashed) {
@@ -468,6 +419,7 @@ void on_request(self_ptr self, protocol::request& req) {
   if (!st.hello_done)
     return send_error(self, error_code::not_authenticated, "send hello first",
                       protocol::request_id(req));
+  if (!std::holds_alternative<protocol::sync_req>(req)) release_hold(self);
   if (st.rt->stopping.load(std::memory_order_relaxed))
     return send_error(self, error_code::unavailable, "server shutting down",
                       protocol::request_id(req));
@@ -563,6 +515,7 @@ connection_actor::behavior_type connection_behavior(self_ptr self, runtime_ptr r
       [=](push_msg& m) { on_push(self, m); },
       [=](closed_atom) { finish(self); },
       [=](shutdown_atom) { finish(self, 1001, "server shutting down"); },
+      [=](sync_hold_atom) { release_hold(self); },
   };
 }
 

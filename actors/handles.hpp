@@ -35,7 +35,9 @@ using connection_actor = caf::typed_actor<
     // user actor: a live event (seq > 0) or an unsequenced frame (typing, read) to write.
     caf::reacts_to<push_msg>,
     // server::stop: close the socket with 1001 "server shutting down" and stop.
-    caf::reacts_to<shutdown_atom>>;
+    caf::reacts_to<shutdown_atom>,
+    // internal: server_config::sync_hold after welcome passed without a request; write live.
+    caf::reacts_to<sync_hold_atom>>;
 
 /// One per user with at least one connection (multi-device registry and presence).
 using user_actor = caf::typed_actor<

@@ -157,6 +157,7 @@ CAF_ADD_ATOM(chat_actors, chat::actors, tick_atom, "tick")            ///< shard
 CAF_ADD_ATOM(chat_actors, chat::actors, shutdown_atom, "shutdown")    ///< stop (close with 1001)
 CAF_ADD_ATOM(chat_actors, chat::actors, attach_atom, "attach")        ///< connection -> user actor
 CAF_ADD_ATOM(chat_actors, chat::actors, detach_atom, "detach")        ///< connection -> user actor
+CAF_ADD_ATOM(chat_actors, chat::actors, sync_hold_atom, "synchold")   ///< connection -> itself
 
 CAF_END_TYPE_ID_BLOCK(chat_actors)
 

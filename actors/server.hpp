@@ -44,6 +44,9 @@ struct server_config {
   /// benchmarks raise them to push one connection harder.
   double requests_per_second = protocol::limits::requests_per_second;
   double request_burst = protocol::limits::request_burst;
+  /// After welcome, live events wait this long for the client's first request (a sync replays
+  /// its gap before them; any other request releases them at once). 0: no wait.
+  std::chrono::milliseconds sync_hold{1000};
 };
 
 /// A snapshot of the actor metrics (monotonic unless named as a gauge).

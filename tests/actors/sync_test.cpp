@@ -115,3 +115,27 @@ TEST_CASE("A sync sent after welcome gets its replay before the live events that
   REQUIRE(evs.size() == 11);
   for (std::size_t i = 0; i < evs.size(); ++i) CHECK(evs[i].seq == static_cast<p::id_t>(i + 1));
 }
+
+TEST_CASE("Live events held after welcome go out at the first other request, or after sync_hold",
+          "[actors]") {
+  auto hold =
+      GENERATE(std::chrono::milliseconds(std::chrono::hours(1)), std::chrono::milliseconds(50));
+  fixture fx{"sqlite", [&](actors::server_config& c) {
+               unlimited(c);
+               c.sync_hold = hold;
+             }};
+  auto a = fx.make_user("alice"), b = fx.make_user("bob");
+  client alice{fx, a, "alice"};
+  alice.hello();
+  auto d = alice.open_direct("bob");
+  client bob{fx, b, "bob"};
+  bob.hello();
+  alice.send_msg(d.id, "m1", "one");
+  alice.send_msg(d.id, "m2", "two");
+  // With an hour's hold only a request releases them; with 50 ms the hold runs out by itself.
+  if (hold > 1min) REQUIRE(std::holds_alternative<p::pong_frame>(bob.call(p::ping_req{"p"})));
+  auto evs = bob.wait_events(d.id, 2);
+  REQUIRE(evs.size() == 2);
+  CHECK(evs[0].body == "one");
+  CHECK(evs[1].body == "two");
+}
