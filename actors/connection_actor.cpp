@@ -419,7 +419,13 @@ void on_request(self_ptr self, protocol::request& req) {
   if (!st.hello_done)
     return send_error(self, error_code::not_authenticated, "send hello first",
                       protocol::request_id(req));
-  if (!std::holds_alternative<protocol::sync_req>(req)) release_hold(self);
+  // Requests that only look things up keep the welcome hold (a client may list its conversations
+  // before it syncs); the sync itself, and anything that acts, end it.
+  if (!std::holds_alternative<protocol::sync_req>(req) &&
+      !std::holds_alternative<protocol::list_conversations_req>(req) &&
+      !std::holds_alternative<protocol::search_users_req>(req) &&
+      !std::holds_alternative<protocol::ping_req>(req))
+    release_hold(self);
   if (st.rt->stopping.load(std::memory_order_relaxed))
     return send_error(self, error_code::unavailable, "server shutting down",
                       protocol::request_id(req));
