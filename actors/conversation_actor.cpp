@@ -9,8 +9,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/append_pipeline.hpp"
 #include "actors/db_worker.hpp"
 #include "actors/frames.hpp"
+#include "actors/idempotency_window.hpp"
+#include "actors/member_projection.hpp"
 #include "actors/messages.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/event_store.hpp"
@@ -60,17 +63,12 @@ struct conversation_state {
   bool loaded = false;
   caf::error load_error;
   persistence::conversation info;
-  std::set<user_id> members;    ///< after every durable event
-  std::set<user_id> projected;  ///< members once the queued membership events are durable
+  member_projection members;
   name_map names;
-  seq_t last_seq = 0;  ///< last durable seq
   std::deque<event> tail;
-  std::unordered_map<std::string, std::pair<seq_t, std::int64_t>> window;
-  std::deque<std::string> window_order;
-  std::unordered_map<std::string, std::vector<waiter>> waiters;  ///< keys queued / in flight
-  std::deque<queued> queue;
-  std::vector<queued> in_flight;
-  int outstanding = 0;  ///< database jobs whose replies we still owe someone
+  idempotency_window<waiter> window{window_capacity};
+  append_pipeline<queued> log;  ///< queue, the batch in flight, last durable seq
+  int outstanding = 0;          ///< database jobs whose replies we still owe someone
   std::vector<ok_promise> drain_waiters;
   std::optional<ok_promise> passivate_waiter;
   static inline const char* name = "conversation";
@@ -78,37 +76,15 @@ struct conversation_state {
 
 using self_ptr = conversation_actor::stateful_pointer<conversation_state>;
 
-std::string idem_key(user_id sender, const std::string& client_msg_id) {
-  return std::to_string(sender) + '\x1f' + client_msg_id;
-}
-
-void apply_membership(std::set<user_id>& set, const event& e) {
-  if (e.type == "member_added")
-    set.insert(e.subject);
-  else if (e.type == "member_removed" || e.type == "member_left")
-    set.erase(e.subject);
-}
-
 /// Recomputes the projected member set after queued events were dropped or failed.
 void reproject(conversation_state& st) {
-  st.projected = st.members;
-  for (auto& q : st.in_flight) apply_membership(st.projected, q.ev);
-  for (auto& q : st.queue) apply_membership(st.projected, q.ev);
+  st.members.reproject([&](auto&& f) { st.log.for_each_pending(f); });
 }
 
 void remember(conversation_state& st, const event& e) {
   st.tail.push_back(e);
   if (st.tail.size() > tail_capacity) st.tail.pop_front();
-  if (!e.client_msg_id.empty()) {
-    auto key = idem_key(e.sender, e.client_msg_id);
-    if (st.window.emplace(key, std::make_pair(e.seq, e.created_at_ms)).second) {
-      st.window_order.push_back(std::move(key));
-      if (st.window_order.size() > window_capacity) {
-        st.window.erase(st.window_order.front());
-        st.window_order.pop_front();
-      }
-    }
-  }
+  st.window.remember(e.sender, e.client_msg_id, e.seq, e.created_at_ms);
 }
 
 protocol::conversation_info info_of(const conversation_state& st) {
@@ -116,11 +92,11 @@ protocol::conversation_info info_of(const conversation_state& st) {
   ci.id = st.id;
   ci.kind = kind_name(st.info.kind);
   ci.title = st.info.title;
-  for (auto u : st.members) {
+  for (auto u : st.members.durable()) {
     auto i = st.names.find(u);
     ci.members.push_back({u, i == st.names.end() ? std::string{} : i->second});
   }
-  ci.last_seq = st.last_seq;
+  ci.last_seq = st.log.last_seq();
   if (!st.tail.empty()) ci.last_event = to_event_frame(st.tail.back(), st.names);
   return ci;
 }
@@ -158,7 +134,7 @@ void fan_out(self_ptr self, const std::set<user_id>& users, seq_t seq, const sha
 
 void check_idle(self_ptr self) {
   auto& st = self->state;
-  if (!st.in_flight.empty() || !st.queue.empty() || st.outstanding > 0) return;
+  if (!st.log.idle() || st.outstanding > 0) return;
   for (auto& w : st.drain_waiters) w.deliver(caf::ok_atom_v);
   st.drain_waiters.clear();
   if (st.passivate_waiter) {
@@ -171,23 +147,18 @@ void check_idle(self_ptr self) {
 void fail_entry(conversation_state& st, queued& q, const caf::error& err) {
   if (q.rp.pending()) q.rp.deliver(err);
   for (auto& f : q.followers) f.rp.deliver(err);
-  if (!q.ev.client_msg_id.empty()) {
-    auto i = st.waiters.find(idem_key(q.ev.sender, q.ev.client_msg_id));
-    if (i != st.waiters.end()) {
-      for (auto& w : i->second) w.rp.deliver(err);
-      st.waiters.erase(i);
-    }
-  }
+  if (!q.ev.client_msg_id.empty())
+    for (auto& w : st.window.finish(q.ev.sender, q.ev.client_msg_id)) w.rp.deliver(err);
 }
 
 /// An event became durable: state, then delivery to every member, then the reply.
 void commit_one(self_ptr self, queued& q) {
   auto& st = self->state;
   const auto& e = q.ev;
-  st.last_seq = e.seq;
-  auto recipients = st.members;
-  apply_membership(st.members, e);
-  recipients.insert(st.members.begin(), st.members.end());  // removed users hear of it too
+  auto recipients = st.members.durable();
+  st.members.committed(e);
+  // Removed users hear of it too.
+  recipients.insert(st.members.durable().begin(), st.members.durable().end());
   recipients.insert(q.also_to.begin(), q.also_to.end());
   remember(st, e);
   fan_out(self, recipients, e.seq, share(to_event_frame(e, st.names)));
@@ -206,14 +177,9 @@ void commit_one(self_ptr self, queued& q) {
   }
   for (auto& f : q.followers)
     f.rp.deliver(frame_reply{protocol::conversation_frame{f.ref, info_of(st)}});
-  if (!e.client_msg_id.empty()) {
-    auto i = st.waiters.find(idem_key(e.sender, e.client_msg_id));
-    if (i != st.waiters.end()) {
-      for (auto& w : i->second)
-        w.rp.deliver(ack_of(st, w.ref, e.client_msg_id, e.seq, e.created_at_ms, true));
-      st.waiters.erase(i);
-    }
-  }
+  if (!e.client_msg_id.empty())
+    for (auto& w : st.window.finish(e.sender, e.client_msg_id))
+      w.rp.deliver(ack_of(st, w.ref, e.client_msg_id, e.seq, e.created_at_ms, true));
 }
 
 void flush(self_ptr self);
@@ -243,12 +209,8 @@ void answer_from_log(self_ptr self, queued q) {
             if (q.rp.pending())
               q.rp.deliver(
                   ack_of(st, q.ref, orig.client_msg_id, orig.seq, orig.created_at_ms, true));
-            auto i = st.waiters.find(idem_key(sender, cmid));
-            if (i != st.waiters.end()) {
-              for (auto& w : i->second)
-                w.rp.deliver(ack_of(st, w.ref, cmid, orig.seq, orig.created_at_ms, true));
-              st.waiters.erase(i);
-            }
+            for (auto& w : st.window.finish(sender, cmid))
+              w.rp.deliver(ack_of(st, w.ref, cmid, orig.seq, orig.created_at_ms, true));
             check_idle(self);
           },
           [=](caf::error& err) mutable {
@@ -260,63 +222,41 @@ void answer_from_log(self_ptr self, queued q) {
 
 void on_outcome(self_ptr self, const append_outcome& o) {
   auto& st = self->state;
-  auto batch = std::move(st.in_flight);
-  st.in_flight.clear();
-  std::size_t i = 0;
-  for (; i < batch.size() && batch[i].ev.seq <= o.committed_upto; ++i) commit_one(self, batch[i]);
-  if (o.failed && i < batch.size()) {
-    auto& bad = batch[i];
-    std::deque<queued> retry;
-    switch (o.code) {
-      case persistence::errc::duplicate:
-        // Only this event is bad; the ones after it get new seqs and go again.
-        answer_from_log(self, std::move(bad));
-        for (std::size_t j = i + 1; j < batch.size(); ++j) retry.push_back(std::move(batch[j]));
-        break;
-      case persistence::errc::seq_conflict:
-        // Someone else wrote this seq (should not happen with one actor per conversation):
-        // reload last_seq below and renumber everything.
-        for (std::size_t j = i; j < batch.size(); ++j) retry.push_back(std::move(batch[j]));
-        break;
-      default: {
-        auto code = o.code == persistence::errc::unavailable ? error_code::unavailable
-                                                             : error_code::internal;
-        auto err =
-            make_chat_error(code, code == error_code::unavailable
-                                      ? "storage unavailable, retry with the same client_msg_id"
-                                      : "storage error");
-        for (std::size_t j = i; j < batch.size(); ++j) fail_entry(st, batch[j], err);
-        break;
-      }
-    }
-    for (auto it = retry.rbegin(); it != retry.rend(); ++it) st.queue.push_front(std::move(*it));
-    reproject(st);
-    if (o.code == persistence::errc::seq_conflict) {
-      auto conv = st.id;
-      ++st.outstanding;
-      self->request(st.rt->db, caf::infinite, db_job{[conv](persistence::database& db) {
-                      auto r = persistence::event_store{db}.last_seq(conv);
-                      if (!r) return error_message(r.err());
-                      return caf::make_message(*r);
-                    }})
-          .await(
-              [=](seq_t last) {
-                --self->state.outstanding;
-                self->state.last_seq = last;
-                flush(self);
-              },
-              [=](caf::error& err) {
-                auto& st = self->state;
-                --st.outstanding;
-                while (!st.queue.empty()) {
-                  fail_entry(st, st.queue.front(), err);
-                  st.queue.pop_front();
-                }
-                reproject(st);
-                check_idle(self);
-              });
-      return;
-    }
+  auto r = st.log.on_outcome(o.committed_upto,
+                             o.failed ? std::optional<persistence::errc>{o.code} : std::nullopt);
+  for (auto& q : r.committed) commit_one(self, q);
+  if (r.duplicate) answer_from_log(self, std::move(*r.duplicate));
+  if (!r.failed.empty()) {
+    auto code =
+        r.code == persistence::errc::unavailable ? error_code::unavailable : error_code::internal;
+    auto err = make_chat_error(code, code == error_code::unavailable
+                                         ? "storage unavailable, retry with the same client_msg_id"
+                                         : "storage error");
+    for (auto& q : r.failed) fail_entry(st, q, err);
+  }
+  if (r.duplicate || !r.failed.empty() || r.reload) reproject(st);
+  if (r.reload) {
+    auto conv = st.id;
+    ++st.outstanding;
+    self->request(st.rt->db, caf::infinite, db_job{[conv](persistence::database& db) {
+                    auto r = persistence::event_store{db}.last_seq(conv);
+                    if (!r) return error_message(r.err());
+                    return caf::make_message(*r);
+                  }})
+        .await(
+            [=](seq_t last) {
+              --self->state.outstanding;
+              self->state.log.set_last_seq(last);
+              flush(self);
+            },
+            [=](caf::error& err) {
+              auto& st = self->state;
+              --st.outstanding;
+              for (auto& q : st.log.take_queue()) fail_entry(st, q, err);
+              reproject(st);
+              check_idle(self);
+            });
+    return;
   }
   flush(self);
 }
@@ -325,29 +265,20 @@ void on_outcome(self_ptr self, const append_outcome& o) {
 /// conversation keeps seqs gap-free when a batch fails; the queue grows into the next batch).
 void flush(self_ptr self) {
   auto& st = self->state;
-  if (!st.in_flight.empty()) return;
-  if (st.queue.empty()) {
-    check_idle(self);
+  auto batch = st.log.next_batch(st.rt->cfg.max_batch);
+  if (!batch) {
+    if (st.log.idle()) check_idle(self);
     return;
   }
-  append_req req;
-  auto next = st.last_seq;
-  while (!st.queue.empty() && st.in_flight.size() < st.rt->cfg.max_batch) {
-    auto q = std::move(st.queue.front());
-    st.queue.pop_front();
-    q.ev.seq = ++next;
-    req.events.push_back(q.ev);
-    st.in_flight.push_back(std::move(q));
-  }
-  self->request(st.rt->log_writer, caf::infinite, append_atom_v, std::move(req))
+  self->request(st.rt->log_writer, caf::infinite, append_atom_v, append_req{std::move(*batch)})
       .then([=](append_outcome& o) { on_outcome(self, o); },
             [=](caf::error&) {
               // The log writer itself is gone (shutdown): nothing of this batch is durable.
               append_outcome o;
               auto& st = self->state;
-              o.committed_upto = st.last_seq;
+              o.committed_upto = st.log.last_seq();
               o.failed = true;
-              o.failed_seq = st.last_seq + 1;
+              o.failed_seq = st.log.last_seq() + 1;
               o.code = persistence::errc::unavailable;
               on_outcome(self, o);
             });
@@ -368,10 +299,10 @@ event make_event(const conversation_state& st, std::string type, user_id sender,
 }
 
 void enqueue(self_ptr self, event e, reply_kind kind = reply_kind::none, reply_promise rp = {},
-             std::string ref = {}) {
+             std::string ref = {}, std::vector<user_id> also_to = {}) {
   auto& st = self->state;
-  apply_membership(st.projected, e);
-  st.queue.push_back({std::move(e), kind, std::move(rp), std::move(ref), {}, {}});
+  st.members.queued(e);
+  st.log.push({std::move(e), kind, std::move(rp), std::move(ref), {}, std::move(also_to)});
 }
 
 caf::error not_member() {
@@ -383,16 +314,17 @@ caf::error not_member() {
 caf::result<frame_reply> on_send(self_ptr self, const requester& from,
                                  const protocol::send_req& r) {
   auto& st = self->state;
-  if (!st.projected.count(from.user)) return not_member();
-  auto key = idem_key(from.user, r.client_msg_id);
-  if (auto i = st.window.find(key); i != st.window.end())
-    return ack_of(st, r.id, r.client_msg_id, i->second.first, i->second.second, true);
+  if (!st.members.will_be_member(from.user)) return not_member();
+  using window_t = idempotency_window<waiter>;
+  auto found = st.window.find(from.user, r.client_msg_id);
+  if (auto* s = std::get_if<window_t::stored>(&found))
+    return ack_of(st, r.id, r.client_msg_id, s->seq, s->ts, true);
   auto rp = self->make_response_promise<frame_reply>();
-  if (auto i = st.waiters.find(key); i != st.waiters.end()) {
-    i->second.push_back({rp, r.id});  // the original is on its way to the log
+  if (std::holds_alternative<window_t::pending>(found)) {
+    st.window.wait(from.user, r.client_msg_id, {rp, r.id});  // the original is on its way
     return rp;
   }
-  st.waiters.emplace(key, std::vector<waiter>{});
+  st.window.begin(from.user, r.client_msg_id);
   enqueue(self, make_event(st, "message", from.user, 0, r.body, r.client_msg_id), reply_kind::ack,
           rp, r.id);
   flush(self);
@@ -415,21 +347,21 @@ frame_reply page_reply(const conversation_state& st, const std::string& ref,
 caf::result<frame_reply> on_history(self_ptr self, const requester& from,
                                     const protocol::history_req& r) {
   auto& st = self->state;
-  if (!st.members.count(from.user)) return not_member();
+  if (!st.members.is_member(from.user)) return not_member();
   seq_t limit = std::clamp<seq_t>(r.limit, 1, max_page);
   seq_t lo, hi;
   bool forward = r.after.has_value();
   if (forward) {
     lo = std::max<seq_t>(*r.after, 0) + 1;
-    hi = std::min(st.last_seq, lo + limit - 1);
+    hi = std::min(st.log.last_seq(), lo + limit - 1);
   } else {
-    seq_t before = r.before ? std::min(*r.before, st.last_seq + 1) : st.last_seq + 1;
+    seq_t before = r.before ? std::min(*r.before, st.log.last_seq() + 1) : st.log.last_seq() + 1;
     hi = before - 1;
     lo = std::max<seq_t>(1, before - limit);
   }
   if (lo > hi) return page_reply(st, r.id, {}, st.names, false);
-  bool has_more = forward ? hi < st.last_seq : lo > 1;
-  seq_t tail_front = st.tail.empty() ? st.last_seq + 1 : st.tail.front().seq;
+  bool has_more = forward ? hi < st.log.last_seq() : lo > 1;
+  seq_t tail_front = st.tail.empty() ? st.log.last_seq() + 1 : st.tail.front().seq;
   if (lo >= tail_front) {
     std::vector<event> events(st.tail.begin() + (lo - tail_front),
                               st.tail.begin() + (hi - tail_front + 1));
@@ -484,30 +416,29 @@ caf::result<frame_reply> on_create(self_ptr self, const conv_cmd& cmd, const std
   for (auto& m : cmd.members) st.names[m.id] = m.username;
   // An empty log means nobody wrote the beginning yet (the store already lists a direct
   // conversation's two members, so the member set cannot tell).
-  bool fresh = st.last_seq == 0 && st.queue.empty() && st.in_flight.empty();
+  bool fresh = st.log.last_seq() == 0 && st.log.idle();
   if (!fresh) {
-    if (!st.projected.count(cmd.from.user)) return not_member();
-    if (st.queue.empty() && st.in_flight.empty())
-      return frame_reply{protocol::conversation_frame{ref, info_of(st)}};
+    if (!st.members.will_be_member(cmd.from.user)) return not_member();
+    auto* last = st.log.newest_pending();
+    if (!last) return frame_reply{protocol::conversation_frame{ref, info_of(st)}};
     // Creation is still on its way to the log: answer when the newest queued event is durable.
     auto rp = self->make_response_promise<frame_reply>();
-    auto& last = st.queue.empty() ? st.in_flight.back() : st.queue.back();
-    last.followers.push_back({rp, ref});
+    last->followers.push_back({rp, ref});
     return rp;
   }
   auto rp = self->make_response_promise<frame_reply>();
-  enqueue(self, make_event(st, "created", cmd.from.user, 0, title));
-  for (std::size_t i = 0; i < cmd.members.size(); ++i) {
-    bool last = i + 1 == cmd.members.size();
-    enqueue(self, make_event(st, "member_added", cmd.from.user, cmd.members[i].id),
-            last ? reply_kind::conversation : reply_kind::none, last ? rp : reply_promise{}, ref);
-  }
   // Everyone in the new conversation sees how it began, also the events from before they
   // were added in this same batch.
   std::vector<user_id> initial;
   for (auto& m : cmd.members) initial.push_back(m.id);
-  auto n = static_cast<std::ptrdiff_t>(cmd.members.size() + 1);
-  for (auto it = st.queue.end() - n; it != st.queue.end(); ++it) it->also_to = initial;
+  enqueue(self, make_event(st, "created", cmd.from.user, 0, title), reply_kind::none, {}, {},
+          initial);
+  for (std::size_t i = 0; i < cmd.members.size(); ++i) {
+    bool last = i + 1 == cmd.members.size();
+    enqueue(self, make_event(st, "member_added", cmd.from.user, cmd.members[i].id),
+            last ? reply_kind::conversation : reply_kind::none, last ? rp : reply_promise{}, ref,
+            initial);
+  }
   flush(self);
   return rp;
 }
@@ -517,14 +448,14 @@ caf::result<frame_reply> on_member_change(self_ptr self, const conv_cmd& cmd,
   auto& st = self->state;
   if (st.info.kind == persistence::conversation_kind::direct)
     return make_chat_error(error_code::forbidden, "direct conversations have fixed members");
-  if (!st.projected.count(cmd.from.user)) return not_member();
+  if (!st.members.will_be_member(cmd.from.user)) return not_member();
   if (!cmd.subject_name.empty()) st.names[cmd.subject] = cmd.subject_name;
   if (add) {
-    if (st.projected.count(cmd.subject))
+    if (st.members.will_be_member(cmd.subject))
       return frame_reply{protocol::conversation_frame{ref, info_of(st)}};
-    if (st.projected.size() >= protocol::limits::max_group_members)
+    if (st.members.projected().size() >= protocol::limits::max_group_members)
       return make_chat_error(error_code::too_many_members, "group member limit reached");
-  } else if (!st.projected.count(cmd.subject)) {
+  } else if (!st.members.will_be_member(cmd.subject)) {
     return make_chat_error(error_code::not_member, "that user is not a member");
   }
   auto rp = self->make_response_promise<frame_reply>();
@@ -539,7 +470,7 @@ caf::result<frame_reply> on_leave(self_ptr self, const requester& from,
   auto& st = self->state;
   if (st.info.kind == persistence::conversation_kind::direct)
     return make_chat_error(error_code::forbidden, "direct conversations cannot be left");
-  if (!st.projected.count(from.user)) return not_member();
+  if (!st.members.will_be_member(from.user)) return not_member();
   auto rp = self->make_response_promise<frame_reply>();
   enqueue(self, make_event(st, "member_left", from.user, from.user), reply_kind::ok, rp, r.id);
   flush(self);
@@ -549,17 +480,17 @@ caf::result<frame_reply> on_leave(self_ptr self, const requester& from,
 caf::result<frame_reply> on_typing(self_ptr self, const requester& from,
                                    const protocol::typing_req& r) {
   auto& st = self->state;
-  if (!st.members.count(from.user)) return not_member();
-  fan_out(self, st.members, 0, share(protocol::typing_frame{st.id, {from.user, from.username}}),
-          from.user);
+  if (!st.members.is_member(from.user)) return not_member();
+  fan_out(self, st.members.durable(), 0,
+          share(protocol::typing_frame{st.id, {from.user, from.username}}), from.user);
   return frame_reply{protocol::ok_frame{r.id}};
 }
 
 caf::result<frame_reply> on_read(self_ptr self, const requester& from,
                                  const protocol::read_req& r) {
   auto& st = self->state;
-  if (!st.members.count(from.user)) return not_member();
-  if (r.seq < 0 || r.seq > st.last_seq)
+  if (!st.members.is_member(from.user)) return not_member();
+  if (r.seq < 0 || r.seq > st.log.last_seq())
     return make_chat_error(error_code::bad_field, "seq is beyond the conversation's last seq");
   auto rp = self->make_response_promise<frame_reply>();
   ++st.outstanding;
@@ -586,7 +517,7 @@ caf::result<frame_reply> on_read(self_ptr self, const requester& from,
           [=](caf::ok_atom) mutable {
             auto& st = self->state;
             --st.outstanding;
-            fan_out(self, st.members, 0, frame);
+            fan_out(self, st.members.durable(), 0, frame);
             rp.deliver(frame_reply{protocol::ok_frame{ref}});
             check_idle(self);
           },
@@ -679,10 +610,9 @@ conversation_actor::behavior_type conversation(self_ptr self, persistence::conve
           [=](conv_snapshot& snap) {
             auto& st = self->state;
             st.info = snap.info;
-            st.members.insert(snap.members.begin(), snap.members.end());
-            st.projected = st.members;
+            st.members.load({snap.members.begin(), snap.members.end()});
             for (auto& n : snap.names) st.names[n.id] = n.username;
-            st.last_seq = snap.last_seq;
+            st.log.set_last_seq(snap.last_seq);
             for (auto& e : snap.tail) remember(st, e);
             st.loaded = true;
           },
