@@ -15,6 +15,7 @@
 #include "actors/idempotency_window.hpp"
 #include "actors/member_projection.hpp"
 #include "actors/messages.hpp"
+#include "logging/logger.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/event_store.hpp"
 #include "persistence/user_store.hpp"
@@ -236,6 +237,8 @@ void on_outcome(self_ptr self, const append_outcome& o) {
   }
   if (r.duplicate || !r.failed.empty() || r.reload) reproject(st);
   if (r.reload) {
+    CHAT_LOG_WARN("actors", "conversation {}: seq conflict at {}, reading the last seq again",
+                  st.id, st.log.last_seq() + 1);
     auto conv = st.id;
     ++st.outstanding;
     self->request(st.rt->db, caf::infinite, db_job{[conv](persistence::database& db) {
@@ -619,6 +622,10 @@ conversation_actor::behavior_type conversation(self_ptr self, persistence::conve
           [=](caf::error& err) {
             auto& st = self->state;
             st.load_error = err;
+            auto v = view_error(err);
+            if (v.code != error_code::not_found)
+              CHAT_LOG_WARN("actors", "conversation {}: activation failed ({}: {})", st.id,
+                            protocol::to_string(v.code), v.message);
             // Unavailable storage is temporary: answer what is already queued, then stop (the
             // shutdown message queues behind it), so the next request activates a fresh actor
             // that tries again. A missing conversation stays answered with not_found until idle.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "logging/logger.hpp"
 #include "persistence/event_store.hpp"
 
 namespace chat::actors {
@@ -41,7 +42,12 @@ persistence::status append_with_retry(log_writer_state& st, std::span<const even
   for (std::size_t attempt = 0;; ++attempt) {
     if (!st.db) {
       auto opened = persistence::database::open(st.rt->cfg.db_url);
-      if (opened) st.db = std::shared_ptr<persistence::database>(std::move(*opened));
+      if (opened) {
+        st.db = std::shared_ptr<persistence::database>(std::move(*opened));
+        CHAT_LOG_INFO("actors", "log writer: reconnected to the database");
+      } else {
+        CHAT_LOG_WARN("actors", "log writer: reconnect failed: {}", opened.err().message);
+      }
     }
     if (st.db) {
       auto started = clock_type::now();
@@ -56,6 +62,8 @@ persistence::status append_with_retry(log_writer_state& st, std::span<const even
       st.db.reset();  // the connection is gone: reopen on the next attempt
     }
     if (attempt >= std::size(backoff)) return s;
+    CHAT_LOG_WARN("actors", "log writer: database unavailable ({}), retrying {} events in {} ms",
+                  s.err().message, events.size(), backoff[attempt].count());
     std::this_thread::sleep_for(backoff[attempt]);
   }
 }
@@ -98,6 +106,10 @@ void commit_batch(log_writer_state& st, std::vector<pending_append>& batch) {
     for (auto& p : batch) p.rp.deliver(all_committed(p.req));
     return;
   }
+  CHAT_LOG_WARN("actors", "log writer: commit of {} events from {} conversations failed ({}: {}){}",
+                all.size(), batch.size(), persistence::to_string(s.err().code), s.err().message,
+                s.err().code == errc::unavailable ? ", answering unavailable"
+                                                  : ", retrying each conversation alone");
   if (s.err().code == errc::unavailable) {
     // Still unavailable after the retries: every sender hears `unavailable`, nothing is dropped.
     for (auto& p : batch) p.rp.deliver(failed_at(p.req, 0, s.err()));

@@ -4,8 +4,10 @@
 // private to actors/. No Beast or JSON types cross this header.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 

@@ -2,9 +2,12 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "harness.hpp"
+#include "logging/logger.hpp"
 #include "tcp_proxy.hpp"
 
 using namespace chat;
@@ -180,7 +183,21 @@ TEST_CASE(
       static_cast<std::uint16_t>(std::stoi(direct.substr(colon + 1, slash - colon - 1)))};
   auto proxied =
       direct.substr(0, at + 1) + "127.0.0.1:" + std::to_string(proxy.port()) + direct.substr(slash);
+  // The actors' log lines, to check that the outage and the reconnect are reported.
+  auto log_mu = std::make_shared<std::mutex>();
+  auto lines = std::make_shared<std::vector<std::string>>();
+  logging::capture capture{
+      [log_mu, lines](logging::level, std::string_view component, std::string_view msg) {
+        std::lock_guard<std::mutex> g{*log_mu};
+        if (component == "actors") lines->emplace_back(msg);
+      }};
   fx.restart([&](actors::server_config& c) { c.db_url = proxied; });
+  auto logged = [&](const std::string& part) {
+    std::lock_guard<std::mutex> g{*log_mu};
+    for (auto& l : *lines)
+      if (l.find(part) != std::string::npos) return true;
+    return false;
+  };
 
   auto a = fx.make_user("alice"), b = fx.make_user("bob");
   client alice{fx, a, "alice"}, bob{fx, b, "bob"};
@@ -202,6 +219,9 @@ TEST_CASE(
   auto retried = alice.send_msg(conv.id, "m2", "during the outage");
   CHECK_FALSE(retried.duplicate);
   CHECK(retried.seq == first.seq + 1);
+  CHECK(logged("log writer: database unavailable"));
+  CHECK(logged("log writer: commit of 1 events from 1 conversations failed (unavailable"));
+  CHECK(logged("log writer: reconnected to the database"));
   auto evs = bob.wait_events(conv.id, static_cast<std::size_t>(retried.seq));
   REQUIRE(evs.size() == static_cast<std::size_t>(retried.seq));
   for (std::size_t i = 0; i < evs.size(); ++i) CHECK(evs[i].seq == static_cast<p::id_t>(i + 1));
