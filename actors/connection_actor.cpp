@@ -11,6 +11,7 @@
 #include "actors/frames.hpp"
 #include "actors/messages.hpp"
 #include "actors/sync_tracker.hpp"
+#include "actors/observed_actor.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/event_store.hpp"
 #include "persistence/user_store.hpp"
@@ -43,18 +44,23 @@ struct connection_state {
   util::token_bucket bucket{0, 0, 0};  ///< set from server_config when the actor starts
   int limited_in_row = 0;
   sync_tracker tracker;  ///< what was written of each conversation, replays, the welcome hold
+  // For chatctl inspect connection.
+  std::int64_t frames_in = 0, bytes_in = 0, frames_out = 0, bytes_out = 0;
   static inline const char* name = "connection";
 };
 
-using self_ptr = connection_actor::stateful_pointer<connection_state>;
+using self_ptr = observed_pointer<connection_actor, connection_state>;
 
 connection_actor handle_of(self_ptr self) {
   return caf::actor_cast<connection_actor>(self);
 }
 
 void send_shared(self_ptr self, const shared_frame& f) {
-  self->state.rt->metrics->frames_out.Increment();
-  self->state.sink->send(f);
+  auto& st = self->state;
+  st.rt->metrics->frames_out.Increment();
+  ++st.frames_out;
+  st.bytes_out += static_cast<std::int64_t>(f->size());
+  st.sink->send(f);
 }
 
 void send_all(self_ptr self, std::vector<shared_frame>& out) {
@@ -471,6 +477,8 @@ void on_frame(self_ptr self, std::string& text) {
   auto& st = self->state;
   if (st.closed) return;
   st.rt->metrics->frames_in.Increment();
+  ++st.frames_in;
+  st.bytes_in += static_cast<std::int64_t>(text.size());
   if (st.hello_pending) {
     // The welcome is on its way; keep order by handling these after it.
     if (st.stashed.size() < max_stashed)
@@ -492,6 +500,35 @@ void on_frame(self_ptr self, std::string& text) {
   if (auto* pe = std::get_if<protocol::parse_error>(&parsed))
     return send_error(self, pe->code, pe->message, pe->ref);
   on_request(self, std::get<protocol::request>(parsed));
+}
+
+/// What chatctl inspect connection shows.
+actor_report report_of(self_ptr self) {
+  auto& st = self->state;
+  auto r = make_report(self, "connection", static_cast<std::int64_t>(self->id()));
+  r.name = st.username;
+  auto sink = st.sink->stats();
+  const auto sync = st.tracker.summarize();
+  std::int64_t bytes = static_cast<std::int64_t>(sizeof(connection_state)) + sync.memory_bytes;
+  for (auto& t : st.stashed) bytes += static_cast<std::int64_t>(t.size());
+  r.memory_bytes = bytes;
+  r.numbers = {{"user", st.user},
+               {"frames_in", st.frames_in},
+               {"bytes_in", st.bytes_in},
+               {"frames_out", st.frames_out},
+               {"bytes_out", st.bytes_out},
+               {"outbound_queue", sink.queued_frames},
+               {"outbound_queue_bytes", sink.queued_bytes},
+               {"conversations_streamed", sync.streamed},
+               {"syncing_conversations", sync.syncing},
+               {"sync_buffered_events", sync.buffered},
+               {"held_after_welcome", sync.held},
+               {"syncs_running", sync.syncs_running}};
+  r.texts = {{"peer", sink.peer},
+             {"sync_state", !st.hello_done ? (st.hello_pending ? "hello pending" : "before hello")
+                            : sync.syncs_running > 0 ? "syncing"
+                                                : "live"}};
+  return r;
 }
 
 connection_actor::behavior_type connection_behavior(self_ptr self, runtime_ptr rt, user_id user,
@@ -522,6 +559,10 @@ connection_actor::behavior_type connection_behavior(self_ptr self, runtime_ptr r
       [=](closed_atom) { finish(self); },
       [=](shutdown_atom) { finish(self, 1001, "server shutting down"); },
       [=](sync_hold_atom) { release_hold(self); },
+      [=](kick_atom, std::uint16_t code, std::string& reason) {
+        finish(self, code, std::move(reason));
+      },
+      [=](inspect_atom) { return report_of(self); },
   };
 }
 

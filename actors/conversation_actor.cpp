@@ -16,6 +16,7 @@
 #include "actors/member_projection.hpp"
 #include "actors/messages.hpp"
 #include "logging/logger.hpp"
+#include "actors/observed_actor.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/event_store.hpp"
 #include "persistence/user_store.hpp"
@@ -56,6 +57,8 @@ struct queued {
   std::string ref;
   std::vector<waiter> followers;  ///< also answered with the conversation once durable
   std::vector<user_id> also_to;   ///< recipients beyond the members (a new conversation's members)
+  std::chrono::steady_clock::time_point received =
+      std::chrono::steady_clock::now();  ///< ack latency
 };
 
 struct conversation_state {
@@ -75,7 +78,7 @@ struct conversation_state {
   static inline const char* name = "conversation";
 };
 
-using self_ptr = conversation_actor::stateful_pointer<conversation_state>;
+using self_ptr = observed_pointer<conversation_actor, conversation_state>;
 
 /// Recomputes the projected member set after queued events were dropped or failed.
 void reproject(conversation_state& st) {
@@ -599,6 +602,39 @@ caf::message load_snapshot(persistence::database& db, persistence::conversation_
   return caf::make_message(std::move(snap));
 }
 
+/// What chatctl inspect conversation shows; memory counts the bytes the state holds.
+actor_report report_of(self_ptr self) {
+  auto& st = self->state;
+  auto r = make_report(self, "conversation", st.id);
+  r.name = st.info.title;
+  std::int64_t bytes = sizeof(conversation_state);
+  auto event_bytes = [](const event& e) {
+    return static_cast<std::int64_t>(sizeof(event) + e.payload.size() + e.client_msg_id.size() +
+                                     e.event_id.size() + e.type.size());
+  };
+  for (auto& e : st.tail) bytes += event_bytes(e);
+  st.log.for_each_pending(
+      [&](const event& e) { bytes += event_bytes(e) + static_cast<std::int64_t>(sizeof(queued)); });
+  bytes += static_cast<std::int64_t>(st.window.size()) * 96;  // key, seq and map node
+  for (auto& [u, n] : st.names) bytes += static_cast<std::int64_t>(n.size()) + 48;
+  bytes += static_cast<std::int64_t>(st.members.durable().size() + st.members.projected().size()) *
+           40;
+  r.memory_bytes = bytes;
+  auto n = [](std::size_t v) { return static_cast<std::int64_t>(v); };
+  r.numbers = {{"last_seq", st.log.last_seq()},
+               {"tail", n(st.tail.size())},
+               {"window", n(st.window.size())},
+               {"queued", n(st.log.queued_count())},
+               {"in_flight", n(st.log.in_flight_count())},
+               {"db_jobs", st.outstanding}};
+  r.texts = {{"state", !st.loaded            ? (st.load_error ? "failed" : "activating")
+                       : st.passivate_waiter ? "passivating"
+                                             : "live"}};
+  const auto& members = st.members.durable();
+  r.lists = {{"members", std::vector<std::int64_t>(members.begin(), members.end())}};
+  return r;
+}
+
 conversation_actor::behavior_type conversation(self_ptr self, persistence::conversation_id id,
                                                runtime_ptr rt) {
   auto& st = self->state;
@@ -646,6 +682,7 @@ conversation_actor::behavior_type conversation(self_ptr self, persistence::conve
         check_idle(self);
         return rp;
       },
+      [=](inspect_atom) { return report_of(self); },
   };
 }
 

@@ -2,12 +2,16 @@
 
 #include <memory>
 
+#include "actors/messages.hpp"
+#include "actors/observed_actor.hpp"
+
 namespace chat::actors {
 
 namespace {
 
 struct db_worker_state {
   std::unique_ptr<persistence::database> db;
+  std::int64_t jobs = 0;
   static inline const char* name = "db_worker";
 };
 
@@ -17,10 +21,18 @@ bool is_unavailable(const caf::message& m) {
   return v.code == protocol::error_code::unavailable;
 }
 
-caf::behavior db_worker(caf::stateful_actor<db_worker_state>* self, std::string url) {
+caf::behavior db_worker(
+    caf::stateful_actor<db_worker_state, observed<caf::event_based_actor>>* self, std::string url) {
   return {
+      [=](inspect_atom) {
+        auto r = make_report(self, "db_worker", static_cast<std::int64_t>(self->id()));
+        r.memory_bytes = sizeof(db_worker_state);
+        r.numbers = {{"jobs", self->state.jobs}, {"connected", self->state.db ? 1 : 0}};
+        return r;
+      },
       [=](db_job& job) -> caf::message {
         auto& st = self->state;
+        ++st.jobs;
         if (!st.db) {
           auto opened = persistence::database::open(url);
           if (!opened) return error_message(opened.err());

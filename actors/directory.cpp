@@ -6,6 +6,7 @@
 
 #include "actors/conversation_actor.hpp"
 #include "actors/messages.hpp"
+#include "actors/observed_actor.hpp"
 #include "actors/user_actor.hpp"
 
 namespace chat::actors {
@@ -41,12 +42,13 @@ using user_entry_t = entry<user_actor, attach_req, caf::ok_atom>;
 
 struct shard_state {
   runtime_ptr rt;
+  std::size_t index = 0;
   std::unordered_map<persistence::conversation_id, conv_entry_t> convs;
   std::unordered_map<persistence::user_id, user_entry_t> users;
   static inline const char* name = "directory";
 };
 
-using self_ptr = directory_shard::stateful_pointer<shard_state>;
+using self_ptr = observed_pointer<directory_shard, shard_state>;
 
 std::chrono::milliseconds tick_interval(const server_config& cfg) {
   auto t = cfg.idle_passivation / 4;
@@ -108,22 +110,27 @@ void passivated(self_ptr self, Map& map, std::int64_t id, const Handle& who, boo
   for (auto& h : waiting) route(self, std::move(h.msg), std::move(h.rp));
 }
 
+/// Asks the actor of `key` to passivate; held messages wait for the outcome.
+template <class Map, class Entry>
+void begin_passivation(self_ptr self, Map& map, std::int64_t key, Entry& e) {
+  e.passivating = true;
+  auto who = e.actor;
+  self->request(who, caf::infinite, passivate_atom_v)
+      .then([=, &map](caf::ok_atom) { passivated(self, map, key, who, true); },
+            [=, &map](caf::error& err) {
+              // A refusal keeps the actor; any other error means it is gone already.
+              bool refused = err.category() == caf::atom("actors") &&
+                             err.code() == static_cast<std::uint8_t>(actor_errc::busy);
+              passivated(self, map, key, who, !refused);
+            });
+}
+
 template <class Map>
 void sweep(self_ptr self, Map& map, clock_type::time_point now) {
   auto idle = self->state.rt->cfg.idle_passivation;
   for (auto& [id, e] : map) {
     if (e.passivating || now - e.last_used < idle) continue;
-    e.passivating = true;
-    auto key = id;
-    auto who = e.actor;
-    self->request(who, caf::infinite, passivate_atom_v)
-        .then([=, &map](caf::ok_atom) { passivated(self, map, key, who, true); },
-              [=, &map](caf::error& err) {
-                // A refusal keeps the actor; any other error means it is gone already.
-                bool refused = err.category() == caf::atom("actors") &&
-                               err.code() == static_cast<std::uint8_t>(actor_errc::busy);
-                passivated(self, map, key, who, !refused);
-              });
+    begin_passivation(self, map, id, e);
   }
 }
 
@@ -139,8 +146,9 @@ bool forget_dead(self_ptr self, Map& map, const caf::actor_addr& source) {
   return false;
 }
 
-directory_shard::behavior_type shard(self_ptr self, runtime_ptr rt) {
+directory_shard::behavior_type shard(self_ptr self, runtime_ptr rt, std::size_t index) {
   self->state.rt = rt;
+  self->state.index = index;
   // An actor that stopped on its own (storage unavailable during activation, a bug) is forgotten,
   // so the next message activates a fresh one.
   self->set_down_handler([=](caf::down_msg& dm) {
@@ -207,13 +215,56 @@ directory_shard::behavior_type shard(self_ptr self, runtime_ptr rt) {
         }
         return rp;
       },
+      [=](list_atom) {
+        std::vector<caf::strong_actor_ptr> out;
+        for (auto& [id, e] : self->state.convs)
+          out.push_back(caf::actor_cast<caf::strong_actor_ptr>(e.actor));
+        for (auto& [id, e] : self->state.users)
+          out.push_back(caf::actor_cast<caf::strong_actor_ptr>(e.actor));
+        return out;
+      },
+      [=](passivate_atom, persistence::conversation_id id) {
+        auto& convs = self->state.convs;
+        auto i = convs.find(id);
+        if (i == convs.end()) return false;
+        if (!i->second.passivating) begin_passivation(self, convs, id, i->second);
+        return true;
+      },
+      [=](kick_atom, persistence::user_id user, std::uint16_t code,
+          std::string& reason) -> caf::result<std::int64_t> {
+        auto i = self->state.users.find(user);
+        if (i == self->state.users.end()) return std::int64_t{0};
+        auto rp = self->make_response_promise<std::int64_t>();
+        rp.delegate(i->second.actor, kick_atom_v, code, std::move(reason));
+        return rp;
+      },
+      [=](inspect_atom) {
+        auto& st = self->state;
+        auto r = make_report(self, "shard", static_cast<std::int64_t>(st.index));
+        std::int64_t held = 0, passivating = 0;
+        auto count = [&](auto& map) {
+          for (auto& [id, e] : map) {
+            held += static_cast<std::int64_t>(e.waiting.size());
+            if (e.passivating) ++passivating;
+          }
+        };
+        count(st.convs);
+        count(st.users);
+        r.memory_bytes = static_cast<std::int64_t>(sizeof(shard_state) +
+                                                   (st.convs.size() + st.users.size()) * 96);
+        r.numbers = {{"conversations", static_cast<std::int64_t>(st.convs.size())},
+                     {"users", static_cast<std::int64_t>(st.users.size())},
+                     {"passivating", passivating},
+                     {"held_requests", held}};
+        return r;
+      },
   };
 }
 
 }  // namespace
 
-directory_shard spawn_directory_shard(caf::actor_system& sys, runtime_ptr rt) {
-  return sys.spawn(shard, std::move(rt));
+directory_shard spawn_directory_shard(caf::actor_system& sys, runtime_ptr rt, std::size_t index) {
+  return sys.spawn(shard, std::move(rt), index);
 }
 
 }  // namespace chat::actors

@@ -9,6 +9,7 @@
 
 namespace chat::actors {
 
-directory_shard spawn_directory_shard(caf::actor_system& sys, runtime_ptr rt);
+/// `index`: its place in runtime::shards (what chatctl shows as the shard id).
+directory_shard spawn_directory_shard(caf::actor_system& sys, runtime_ptr rt, std::size_t index);
 
 }  // namespace chat::actors

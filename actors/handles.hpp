@@ -37,7 +37,11 @@ using connection_actor = caf::typed_actor<
     // server::stop: close the socket with 1001 "server shutting down" and stop.
     caf::reacts_to<shutdown_atom>,
     // internal: server_config::sync_hold after welcome passed without a request; write live.
-    caf::reacts_to<sync_hold_atom>>;
+    caf::reacts_to<sync_hold_atom>,
+    // user actor (chatctl disconnect, user disable): close the socket with this code and stop.
+    caf::reacts_to<kick_atom, std::uint16_t, std::string>,
+    // admin: peer, age, queue depth, bytes/frames in and out, sync state.
+    caf::replies_to<inspect_atom>::with<actor_report>>;
 
 /// One per user with at least one connection (multi-device registry and presence).
 using user_actor = caf::typed_actor<
@@ -49,7 +53,11 @@ using user_actor = caf::typed_actor<
     // shard: write this frame to every connection of the user.
     caf::reacts_to<push_msg>,
     // shard: stop if idle; error actor_errc::busy while connections are attached.
-    caf::replies_to<passivate_atom>::with<caf::ok_atom>>;
+    caf::replies_to<passivate_atom>::with<caf::ok_atom>,
+    // shard (admin): close every connection with this code and reason; how many there were.
+    caf::replies_to<kick_atom, std::uint16_t, std::string>::with<std::int64_t>,
+    // admin: its connections (actor ids).
+    caf::replies_to<inspect_atom>::with<actor_report>>;
 
 /// One per conversation in use: owner of its seqs, members and idempotency window.
 using conversation_actor = caf::typed_actor<
@@ -60,7 +68,9 @@ using conversation_actor = caf::typed_actor<
     // shard: answer once in-flight appends and database jobs are done, then stop.
     caf::replies_to<passivate_atom>::with<caf::ok_atom>,
     // internal: activation found the database unavailable; stop after answering the queue.
-    caf::reacts_to<shutdown_atom>>;
+    caf::reacts_to<shutdown_atom>,
+    // admin: members, last seq, tail and window sizes, queued and in-flight appends.
+    caf::replies_to<inspect_atom>::with<actor_report>>;
 
 /// Maps conversation and user ids to live actors (server_config::directory_shards of them).
 using directory_shard = caf::typed_actor<
@@ -76,7 +86,16 @@ using directory_shard = caf::typed_actor<
     // internal: passivation sweep.
     caf::reacts_to<tick_atom>,
     // server::stop: answer once every conversation of this shard drained.
-    caf::replies_to<drain_atom>::with<caf::ok_atom>>;
+    caf::replies_to<drain_atom>::with<caf::ok_atom>,
+    // admin: the live conversation and user actors of this shard.
+    caf::replies_to<list_atom>::with<std::vector<caf::strong_actor_ptr>>,
+    // admin (chatctl passivate): passivate this conversation now; false when it is not live.
+    caf::replies_to<passivate_atom, persistence::conversation_id>::with<bool>,
+    // admin (chatctl disconnect): close the user's connections; how many (0 when not live).
+    caf::replies_to<kick_atom, persistence::user_id, std::uint16_t,
+                    std::string>::with<std::int64_t>,
+    // admin: entry counts.
+    caf::replies_to<inspect_atom>::with<actor_report>>;
 
 /// The log writer (detached: its own thread and database connection), group commit.
 using log_writer_actor = caf::typed_actor<
@@ -85,7 +104,29 @@ using log_writer_actor = caf::typed_actor<
     // internal: commit what is pending (queues behind the appends already in the mailbox).
     caf::reacts_to<commit_atom>,
     // server::stop: answer once nothing is pending.
-    caf::replies_to<drain_atom>::with<caf::ok_atom>>;
+    caf::replies_to<drain_atom>::with<caf::ok_atom>,
+    // admin: pending batch, commit latency percentiles, failures.
+    caf::replies_to<inspect_atom>::with<actor_report>>;
+
+/// One per server: answers chatctl's inspection queries by asking the actors themselves (a
+/// request with a timeout each, never waiting on one), and pulls the levers through the shards.
+using admin_actor = caf::typed_actor<
+    // server: a report from every live actor (messages/s since the previous list).
+    caf::replies_to<list_atom>::with<std::vector<actor_report>>,
+    // server: the live actor of a "conversation", "user" (then its connections follow) or
+    // "connection" with this id; empty when not live.
+    caf::replies_to<inspect_atom, std::string, std::int64_t>::with<std::vector<actor_report>>,
+    // server: message and delivery rates, ack and commit latency over the last minute.
+    caf::replies_to<status_atom>::with<live_status>,
+    // server: passivate a live conversation; false when it was not live.
+    caf::replies_to<passivate_atom, persistence::conversation_id>::with<bool>,
+    // server: close a user's connections with code and reason; how many.
+    caf::replies_to<kick_atom, persistence::user_id, std::uint16_t,
+                    std::string>::with<std::int64_t>,
+    // admin itself: its own report.
+    caf::replies_to<inspect_atom>::with<actor_report>,
+    // internal: sample the counters once a second.
+    caf::reacts_to<tick_atom>>;
 
 /// Pool of detached database workers: db_job -> whatever the job returns (values or a
 /// caf::error). Dynamically typed on purpose: one handler runs every kind of blocking read.

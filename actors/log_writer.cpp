@@ -7,6 +7,7 @@
 
 #include "actors/messages.hpp"
 #include "logging/logger.hpp"
+#include "actors/observed_actor.hpp"
 #include "persistence/event_store.hpp"
 
 namespace chat::actors {
@@ -27,8 +28,19 @@ struct log_writer_state {
   std::vector<pending_append> pending;
   bool commit_scheduled = false;
   std::vector<caf::typed_response_promise<caf::ok_atom>> drain_waiters;
+  std::int64_t failed_appends = 0;  ///< appends answered with a failure (chatctl inspect)
+  std::size_t last_batch_events = 0;
   static inline const char* name = "log_writer";
 };
+
+/// Answers one append, counting failures for the admin surface.
+void answer(log_writer_state& st, pending_append& p, append_outcome o) {
+  if (o.failed) {
+    ++st.failed_appends;
+    st.rt->metrics->log_failures.Increment();
+  }
+  p.rp.deliver(std::move(o));
+}
 
 using clock_type = std::chrono::steady_clock;
 
@@ -112,15 +124,47 @@ void commit_batch(log_writer_state& st, std::vector<pending_append>& batch) {
                                                   : ", retrying each conversation alone");
   if (s.err().code == errc::unavailable) {
     // Still unavailable after the retries: every sender hears `unavailable`, nothing is dropped.
-    for (auto& p : batch) p.rp.deliver(failed_at(p.req, 0, s.err()));
+    for (auto& p : batch) answer(st, p, failed_at(p.req, 0, s.err()));
     return;
   }
-  for (auto& p : batch) p.rp.deliver(commit_alone(st, p.req));
+  for (auto& p : batch) answer(st, p, commit_alone(st, p.req));
 }
 
-log_writer_actor::behavior_type log_writer(
-    log_writer_actor::stateful_pointer<log_writer_state> self,
-    std::shared_ptr<persistence::database> db, runtime_ptr rt) {
+using self_ptr = observed_pointer<log_writer_actor, log_writer_state>;
+
+/// What chatctl inspect shows of the log writer (latency quantiles since start).
+actor_report report_of(self_ptr self) {
+  auto& st = self->state;
+  auto r = make_report(self, "log_writer", 0);
+  std::int64_t pending_events = 0, bytes = sizeof(log_writer_state);
+  for (auto& p : st.pending)
+    for (auto& e : p.req.events) {
+      ++pending_events;
+      bytes += static_cast<std::int64_t>(sizeof(event) + e.payload.size() + e.client_msg_id.size());
+    }
+  r.memory_bytes = bytes;
+  auto& m = *st.rt->metrics;
+  using reg = chat::metrics::registry;
+  const auto commits = reg::bucket_counts(m.commit_seconds);
+  auto commit_us = [&](double q) {
+    return static_cast<std::int64_t>(reg::quantile(m.commit_seconds, {}, commits, q) * 1e6);
+  };
+  auto [events, batches] = reg::sum_count(m.log_batch_size);
+  r.numbers = {{"pending_appends", static_cast<std::int64_t>(st.pending.size())},
+               {"pending_events", pending_events},
+               {"last_batch_events", static_cast<std::int64_t>(st.last_batch_events)},
+               {"batches", static_cast<std::int64_t>(batches)},
+               {"events", static_cast<std::int64_t>(events)},
+               {"failed_appends", st.failed_appends},
+               {"commit_p50_us", commit_us(0.5)},
+               {"commit_p90_us", commit_us(0.9)},
+               {"commit_p99_us", commit_us(0.99)},
+               {"commit_max_us", static_cast<std::int64_t>(m.commit_seconds_max.Value() * 1e6)}};
+  return r;
+}
+
+log_writer_actor::behavior_type log_writer(self_ptr self, std::shared_ptr<persistence::database> db,
+                                           runtime_ptr rt) {
   self->state.db = std::move(db);
   self->state.rt = std::move(rt);
   return {
@@ -150,6 +194,7 @@ log_writer_actor::behavior_type log_writer(
         for (std::size_t i = 0; i < taken; ++i) batch.push_back(std::move(st.pending[i]));
         st.pending.erase(st.pending.begin(),
                          st.pending.begin() + static_cast<std::ptrdiff_t>(taken));
+        st.last_batch_events = n_events;
         if (!batch.empty()) commit_batch(st, batch);
         if (!st.pending.empty()) {
           st.commit_scheduled = true;
@@ -166,6 +211,7 @@ log_writer_actor::behavior_type log_writer(
         st.drain_waiters.push_back(rp);
         return rp;
       },
+      [=](inspect_atom) { return report_of(self); },
   };
 }
 

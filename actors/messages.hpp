@@ -13,6 +13,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/server.hpp"
 #include "persistence/database.hpp"
 #include "persistence/result.hpp"
 #include "persistence/types.hpp"
@@ -127,6 +128,10 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::db_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::conv_snapshot)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::event_page)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::resolved)
+// Admin answers (actors/server.hpp) stay in this process too.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::actor_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::live_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<chat::actors::actor_report>)
 
 // Errors travel as caf::error of category "chat" whose code is a protocol::error_code; errors
 // that stay between actors have category "actors".
@@ -146,6 +151,9 @@ CAF_ADD_TYPE_ID(chat_actors, (chat::actors::db_job))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::conv_snapshot))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::event_page))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::resolved))
+CAF_ADD_TYPE_ID(chat_actors, (chat::actors::actor_report))
+CAF_ADD_TYPE_ID(chat_actors, (chat::actors::live_status))
+CAF_ADD_TYPE_ID(chat_actors, (std::vector<chat::actors::actor_report>))
 
 CAF_ADD_ATOM(chat_actors, chat::actors, frame_atom, "frame")    ///< gateway -> connection: text
 CAF_ADD_ATOM(chat_actors, chat::actors, closed_atom, "closed")  ///< gateway -> connection
@@ -158,6 +166,10 @@ CAF_ADD_ATOM(chat_actors, chat::actors, shutdown_atom, "shutdown")    ///< stop 
 CAF_ADD_ATOM(chat_actors, chat::actors, attach_atom, "attach")        ///< connection -> user actor
 CAF_ADD_ATOM(chat_actors, chat::actors, detach_atom, "detach")        ///< connection -> user actor
 CAF_ADD_ATOM(chat_actors, chat::actors, sync_hold_atom, "synchold")   ///< connection -> itself
+CAF_ADD_ATOM(chat_actors, chat::actors, inspect_atom, "inspect")  ///< admin -> any actor: report
+CAF_ADD_ATOM(chat_actors, chat::actors, list_atom, "list")        ///< admin -> shard: children
+CAF_ADD_ATOM(chat_actors, chat::actors, kick_atom, "kick")        ///< admin -> ... -> connection
+CAF_ADD_ATOM(chat_actors, chat::actors, status_atom, "status")    ///< server -> admin: rates
 
 CAF_END_TYPE_ID_BLOCK(chat_actors)
 

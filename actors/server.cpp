@@ -1,9 +1,11 @@
 #include "actors/server.hpp"
 
+#include <optional>
 #include <thread>
 
 #include <caf/all.hpp>
 
+#include "actors/admin_actor.hpp"
 #include "actors/connection_actor.hpp"
 #include "actors/db_worker.hpp"
 #include "actors/directory.hpp"
@@ -46,7 +48,8 @@ class refused_connection final : public connection {
 
 class server_impl final : public server {
  public:
-  server_impl(caf::actor_system& sys, runtime_ptr rt) : sys_(sys), rt_(std::move(rt)) {}
+  server_impl(caf::actor_system& sys, runtime_ptr rt)
+      : sys_(sys), rt_(std::move(rt)), admin_(spawn_admin(sys_, rt_)) {}
   ~server_impl() override { stop(std::chrono::seconds(5)); }
 
   std::shared_ptr<connection> connect(persistence::user_id user, std::string username,
@@ -97,6 +100,7 @@ class server_impl final : public server {
       for (auto& c : conns) all.push_back(caf::actor_cast<caf::actor>(c));
       for (auto& s : rt_->shards) all.push_back(caf::actor_cast<caf::actor>(s));
       all.push_back(caf::actor_cast<caf::actor>(rt_->log_writer));
+      all.push_back(caf::actor_cast<caf::actor>(admin_));
       all.insert(all.end(), rt_->db_workers.begin(), rt_->db_workers.end());
       for (auto& a : all) self->monitor(a);
       for (auto& a : all) self->send_exit(a, caf::exit_reason::user_shutdown);
@@ -135,9 +139,45 @@ class server_impl final : public server {
 
   chat::metrics::registry& registry() override { return *rt_->metrics; }
 
+  persistence::result<std::vector<actor_report>> list_actors() override {
+    return ask<std::vector<actor_report>>(list_atom_v);
+  }
+  persistence::result<std::vector<actor_report>> inspect(std::string kind,
+                                                         std::int64_t id) override {
+    return ask<std::vector<actor_report>>(inspect_atom_v, std::move(kind), id);
+  }
+  persistence::result<live_status> live_status_now() override {
+    return ask<live_status>(status_atom_v);
+  }
+  persistence::result<bool> passivate_conversation(persistence::conversation_id id) override {
+    return ask<bool>(passivate_atom_v, id);
+  }
+  persistence::result<std::int64_t> disconnect_user(persistence::user_id user, std::uint16_t code,
+                                                    std::string reason) override {
+    return ask<std::int64_t>(kick_atom_v, user, code, std::move(reason));
+  }
+
  private:
+  /// A blocking request to the admin actor (for the admin surface's own threads only).
+  template <class T, class... Ts>
+  persistence::result<T> ask(Ts&&... xs) {
+    if (stopped_.load())
+      return persistence::error{persistence::errc::unavailable, "the server is stopping"};
+    caf::scoped_actor self{sys_};
+    std::optional<persistence::result<T>> out;
+    self->request(admin_, std::chrono::seconds(10), std::forward<Ts>(xs)...)
+        .receive([&](T& v) { out.emplace(std::move(v)); },
+                 [&](caf::error& e) {
+                   out.emplace(
+                       persistence::error{persistence::errc::unavailable,
+                                          "the actor system did not answer: " + caf::to_string(e)});
+                 });
+    return std::move(*out);
+  }
+
   caf::actor_system& sys_;
   runtime_ptr rt_;
+  admin_actor admin_;
   std::atomic<bool> stopped_{false};
 };
 
@@ -157,7 +197,7 @@ persistence::result<std::unique_ptr<server>> server::start(
       spawn_log_writer(sys, std::shared_ptr<persistence::database>(std::move(*db)), rt);
   rt->db = spawn_db_pool(sys, cfg.db_url, db_workers, rt->db_workers);
   for (std::size_t i = 0; i < cfg.directory_shards; ++i)
-    rt->shards.push_back(spawn_directory_shard(sys, rt));
+    rt->shards.push_back(spawn_directory_shard(sys, rt, i));
   return std::unique_ptr<server>(std::make_unique<server_impl>(sys, std::move(rt)));
 }
 

@@ -24,6 +24,38 @@ class registry;
 
 namespace chat::actors {
 
+/// What one live actor says about itself to the admin actor (chatctl actors / inspect / top;
+/// docs/admin.md lists the fields of each kind).
+struct actor_report {
+  std::string kind;         ///< conversation, user, connection, shard, log_writer, db_worker, admin
+  std::uint64_t actor = 0;  ///< CAF actor id (what `inspect connection` takes)
+  std::int64_t id = 0;      ///< conversation or user id, shard index; else the actor id
+  std::string name;         ///< username, conversation title
+  std::int64_t mailbox = 0;  ///< messages waiting when it answered
+  std::int64_t handled = 0;  ///< messages consumed since it started
+  std::int64_t age_ms = 0, idle_ms = 0;
+  std::int64_t memory_bytes = 0;  ///< estimate of what its state holds
+  double rate = 0;                ///< messages/s since the admin's previous look
+  std::vector<std::pair<std::string, std::int64_t>> numbers;  ///< kind-specific counters
+  std::vector<std::pair<std::string, std::string>> texts;
+  std::vector<std::pair<std::string, std::vector<std::int64_t>>> lists;  ///< members, ...
+};
+
+/// Rates and latencies over the admin actor's window (up to the last minute).
+struct live_status {
+  double window_s = 0;
+  double messages_per_s = 0;    ///< events made durable
+  double deliveries_per_s = 0;  ///< frames written to connections
+  double ack_p50_us = 0, ack_p99_us = 0, commit_p50_us = 0, commit_p99_us = 0;
+};
+
+/// What a connection's socket can tell (the gateway's sink); empty by default.
+struct sink_stats {
+  std::string peer;                ///< remote address:port
+  std::int64_t queued_frames = 0;  ///< outbound queue depth
+  std::int64_t queued_bytes = 0;
+};
+
 /// Where one connection's outbound frames go; implemented by the gateway's WebSocket session.
 /// Called from CAF worker threads: implementations must not block (post to their own executor).
 /// The sink owns the bounded outbound queue: when it overflows it closes the socket itself with
@@ -35,6 +67,8 @@ class frame_sink {
   virtual void send(std::shared_ptr<const std::string> frame) = 0;
   /// Send queued frames, then a close frame with this code and reason.
   virtual void close(std::uint16_t code, std::string reason) = 0;
+  /// For chatctl inspect; thread-safe, never blocks.
+  virtual sink_stats stats() const { return {}; }
 };
 
 struct server_config {
@@ -96,6 +130,20 @@ class server {
   virtual metrics snapshot() const = 0;
   /// The metrics registry the actors update; the gateway adds its own metrics to it.
   virtual chat::metrics::registry& registry() = 0;
+
+  // The admin surface (chatctl; docs/admin.md). Blocking: call them from a thread that is not
+  // one of CAF's. errc::unavailable when the actor system does not answer in time.
+  virtual persistence::result<std::vector<actor_report>> list_actors() = 0;
+  /// kind "conversation", "user" (the user's connections follow it) or "connection" (actor id).
+  virtual persistence::result<std::vector<actor_report>> inspect(std::string kind,
+                                                                 std::int64_t id) = 0;
+  virtual persistence::result<live_status> live_status_now() = 0;
+  /// False when the conversation had no live actor.
+  virtual persistence::result<bool> passivate_conversation(persistence::conversation_id id) = 0;
+  /// Closes every connection of the user with this code and reason; how many.
+  virtual persistence::result<std::int64_t> disconnect_user(persistence::user_id user,
+                                                            std::uint16_t code,
+                                                            std::string reason) = 0;
 };
 
 }  // namespace chat::actors

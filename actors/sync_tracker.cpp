@@ -107,6 +107,21 @@ std::optional<protocol::sync_done_frame> sync_tracker::end_replay(int op, conver
   return done;
 }
 
+sync_tracker::summary sync_tracker::summarize() const {
+  summary out;
+  out.streamed = static_cast<std::int64_t>(streams_.size());
+  out.syncs_running = static_cast<std::int64_t>(syncs_.size());
+  out.held = static_cast<std::int64_t>(held_.size());
+  out.memory_bytes = static_cast<std::int64_t>(held_.size() * sizeof(held_event));
+  for (const auto& [conv, s] : streams_) {
+    out.buffered += static_cast<std::int64_t>(s.buffered.size());
+    if (s.syncing) ++out.syncing;
+    out.memory_bytes +=
+        static_cast<std::int64_t>(sizeof(stream) + s.buffered.size() * sizeof(live_event));
+  }
+  return out;
+}
+
 std::pair<sync_tracker::seq_t, sync_tracker::seq_t> sync_tracker::sent(conversation_id conv) const {
   auto i = streams_.find(conv);
   if (i == streams_.end()) return {0, 0};

@@ -64,6 +64,13 @@ class sync_tracker {
   /// The seqs this connection has written of `conv`: [first_sent, sent_upto] (0, 0 if none).
   std::pair<seq_t, seq_t> sent(conversation_id conv) const;
 
+  /// What chatctl inspect connection shows of the sync state.
+  struct summary {
+    std::int64_t streamed = 0, syncing = 0, buffered = 0, syncs_running = 0, held = 0;
+    std::int64_t memory_bytes = 0;  ///< estimate of the buffers
+  };
+  summary summarize() const;
+
  private:
   struct live_event {
     seq_t seq = 0;

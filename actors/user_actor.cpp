@@ -8,6 +8,7 @@
 #include "actors/db_worker.hpp"
 #include "actors/frames.hpp"
 #include "actors/messages.hpp"
+#include "actors/observed_actor.hpp"
 #include "persistence/conversation_store.hpp"
 #include "protocol/limits.hpp"
 
@@ -23,7 +24,7 @@ struct user_state {
   static inline const char* name = "user";
 };
 
-using self_ptr = user_actor::stateful_pointer<user_state>;
+using self_ptr = observed_pointer<user_actor, user_state>;
 
 /// Tells everyone who shares a conversation with this user that it came online / went offline.
 /// The contacts are read fresh each time (conversations change); `await` keeps the transitions
@@ -104,6 +105,22 @@ user_actor::behavior_type user(self_ptr self, persistence::user_id id, runtime_p
           return caf::make_error(actor_errc::busy, "connections attached");
         self->quit();
         return caf::ok_atom_v;
+      },
+      [=](kick_atom, std::uint16_t code, std::string& reason) {
+        // Each connection closes its socket and detaches itself.
+        for (auto& c : self->state.connections) self->send(c, kick_atom_v, code, reason);
+        return static_cast<std::int64_t>(self->state.connections.size());
+      },
+      [=](inspect_atom) {
+        auto& st = self->state;
+        auto r = make_report(self, "user", st.id);
+        r.name = st.username;
+        std::vector<std::int64_t> ids;
+        for (auto& c : st.connections) ids.push_back(static_cast<std::int64_t>(c.id()));
+        r.memory_bytes = static_cast<std::int64_t>(sizeof(user_state) + st.username.size() +
+                                                   st.connections.size() * 16);
+        r.lists = {{"connections", std::move(ids)}};
+        return r;
       },
   };
 }

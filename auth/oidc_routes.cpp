@@ -149,6 +149,10 @@ http_response service_impl::do_oidc(const http_request& req, std::string_view pr
     auto u = users.find_by_id(**known);
     if (!u) return db_failure(&*db, u.err(), "oidc callback");
     if (!u->has_value()) return oidc_error_redirect(req, provider, "oidc_account_missing", "");
+    if ((*u)->disabled()) {
+      log(fmt::format("oidc {}: login refused (account disabled) user id={}", provider, (*u)->id));
+      return oidc_error_redirect(req, provider, "account_disabled", "");
+    }
     auto s = issue_session(*db, (*u)->id, req.user_agent);
     if (!s) return db_failure(&*db, s.err(), "oidc session");
     log(fmt::format("oidc {}: login user id={} ip={}", provider, (*u)->id,

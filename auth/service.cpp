@@ -268,6 +268,8 @@ std::optional<service_impl::current_session> service_impl::session_of_token(
     if (!u) log(fmt::format("user lookup failed: {}", u.err().message));
     return std::nullopt;
   }
+  // A disabled account keeps its sessions (enabling it restores them) but none of them works.
+  if ((*u)->disabled()) return std::nullopt;
   cur.who = identity{(*u)->id, (*u)->username};
   return cur;
 }
@@ -433,6 +435,12 @@ http_response service_impl::do_login(const http_request& req) {
     log(fmt::format("login failed (wrong password) user id={} ip={}", (*u)->id,
                     log_safe(req.remote_ip)));
     return invalid();
+  }
+  // Checked after the password, so the answer tells only the account's owner it is disabled.
+  if ((*u)->disabled()) {
+    log(fmt::format("login refused (account disabled) user id={} ip={}", (*u)->id,
+                    log_safe(req.remote_ip)));
+    return json_error(403, "account_disabled", "This account has been disabled.");
   }
   if (hasher_.needs_rehash(*stored)) {
     if (auto h = hasher_.hash(password)) (void)users.set_password_hash((*u)->id, *h);

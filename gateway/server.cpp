@@ -199,6 +199,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   websocket_session(Stream&& stream, server::impl& st)
       : ws_(std::move(stream)), st_(st), hello_timer_(ws_.get_executor()) {
     st_.stats.ws_sessions.Increment();
+    error_code ec;
+    auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
+    if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
 
   ~websocket_session() {
@@ -257,6 +260,15 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     }
     void close(std::uint16_t code, std::string reason) override {
       if (auto s = session.lock()) s->post_close(code, std::move(reason));
+    }
+    actors::sink_stats stats() const override {
+      actors::sink_stats out;
+      if (auto s = session.lock()) {
+        out.peer = s->peer_;
+        out.queued_frames = s->queued_frames_.load(std::memory_order_relaxed);
+        out.queued_bytes = s->queued_bytes_.load(std::memory_order_relaxed);
+      }
+      return out;
     }
     std::weak_ptr<websocket_session> session;
   };
@@ -435,9 +447,11 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
       } else {
         queue_.clear();
       }
+      recount();
       begin_close(4008, "slow consumer");
       return;
     }
+    count_queued(1, static_cast<std::int64_t>(frame->size()));
     queue_.push_back(std::move(frame));
     if (!writing_) do_write();
   }
@@ -458,6 +472,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
       return finish();
     }
     if (finished_) return;
+    count_queued(-1, -static_cast<std::int64_t>(queue_.front()->size()));
     queue_.pop_front();
     if (!queue_.empty()) return do_write();
     if (close_reason_ && !close_started_) do_close();
@@ -485,6 +500,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     finished_ = true;
     hello_timer_.cancel();
     queue_.clear();
+    recount();
     report_closed();
   }
 
@@ -496,7 +512,21 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     }
   }
 
+  /// For chatctl inspect connection (read by the sink from CAF threads).
+  void count_queued(std::int64_t frames, std::int64_t bytes) {
+    queued_frames_.fetch_add(frames, std::memory_order_relaxed);
+    queued_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  }
+  void recount() {
+    std::int64_t bytes = 0;
+    for (auto& f : queue_) bytes += static_cast<std::int64_t>(f->size());
+    queued_frames_.store(static_cast<std::int64_t>(queue_.size()), std::memory_order_relaxed);
+    queued_bytes_.store(bytes, std::memory_order_relaxed);
+  }
+
   websocket::stream<Stream> ws_;
+  std::string peer_;
+  std::atomic<std::int64_t> queued_frames_{0}, queued_bytes_{0};
   server::impl& st_;
   net::steady_timer hello_timer_;
   http::request<http::string_body> req_;

@@ -2,6 +2,8 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <cmath>
+
 namespace chat::metrics {
 namespace {
 
@@ -62,6 +64,8 @@ registry::registry()
                             "From a send_message frame read to its ack queued (durable).",
                             latency_buckets)),
       passivations(counter(*reg_, "chatd_passivations_total", "Idle actors passivated.")),
+      log_failures(counter(*reg_, "chatd_log_append_failures_total",
+                           "Appends the log writer answered with a failure.")),
       http_requests(
           counter(*reg_, "chatd_http_requests_total", "HTTP requests read (upgrades included).")),
       ws_sessions(gauge_family(*reg_, "chatd_ws_sessions",
@@ -113,6 +117,35 @@ std::vector<std::pair<std::string, std::int64_t>> registry::errors_by_code() con
 std::pair<double, std::uint64_t> registry::sum_count(const prometheus::Histogram& h) {
   auto m = h.Collect();
   return {m.histogram.sample_sum, m.histogram.sample_count};
+}
+
+std::vector<std::uint64_t> registry::bucket_counts(const prometheus::Histogram& h) {
+  auto m = h.Collect();
+  std::vector<std::uint64_t> out;
+  out.reserve(m.histogram.bucket.size());
+  for (const auto& b : m.histogram.bucket) out.push_back(b.cumulative_count);
+  return out;
+}
+
+double registry::quantile(const prometheus::Histogram& h, const std::vector<std::uint64_t>& before,
+                          const std::vector<std::uint64_t>& after, double q) {
+  auto m = h.Collect();
+  const auto& buckets = m.histogram.bucket;
+  auto at = [](const std::vector<std::uint64_t>& v, std::size_t i) -> std::uint64_t {
+    return i < v.size() ? v[i] : 0;
+  };
+  if (buckets.empty() || after.size() != buckets.size()) return 0;
+  const std::size_t last = buckets.size() - 1;
+  const std::uint64_t total = at(after, last) - at(before, last);
+  if (total == 0) return 0;
+  auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total)));
+  if (rank < 1) rank = 1;
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    if (at(after, i) - at(before, i) < rank) continue;
+    if (i == last && i > 0) return buckets[i - 1].upper_bound;  // +Inf: the last finite bound
+    return buckets[i].upper_bound;
+  }
+  return last > 0 ? buckets[last - 1].upper_bound : 0;
 }
 
 }  // namespace chat::metrics

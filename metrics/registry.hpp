@@ -47,6 +47,7 @@ class registry {
   prometheus::Gauge& commit_seconds_max;  ///< chatd_log_commit_seconds_max
   prometheus::Histogram& ack_seconds;     ///< chatd_ack_latency_seconds (send frame in -> ack out)
   prometheus::Counter& passivations;      ///< chatd_passivations_total
+  prometheus::Counter& log_failures;      ///< chatd_log_append_failures_total
   // Gateway.
   prometheus::Counter& http_requests;      ///< chatd_http_requests_total
   prometheus::Gauge& ws_sessions;          ///< chatd_ws_sessions
@@ -65,6 +66,13 @@ class registry {
   std::vector<std::pair<std::string, std::int64_t>> errors_by_code() const;
   /// Sum and count of a histogram (for server::snapshot()).
   static std::pair<double, std::uint64_t> sum_count(const prometheus::Histogram& h);
+  /// A histogram's cumulative bucket counts now (chatctl's windowed percentiles).
+  static std::vector<std::uint64_t> bucket_counts(const prometheus::Histogram& h);
+  /// The q-quantile (0..1), in seconds, of what `h` observed between the snapshots `before` and
+  /// `after` of bucket_counts(): the upper bound of the bucket holding it (the last finite bound
+  /// for the +Inf bucket); 0 when nothing was observed.
+  static double quantile(const prometheus::Histogram& h, const std::vector<std::uint64_t>& before,
+                         const std::vector<std::uint64_t>& after, double q);
 
  private:
   prometheus::Family<prometheus::Counter>& errors_;

@@ -28,6 +28,8 @@ struct user {
   user_id id = 0;
   std::string username;  ///< as chosen; uniqueness is on the lower-cased form
   std::int64_t created_at_ms = 0;
+  std::int64_t disabled_at_ms = 0;  ///< when an operator disabled the account; 0 = enabled
+  bool disabled() const noexcept { return disabled_at_ms != 0; }
 };
 
 struct session {

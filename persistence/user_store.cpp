@@ -62,8 +62,9 @@ result<user> user_store::create(std::string_view username) {
 result<std::optional<user>> user_store::find_by_id(user_id id) {
   try {
     user u;
-    db_.sql() << "SELECT id, username, created_at FROM users WHERE id = :i", soci::use(id),
-        soci::into(u.id), soci::into(u.username), soci::into(u.created_at_ms);
+    db_.sql() << "SELECT id, username, created_at, disabled_at FROM users WHERE id = :i",
+        soci::use(id), soci::into(u.id), soci::into(u.username), soci::into(u.created_at_ms),
+        soci::into(u.disabled_at_ms);
     if (!db_.sql().got_data()) return std::optional<user>{};
     return std::optional<user>{std::move(u)};
   } catch (...) {
@@ -75,8 +76,10 @@ result<std::optional<user>> user_store::find_by_username(std::string_view userna
   try {
     user u;
     std::string folded = fold(username);
-    db_.sql() << "SELECT id, username, created_at FROM users WHERE username_lower = :l",
-        soci::use(folded), soci::into(u.id), soci::into(u.username), soci::into(u.created_at_ms);
+    db_.sql()
+        << "SELECT id, username, created_at, disabled_at FROM users WHERE username_lower = :l",
+        soci::use(folded), soci::into(u.id), soci::into(u.username), soci::into(u.created_at_ms),
+        soci::into(u.disabled_at_ms);
     if (!db_.sql().got_data()) return std::optional<user>{};
     return std::optional<user>{std::move(u)};
   } catch (...) {
@@ -91,15 +94,32 @@ result<std::vector<user>> user_store::search(std::string_view prefix, int limit)
     std::string pattern = like_prefix(fold(prefix));
     user u;
     soci::statement st =
-        (db_.sql().prepare << "SELECT id, username, created_at FROM users WHERE username_lower "
-                              "LIKE :p ESCAPE '!' ORDER BY username_lower LIMIT :n",
+        (db_.sql().prepare << "SELECT id, username, created_at, disabled_at FROM users WHERE "
+                              "username_lower LIKE :p ESCAPE '!' ORDER BY username_lower LIMIT :n",
          soci::use(pattern), soci::use(limit), soci::into(u.id), soci::into(u.username),
-         soci::into(u.created_at_ms));
+         soci::into(u.created_at_ms), soci::into(u.disabled_at_ms));
     st.execute();
     while (st.fetch()) out.push_back(u);
     return out;
   } catch (...) {
     return detail::current_error(db_, "search users");
+  }
+}
+
+status user_store::set_disabled(user_id id, std::int64_t at_ms) {
+  try {
+    soci::statement st = (db_.sql().prepare << "UPDATE users SET disabled_at = :d WHERE id = :i",
+                          soci::use(at_ms), soci::use(id));
+    st.execute(true);
+    // MySQL counts changed rows only: an unchanged flag on an existing user is still success.
+    if (st.get_affected_rows() == 0) {
+      user_id found = 0;
+      db_.sql() << "SELECT id FROM users WHERE id = :i", soci::use(id), soci::into(found);
+      if (!db_.sql().got_data()) return error{errc::not_found, fmt::format("no user {}", id)};
+    }
+    return success();
+  } catch (...) {
+    return detail::current_error(db_, "set disabled");
   }
 }
 

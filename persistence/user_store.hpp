@@ -21,6 +21,9 @@ class user_store {
   /// Usernames starting with prefix (case-insensitive), sorted, at most limit.
   result<std::vector<user>> search(std::string_view prefix, int limit);
 
+  /// Disables (at_ms > 0) or enables (0) the account; errc::not_found for an unknown id.
+  status set_disabled(user_id id, std::int64_t at_ms);
+
   status set_password_hash(user_id id, std::string_view argon2id_hash);
   result<std::optional<std::string>> password_hash(user_id id);
 

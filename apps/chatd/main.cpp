@@ -4,10 +4,16 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include <sys/stat.h>
+
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 
 #include "actors/server.hpp"
+#include "admin/commands.hpp"
+#include "admin/listener.hpp"
+#include "admin/token.hpp"
 #include "apps/chatd/settings.hpp"
 #include "auth/service.hpp"
 #include "gateway/server.hpp"
@@ -45,6 +51,55 @@ bool prepare_schema(const chat::apps::settings& o) {
   CHAT_LOG_INFO("chatd", "migrations: {} applied now, {} already applied ({})",
                 report->applied.size(), report->already_applied, from);
   return true;
+}
+
+/// The admin listener (docs/admin.md), or nothing when it is off. A default socket path that a
+/// running chatd already serves only turns the surface off; a chosen one that fails is fatal.
+std::optional<std::unique_ptr<chat::admin::listener>> start_admin(const chat::apps::settings& o,
+                                                                  chat::actors::server& actors) {
+  auto paths = chat::apps::resolve_admin_paths(o);
+  std::error_code ec;
+  if (!o.data_dir.empty() && !std::filesystem::exists(paths.data_dir, ec)) {
+    std::filesystem::create_directories(paths.data_dir, ec);
+    if (ec) {
+      CHAT_LOG_ERROR("chatd", "cannot create --data-dir {}: {}", paths.data_dir, ec.message());
+      return std::nullopt;
+    }
+    ::chmod(paths.data_dir.c_str(), 0700);
+  }
+  chat::admin::listener_config cfg;
+  cfg.socket_path = paths.socket;
+  if (!o.admin_listen_host.empty()) {
+    auto token = chat::admin::load_or_create_token(paths.token_file);
+    if (!token) {
+      CHAT_LOG_ERROR("chatd", "{}", token.err().message);
+      return std::nullopt;
+    }
+    cfg.tcp_host = o.admin_listen_host;
+    cfg.tcp_port = o.admin_listen_port;
+    cfg.token = std::move(*token);
+  }
+  if (cfg.socket_path.empty() && cfg.tcp_host.empty())
+    return std::unique_ptr<chat::admin::listener>();
+  auto ctx = std::make_shared<chat::admin::context>();
+  ctx->db_url = o.db_url;
+  ctx->version = CHATD_VERSION;
+  ctx->actors = &actors;
+  auto l = chat::admin::listener::start(cfg, chat::admin::make_handler(ctx));
+  if (!l && !paths.explicit_socket && o.admin_listen_host.empty()) {
+    CHAT_LOG_WARN("chatd", "{}; admin surface off (pass --data-dir or --admin-socket)",
+                  l.err().message);
+    return std::unique_ptr<chat::admin::listener>();
+  }
+  if (!l) {
+    CHAT_LOG_ERROR("chatd", "{}", l.err().message);
+    return std::nullopt;
+  }
+  if (!cfg.socket_path.empty()) CHAT_LOG_INFO("chatd", "admin socket {}", cfg.socket_path);
+  if (!cfg.tcp_host.empty())
+    CHAT_LOG_INFO("chatd", "admin listening on {}:{} (token in {})", cfg.tcp_host, (*l)->tcp_port(),
+                  paths.token_file);
+  return std::move(*l);
 }
 
 }  // namespace
@@ -91,6 +146,12 @@ int main(int argc, char** argv) {
       (*actors)->stop(o.shutdown_deadline);
       return 1;
     }
+    auto admin = start_admin(o, **actors);
+    if (!admin) {
+      gw.stop(std::chrono::seconds(2));
+      (*actors)->stop(o.shutdown_deadline);
+      return 1;
+    }
     if (!gw_cfg.web_root.empty())
       CHAT_LOG_INFO("chatd", "serving the web client from {}", gw_cfg.web_root);
     // Tests and scripts wait for exactly this line.
@@ -101,6 +162,7 @@ int main(int argc, char** argv) {
     int sig = gw.wait_for_signal();
     CHAT_LOG_INFO("chatd", "received {}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     gw.stop_accepting();
+    if (*admin) (*admin)->stop();
     CHAT_LOG_INFO("chatd", "stopped accepting connections");
     (*actors)->stop(o.shutdown_deadline);
     CHAT_LOG_INFO("chatd",

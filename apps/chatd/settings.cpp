@@ -18,6 +18,7 @@ constexpr const char* tls_group = "TLS and reverse proxies";
 constexpr const char* oidc_group = "OpenID Connect sign-in";
 constexpr const char* limits_group = "Limits and timeouts";
 constexpr const char* test_group = "Development and tests only";
+constexpr const char* admin_group = "Admin surface (chatctl, docs/admin.md)";
 
 std::optional<long long> parse_number(std::string_view s) {
   long long v = 0;
@@ -273,6 +274,40 @@ parsed_settings parse_settings(int argc, const char* const* argv) {
                "argon2id with libsodium's minimum limits (tests only: weak hashes)")
       ->group(test_group);
 
+  // Admin surface.
+  app.add_option("--data-dir", s.data_dir,
+                 "where chatd keeps its admin socket and token (default: the SQLite file's "
+                 "directory, or the working directory with MySQL)")
+      ->type_name("DIR")
+      ->group(admin_group);
+  app.add_option("--admin-socket", s.admin_socket,
+                 "Unix socket for chatctl, mode 0600 (default DIR/chatd-admin.sock; \"none\" "
+                 "turns it off)")
+      ->type_name("PATH")
+      ->group(admin_group);
+  app.add_option_function<std::string>(
+         "--admin-listen",
+         [&s](const std::string& v) {
+           auto l = *parse_listen(v);
+           s.admin_listen_host = l.first;
+           s.admin_listen_port = l.second;
+         },
+         "also serve the admin protocol on TCP, loopback only (127.0.0.1:PORT or [::1]:PORT); "
+         "every request must carry the token from --admin-token-file. Never served on the "
+         "public port")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            return parse_listen(v) ? "" : "wants ADDR:PORT, got '" + v + "'";
+          },
+          ""))
+      ->type_name("ADDR:PORT")
+      ->group(admin_group);
+  app.add_option("--admin-token-file", s.admin_token_file,
+                 "the TCP admin listener's token, created (mode 0600, random) at first start "
+                 "(default DIR/chatd-admin.token)")
+      ->type_name("FILE")
+      ->group(admin_group);
+
   for (auto* opt : app.get_options()) {
     const auto& name = opt->get_name();  // "--flag" (or "-h,--help")
     if (opt->get_envname().empty() && name.rfind("--", 0) == 0 && name != "--config" &&
@@ -296,6 +331,15 @@ parsed_settings parse_settings(int argc, const char* const* argv) {
     out.text = "chatd: --tls-cert and --tls-key go together: give both or neither\n";
     return out;
   }
+  if (!s.admin_listen_host.empty() && !is_loopback(s.admin_listen_host)) {
+    // The token would cross the network in clear text; the admin listener does not speak TLS.
+    out.exit_code = 2;
+    out.text = "chatd: --admin-listen is refused on the non-loopback address '" +
+               s.admin_listen_host +
+               "': the admin protocol has no TLS; use 127.0.0.1 (or the Unix socket) and an SSH "
+               "tunnel\n";
+    return out;
+  }
   for (const auto& spec : oidc) {
     auto p = *parse_oidc(spec);
     std::string env = "CHATD_OIDC_";
@@ -309,6 +353,39 @@ parsed_settings parse_settings(int argc, const char* const* argv) {
   s.auth.db_url = s.db_url;
   out.run = std::move(s);
   return out;
+}
+
+bool is_loopback(const std::string& host) {
+  if (host == "localhost" || host == "::1") return true;
+  // 127.0.0.0/8, written as four decimal parts.
+  if (host.rfind("127.", 0) != 0) return false;
+  auto parts = util::split(host, '.');
+  if (parts.size() != 4) return false;
+  for (auto part : parts) {
+    auto n = parse_number(part);
+    if (!n || *n < 0 || *n > 255) return false;
+  }
+  return true;
+}
+
+admin_paths resolve_admin_paths(const settings& s) {
+  admin_paths p;
+  p.data_dir = s.data_dir;
+  if (p.data_dir.empty()) {
+    p.data_dir = ".";
+    constexpr std::string_view prefix = "sqlite:";
+    if (s.db_url.rfind(prefix, 0) == 0) {
+      auto path = s.db_url.substr(prefix.size());
+      auto slash = path.rfind('/');
+      if (slash != std::string::npos) p.data_dir = slash == 0 ? "/" : path.substr(0, slash);
+    }
+  }
+  p.explicit_socket = !s.admin_socket.empty() || !s.data_dir.empty();
+  p.socket = s.admin_socket.empty() ? p.data_dir + "/chatd-admin.sock" : s.admin_socket;
+  if (p.socket == "none") p.socket.clear();
+  p.token_file =
+      s.admin_token_file.empty() ? p.data_dir + "/chatd-admin.token" : s.admin_token_file;
+  return p;
 }
 
 }  // namespace chat::apps

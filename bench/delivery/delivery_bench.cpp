@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <barrier>
 #include <chrono>
@@ -167,6 +168,13 @@ int main(int argc, char** argv) {
 
   const std::int64_t total = std::int64_t{o.senders} * o.messages;
   std::atomic<std::int64_t> acked{0}, delivered{0};
+  // Send time of every message (ns since t_base), for ack and delivery latency percentiles.
+  const auto t_base = steady_clock::now();
+  auto since_base = [&] {
+    return duration_cast<nanoseconds>(steady_clock::now() - t_base).count();
+  };
+  std::vector<std::atomic<std::int64_t>> sent_at(static_cast<std::size_t>(total));
+  std::vector<std::vector<std::int64_t>> ack_ns(o.members), delivery_ns(o.members);
   std::vector<steady_clock::time_point> last_ack(o.members), last_delivery(o.members);
   std::barrier start(o.members + 1);
   std::vector<std::thread> threads;
@@ -177,6 +185,8 @@ int main(int argc, char** argv) {
       int sent = 0, outstanding = 0, acks = 0;
       std::int64_t events = 0;
       auto send_one = [&] {
+        sent_at[static_cast<std::size_t>(i) * o.messages + sent].store(since_base(),
+                                                                       std::memory_order_release);
         std::string n = std::to_string(sent++);
         ws.send_text(protocol::serialize(protocol::request{protocol::send_req{
             "s" + n, conv, "c" + std::to_string(i) + "-" + n, "message " + n + " from bench"}}));
@@ -193,8 +203,21 @@ int main(int argc, char** argv) {
             ++events;
             ++delivered;
             last_delivery[i] = steady_clock::now();
+            // client_msg_id "c<sender>-<n>": latency from that send to this delivery.
+            auto dash = e->client_msg_id.find('-');
+            if (e->client_msg_id.size() > 1 && dash != std::string::npos) {
+              auto from = std::stoll(e->client_msg_id.substr(1, dash - 1));
+              auto n = std::stoll(e->client_msg_id.substr(dash + 1));
+              auto at = sent_at[static_cast<std::size_t>(from * o.messages + n)].load(
+                  std::memory_order_acquire);
+              delivery_ns[i].push_back(since_base() - at);
+            }
           }
-        } else if (std::holds_alternative<protocol::ack_frame>(*f)) {
+        } else if (auto* a = std::get_if<protocol::ack_frame>(&*f)) {
+          auto n = std::stoll(a->ref.substr(1));  // ref "s<n>"
+          ack_ns[i].push_back(since_base() -
+                              sent_at[static_cast<std::size_t>(i) * o.messages + n].load(
+                                  std::memory_order_acquire));
           ++acks;
           ++acked;
           --outstanding;
@@ -221,6 +244,18 @@ int main(int argc, char** argv) {
       "delivered: %lld / %lld in %.2f s = %.0f deliveries/s (%.0f msgs/s fully fanned out)\n",
       (long long)delivered.load(), (long long)(total * o.members), del_s, delivered.load() / del_s,
       delivered.load() / del_s / o.members);
+  auto percentiles = [](std::vector<std::vector<std::int64_t>>& per_thread) {
+    std::vector<std::int64_t> all;
+    for (auto& v : per_thread) all.insert(all.end(), v.begin(), v.end());
+    std::sort(all.begin(), all.end());
+    auto at = [&](double q) {
+      return all.empty() ? 0.0 : all[std::min(all.size() - 1, std::size_t(q * all.size()))] / 1e6;
+    };
+    return std::array<double, 3>{at(0.5), at(0.99), all.empty() ? 0.0 : all.back() / 1e6};
+  };
+  auto ack_p = percentiles(ack_ns), del_p = percentiles(delivery_ns);
+  std::printf("latency ms: ack p50 %.2f p99 %.2f max %.2f; delivery p50 %.2f p99 %.2f max %.2f\n",
+              ack_p[0], ack_p[1], ack_p[2], del_p[0], del_p[1], del_p[2]);
   socks.clear();
   // The log writer's view of the same run: how well group commit batched.
   auto metrics = e2e::http_request(port, "GET", "/metrics");

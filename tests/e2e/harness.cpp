@@ -1,6 +1,8 @@
 #include "tests/e2e/harness.hpp"
 
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "protocol/limits.hpp"
@@ -9,6 +11,17 @@
 
 namespace chat::e2e {
 
+temp_dir::temp_dir() {
+  char tmpl[] = "/tmp/chatd-e2e-dir-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  path_ = tmpl;
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
 chatd_server::chatd_server(db_kind kind, std::vector<std::string> extra_args)
     : db_(kind), extra_(std::move(extra_args)) {
   start();
@@ -16,7 +29,8 @@ chatd_server::chatd_server(db_kind kind, std::vector<std::string> extra_args)
 
 void chatd_server::start() {
   if (proc_ && proc_->running()) proc_->stop(SIGKILL);
-  std::vector<std::string> args{"--listen", "127.0.0.1:0", "--db", db_.url()};
+  std::vector<std::string> args{"--listen", "127.0.0.1:0", "--db",
+                                db_.url(),  "--data-dir",  dir_.path()};
   args.insert(args.end(), extra_.begin(), extra_.end());
   proc_ = std::make_unique<chatd_process>(CHATD_BINARY, args);
   bool up = proc_->wait_listening();

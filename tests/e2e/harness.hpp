@@ -33,7 +33,20 @@ class test_database : public test_support::scratch_database {
   }
 };
 
-/// chatd on its own database, listening on 127.0.0.1:0.
+/// A private directory (mode 0700) removed with everything in it.
+class temp_dir {
+ public:
+  temp_dir();
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+/// chatd on its own database and data directory (admin socket), listening on 127.0.0.1:0.
 class chatd_server {
  public:
   explicit chatd_server(db_kind kind, std::vector<std::string> extra_args = {});
@@ -42,9 +55,12 @@ class chatd_server {
   std::uint16_t port() const { return proc_->port(); }
   chatd_process& proc() { return *proc_; }
   const std::string& db_url() const { return db_.url(); }
+  /// --data-dir: holds chatd-admin.sock (and chatd-admin.token with --admin-listen).
+  const std::string& data_dir() const { return dir_.path(); }
 
  private:
   test_database db_;
+  temp_dir dir_;
   std::vector<std::string> extra_;
   std::unique_ptr<chatd_process> proc_;
 };
