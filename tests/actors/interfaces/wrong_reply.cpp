@@ -35,6 +35,7 @@ log_writer_actor::behavior_type writer(log_writer_actor::pointer self) {
 #endif
           return rp;
         },
+        [](inspect_atom) -> caf::result<actor_report> { return actor_report{}; },
   };
 }
 
