@@ -15,6 +15,29 @@ std::string filter(std::optional<conversation_id> only, std::string_view glue) {
   return only ? fmt::format(" {} conversation_id = :only", glue) : std::string();
 }
 
+/// Every (conversation_id, user_id, <seq column>) row of one table, ordered, optionally of one
+/// conversation: memberships and read positions have this shape. Throws SOCI's errors.
+template <class Row>
+std::vector<Row> user_seq_rows(database& db, std::string_view table, std::string_view seq_column,
+                               seq_t Row::*seq, std::optional<conversation_id> only) {
+  std::vector<Row> out;
+  Row r;
+  const std::string q =
+      fmt::format("SELECT conversation_id, user_id, {} FROM {}{} ORDER BY conversation_id, user_id",
+                  seq_column, table, filter(only, "WHERE"));
+  conversation_id c = only.value_or(0);
+  soci::statement st(db.sql());
+  if (only)
+    st = (db.sql().prepare << q, soci::use(c), soci::into(r.conversation), soci::into(r.user),
+          soci::into(r.*seq));
+  else
+    st =
+        (db.sql().prepare << q, soci::into(r.conversation), soci::into(r.user), soci::into(r.*seq));
+  st.execute();
+  while (st.fetch()) out.push_back(r);
+  return out;
+}
+
 }  // namespace
 
 status audit_store::for_each_event(std::optional<conversation_id> only, bool with_payload,
@@ -65,23 +88,8 @@ status audit_store::for_each_event(std::optional<conversation_id> only, bool wit
 
 result<std::vector<membership_row>> audit_store::memberships(std::optional<conversation_id> only) {
   try {
-    std::vector<membership_row> out;
-    membership_row r;
-    const std::string q = fmt::format(
-        "SELECT conversation_id, user_id, joined_seq FROM memberships{} ORDER BY conversation_id, "
-        "user_id",
-        filter(only, "WHERE"));
-    conversation_id c = only.value_or(0);
-    soci::statement st(db_.sql());
-    if (only)
-      st = (db_.sql().prepare << q, soci::use(c), soci::into(r.conversation), soci::into(r.user),
-            soci::into(r.joined_seq));
-    else
-      st = (db_.sql().prepare << q, soci::into(r.conversation), soci::into(r.user),
-            soci::into(r.joined_seq));
-    st.execute();
-    while (st.fetch()) out.push_back(r);
-    return out;
+    return user_seq_rows<membership_row>(db_, "memberships", "joined_seq",
+                                         &membership_row::joined_seq, only);
   } catch (...) {
     return detail::current_error(db_, "read memberships");
   }
@@ -90,23 +98,8 @@ result<std::vector<membership_row>> audit_store::memberships(std::optional<conve
 result<std::vector<read_position_row>> audit_store::read_positions(
     std::optional<conversation_id> only) {
   try {
-    std::vector<read_position_row> out;
-    read_position_row r;
-    const std::string q = fmt::format(
-        "SELECT conversation_id, user_id, seq FROM read_positions{} ORDER BY conversation_id, "
-        "user_id",
-        filter(only, "WHERE"));
-    conversation_id c = only.value_or(0);
-    soci::statement st(db_.sql());
-    if (only)
-      st = (db_.sql().prepare << q, soci::use(c), soci::into(r.conversation), soci::into(r.user),
-            soci::into(r.seq));
-    else
-      st = (db_.sql().prepare << q, soci::into(r.conversation), soci::into(r.user),
-            soci::into(r.seq));
-    st.execute();
-    while (st.fetch()) out.push_back(r);
-    return out;
+    return user_seq_rows<read_position_row>(db_, "read_positions", "seq", &read_position_row::seq,
+                                            only);
   } catch (...) {
     return detail::current_error(db_, "read read_positions");
   }

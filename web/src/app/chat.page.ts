@@ -1,6 +1,5 @@
 import { Component, computed, effect, inject, input, signal } from '@angular/core';
 import { Router, RouterLink } from '@angular/router';
-import { AuthService } from './auth.service';
 import { ChatService, Conv } from './chat.service';
 import { GroupDialog, NewChatDialog } from './dialogs';
 import { MessageView } from './message-view';
@@ -85,7 +84,6 @@ import { isNoise } from './timeline';
 })
 export class ChatPage {
   protected readonly chat = inject(ChatService);
-  private readonly auth = inject(AuthService);
   private readonly router = inject(Router);
   /** Route parameter (#/c/:id). */
   readonly id = input<string>();
@@ -164,13 +162,7 @@ export class ChatPage {
   }
 
   protected async signOut(): Promise<void> {
-    this.chat.forgetLocal();
-    this.chat.stop();
-    try {
-      await this.auth.logout();
-    } catch {
-      /* signed out locally anyway */
-    }
+    await this.chat.signOut();
     await this.router.navigateByUrl('/sign-in');
   }
 }

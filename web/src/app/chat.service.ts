@@ -101,6 +101,17 @@ export class ChatService {
   }
 
   /** Explicit sign-out on this device: drop this user's drafts and unsent messages from storage. */
+  /** Signs this device out: local state forgotten, socket stopped, session ended (best effort). */
+  async signOut(): Promise<void> {
+    this.forgetLocal();
+    this.stop();
+    try {
+      await this.auth.logout();
+    } catch {
+      /* signed out locally anyway */
+    }
+  }
+
   forgetLocal(): void {
     try {
       localStorage.removeItem(this.key('drafts'));

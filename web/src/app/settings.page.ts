@@ -114,13 +114,7 @@ export class SettingsPage {
   }
 
   protected async signOut(): Promise<void> {
-    this.chat.forgetLocal();
-    this.chat.stop();
-    try {
-      await this.auth.logout();
-    } catch {
-      /* signed out locally anyway */
-    }
+    await this.chat.signOut();
     await this.router.navigateByUrl('/sign-in');
   }
 
