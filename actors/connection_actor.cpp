@@ -10,8 +10,8 @@
 #include "actors/db_worker.hpp"
 #include "actors/frames.hpp"
 #include "actors/messages.hpp"
-#include "actors/sync_tracker.hpp"
 #include "actors/observed_actor.hpp"
+#include "actors/sync_tracker.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/event_store.hpp"
 #include "persistence/user_store.hpp"
@@ -300,55 +300,26 @@ void on_list(self_ptr self, const protocol::list_conversations_req& r) {
   ask_db<frame_reply>(
       self,
       [me, ref](persistence::database& db) {
-        persistence::conversation_store convs{db};
-        persistence::event_store events{db};
-        persistence::user_store users{db};
-        name_map names;
-        auto name_of = [&](user_id id) -> protocol::user_ref {
-          if (auto i = names.find(id); i != names.end()) return {id, i->second};
-          auto u = users.find_by_id(id);
-          std::string n = (u && *u) ? (*u)->username : std::string{};
-          names.emplace(id, n);
-          return {id, n};
-        };
-        auto list = convs.conversations_of(me);
+        // A fixed number of statements however many conversations the user has (unread too).
+        auto list = persistence::conversation_store{db}.summaries_of(me);
         if (!list) return error_message(list.err());
         protocol::conversations_frame out;
         out.ref = ref;
-        for (auto& c : *list) {
+        out.conversations.reserve(list->size());
+        for (auto& s : *list) {
           protocol::conversation_info ci;
-          ci.id = c.id;
-          ci.kind = kind_name(c.kind);
-          ci.title = c.title;
-          ci.last_seq = c.last_seq;
-          auto members = convs.members(c.id);
-          if (!members) return error_message(members.err());
-          for (auto m : *members) ci.members.push_back(name_of(m));
-          if (c.last_seq > 0) {
-            auto last = events.read_before(c.id, c.last_seq + 1, 1);
-            if (!last) return error_message(last.err());
-            if (!last->empty()) {
-              auto& e = last->back();
-              name_of(e.sender);
-              if (e.subject != 0) name_of(e.subject);
-              ci.last_event = to_event_frame(e, names);
-            }
-          }
-          auto read_seq = [&](auto& store) -> persistence::seq_t {
-            if constexpr (requires { store.read_seq(c.id, me); }) {
-              auto r = store.read_seq(c.id, me);
-              return r ? *r : 0;
-            } else {
-              return 0;
-            }
-          };
-          ci.read_seq = read_seq(convs);
-          if (ci.read_seq < ci.last_seq) {
-            auto n = convs.unread_count(c.id, me, ci.read_seq);
-            if (!n) return error_message(n.err());
-            ci.unread = *n;
-          } else {
-            ci.unread = 0;
+          ci.id = s.c.id;
+          ci.kind = kind_name(s.c.kind);
+          ci.title = s.c.title;
+          ci.last_seq = s.c.last_seq;
+          ci.read_seq = s.read_seq;
+          ci.unread = s.unread;
+          for (auto& m : s.members) ci.members.push_back({m.id, m.username});
+          if (s.last_event) {
+            name_map names{{s.last_event->sender, s.last_sender_name}};
+            if (s.last_event->subject != 0)
+              names.emplace(s.last_event->subject, s.last_subject_name);
+            ci.last_event = to_event_frame(*s.last_event, names);
           }
           out.conversations.push_back(std::move(ci));
         }
@@ -527,7 +498,7 @@ actor_report report_of(self_ptr self) {
   r.texts = {{"peer", sink.peer},
              {"sync_state", !st.hello_done ? (st.hello_pending ? "hello pending" : "before hello")
                             : sync.syncs_running > 0 ? "syncing"
-                                                : "live"}};
+                                                     : "live"}};
   return r;
 }
 

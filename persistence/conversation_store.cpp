@@ -182,6 +182,7 @@ result<std::vector<conversation_summary>> conversation_store::summaries_of(user_
       std::string kind;
       std::int64_t last_activity = 0;
       seq_t read = 0;
+      std::int64_t unread = 0;
       soci::statement st =
           (db_.sql().prepare
                << "SELECT c.id, c.kind, c.title, c.created_at, "
@@ -189,19 +190,23 @@ result<std::vector<conversation_summary>> conversation_store::summaries_of(user_
                   "e.conversation_id = c.id), 0), "
                   "COALESCE((SELECT e.created_at FROM conversation_events e WHERE "
                   "e.conversation_id = c.id ORDER BY e.seq DESC LIMIT 1), c.created_at) AS "
-                  "last_activity, COALESCE(r.seq, 0) "
+                  "last_activity, COALESCE(r.seq, 0), "
+                  // Unread in the same statement (not a COUNT per conversation): messages by
+                  // others after the read position; membership events never count.
+                  "(SELECT COUNT(*) FROM conversation_events e WHERE e.conversation_id = c.id "
+                  "AND e.seq > COALESCE(r.seq, 0) AND e.type = 'message' AND e.sender_id <> :v) "
                   "FROM memberships m JOIN conversations c ON c.id = m.conversation_id "
                   "LEFT JOIN read_positions r ON r.conversation_id = m.conversation_id AND "
                   "r.user_id = m.user_id "
                   "WHERE m.user_id = :u ORDER BY last_activity DESC, c.id DESC",
-           soci::use(u), soci::into(c.id), soci::into(kind), soci::into(c.title),
+           soci::use(u), soci::use(u), soci::into(c.id), soci::into(kind), soci::into(c.title),
            soci::into(c.created_at_ms), soci::into(c.last_seq), soci::into(last_activity),
-           soci::into(read));
+           soci::into(read), soci::into(unread));
       st.execute();
       while (st.fetch()) {
         c.kind = kind_of(kind);
         at.emplace(c.id, out.size());
-        out.push_back({c, read, {}, std::nullopt, {}, {}});
+        out.push_back({c, read, unread, {}, std::nullopt, {}, {}});
       }
     }
     if (out.empty()) return out;
@@ -320,18 +325,6 @@ result<seq_t> conversation_store::read_seq(conversation_id c, user_id u) {
     return seq;
   } catch (...) {
     return detail::current_error(db_, "read_seq");
-  }
-}
-
-result<std::int64_t> conversation_store::unread_count(conversation_id c, user_id u, seq_t after) {
-  try {
-    std::int64_t n = 0;
-    db_.sql() << "SELECT COUNT(*) FROM conversation_events WHERE conversation_id = :c AND seq > :s "
-                 "AND type = 'message' AND sender_id <> :u",
-        soci::use(c), soci::use(after), soci::use(u), soci::into(n);
-    return n;
-  } catch (...) {
-    return detail::current_error(db_, "unread_count");
   }
 }
 

@@ -13,6 +13,9 @@ namespace chat::persistence {
 struct conversation_summary {
   conversation c;  ///< last_seq filled in
   seq_t read_seq = 0;
+  /// Messages by others after read_seq (membership events and the user's own messages, from any
+  /// device, are never unread).
+  std::int64_t unread = 0;
   std::vector<user> members;  ///< id and username, ascending id
   std::optional<event> last_event;
   std::string last_sender_name, last_subject_name;  ///< of last_event ("" when none)
@@ -40,8 +43,9 @@ class conversation_store {
   result<bool> is_member(conversation_id id, user_id u);
   /// Conversations the user is a member of, with last_seq, most recent activity first.
   result<std::vector<conversation>> conversations_of(user_id u);
-  /// The user's conversations with members, last event and read position, most recent activity
-  /// first: three statements whatever the number of conversations (no query per conversation).
+  /// The user's conversations with members, last event, read position and unread count, most
+  /// recent activity first: three statements whatever the number of conversations (no query per
+  /// conversation).
   result<std::vector<conversation_summary>> summaries_of(user_id u);
   /// Everyone who shares a conversation with `u` (not `u`), ascending: one statement.
   result<std::vector<user_id>> contacts_of(user_id u);
@@ -54,9 +58,6 @@ class conversation_store {
   status set_read(conversation_id c, user_id u, seq_t seq);
   /// The highest seq `u` has marked read in `c`; 0 when never set.
   result<seq_t> read_seq(conversation_id c, user_id u);
-  /// Unread for `u`: messages by other senders after `after` (membership events and `u`'s own
-  /// messages, from any device, are never unread).
-  result<std::int64_t> unread_count(conversation_id c, user_id u, seq_t after);
 
  private:
   database& db_;

@@ -157,10 +157,18 @@ TEST_CASE("Unread counts only messages from other senders after the read positio
                            make_event(g->id, 5, 1, "message", 0, 1002),
                            make_event(g->id, 6, 2, "message", 0, 1003)};
   REQUIRE(log.append(batch).ok());
-  CHECK(*convs.unread_count(g->id, 1, 0) == 2);
-  CHECK(*convs.unread_count(g->id, 1, 4) == 1);
-  CHECK(*convs.unread_count(g->id, 1, 6) == 0);
-  CHECK(*convs.unread_count(g->id, 2, 0) == 1);
+  auto unread_of = [&](user_id u) {
+    auto list = convs.summaries_of(u);
+    REQUIRE(list.ok());
+    REQUIRE(list->size() == 1);
+    return list->front().unread;
+  };
+  CHECK(unread_of(1) == 2);
+  REQUIRE(convs.set_read(g->id, 1, 4).ok());
+  CHECK(unread_of(1) == 1);
+  REQUIRE(convs.set_read(g->id, 1, 6).ok());
+  CHECK(unread_of(1) == 0);
+  CHECK(unread_of(2) == 1);
 }
 
 TEST_CASE("Read positions only move forward", "[persistence]") {
@@ -187,8 +195,10 @@ struct statement_counter final : soci::logger_impl {
 };
 }  // namespace
 
-TEST_CASE("Conversation summaries take three statements whatever the number of conversations",
-          "[persistence]") {
+TEST_CASE(
+    "Conversation summaries with unread counts take three statements whatever the number of "
+    "conversations",
+    "[persistence]") {
   BACKEND(b);
   user_store users(b.db());
   conversation_store convs(b.db());
@@ -205,7 +215,8 @@ TEST_CASE("Conversation summaries take three statements whatever the number of c
       e.client_msg_id = "m" + std::to_string(i);
       e.payload = "hello " + std::to_string(i);
       REQUIRE(events.append(std::span<const event>(&e, 1)).ok());
-      REQUIRE(convs.set_read(d->c.id, me->id, 1).ok());
+      // Of the later ones, every other stays unread (it must not cost a statement).
+      if (i < 3 || i % 2 == 0) REQUIRE(convs.set_read(d->c.id, me->id, 1).ok());
     }
   };
   int statements = 0;
@@ -227,7 +238,13 @@ TEST_CASE("Conversation summaries take three statements whatever the number of c
   // Newest activity first, and everything list_conversations shows is there.
   auto& top = forty.front();
   CHECK(top.c.last_seq == 1);
-  CHECK(top.read_seq == 1);
+  CHECK(top.read_seq == 0);
+  CHECK(top.unread == 1);
+  CHECK(forty[1].read_seq == 1);
+  CHECK(forty[1].unread == 0);
+  std::int64_t unread = 0;
+  for (auto& s : forty) unread += s.unread;
+  CHECK(unread == 19);  // 3, 5, ..., 39
   REQUIRE(top.members.size() == 2);
   CHECK(top.members[0].username == "summary_owner");
   CHECK(top.members[1].username == "peer39");
