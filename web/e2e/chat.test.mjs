@@ -3,31 +3,11 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { axe, haveOidcProvider, launchBrowser, launchPersistent, screenshot, startChatd, stopOidc } from './harness.mjs';
+import { checkScreen, eventually, haveOidcProvider, launchBrowser, launchPersistent, screenshot, startChatd, stopOidc } from './harness.mjs';
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 360, height: 740 };
 const PASSWORD = 'correct horse battery';
-
-/** Polls fn until it stops throwing (assertions) or the time runs out. */
-async function eventually(fn, timeout = 10_000, step = 100) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > end) throw e;
-      await new Promise((r) => setTimeout(r, step));
-    }
-  }
-}
-
-async function assertNoAxeViolations(page, screen) {
-  // Let entrance animations finish: axe measures contrast on what is painted at that moment.
-  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
-  const v = await axe(page);
-  assert.deepEqual(v, [], `axe violations on ${screen}:\n${v.join('\n')}`);
-}
 
 /** Texts of the messages (body only) in the open conversation, in DOM order. */
 async function messageBodies(page) {
@@ -95,23 +75,18 @@ describe('chatd web client', { concurrency: false }, () => {
     await p.goto(`${server.url}/`);
     await p.getByRole('heading', { name: 'Sign in' }).waitFor();
     assert.match(p.url(), /#\/sign-in$/);
-    await assertNoAxeViolations(p, 'sign-in (desktop, light)');
-    await screenshot(p, 'sign-in-1280');
+    await checkScreen(p, 'sign-in');
     await page.bob.goto(`${server.url}/`);
     await page.bob.getByRole('heading', { name: 'Sign in' }).waitFor();
-    await assertNoAxeViolations(page.bob, 'sign-in (phone)');
-    await screenshot(page.bob, 'sign-in-360');
     await page.carol.goto(`${server.url}/`);
     await page.carol.getByRole('button', { name: 'Create an account' }).click();
     await page.carol.getByRole('heading', { name: 'Create an account' }).waitFor();
-    await assertNoAxeViolations(page.carol, 'register (dark)');
-    await screenshot(page.carol, 'register-1280-dark');
+    await checkScreen(page.carol, 'register');
     // The OIDC choose-username step (here without a pending sign-in: it says so).
     await page.carol.goto(`${server.url}/#/choose-username`);
     await page.carol.getByRole('heading', { name: 'Choose a username' }).waitFor();
     await page.carol.getByRole('alert').filter({ hasText: 'no sign-in waiting' }).waitFor();
-    await assertNoAxeViolations(page.carol, 'choose-username (dark)');
-    await screenshot(page.carol, 'choose-username-1280-dark');
+    await checkScreen(page.carol, 'choose-username-none-waiting');
   });
 
   test('chatd serves the built client: installable PWA (Chromium says so), cache headers, brotli and gzip', async () => {
@@ -178,15 +153,13 @@ describe('chatd web client', { concurrency: false }, () => {
     await page.bob.getByRole('button', { name: 'New chat' }).click();
     await page.bob.getByRole('dialog', { name: 'New chat' }).getByLabel('Search people by username').fill('a');
     await page.bob.getByRole('dialog', { name: 'New chat' }).getByRole('button', { name: /^alice/ }).waitFor();
-    await assertNoAxeViolations(page.bob, 'new chat dialog (phone)');
-    await screenshot(page.bob, 'new-chat-dialog-360');
+    await checkScreen(page.bob, 'new-chat-dialog');
     // In a search field the first Escape clears it (native), the second closes the dialog.
     await page.bob.keyboard.press('Escape');
     await page.bob.keyboard.press('Escape');
     await page.bob.getByRole('dialog', { name: 'New chat' }).waitFor({ state: 'hidden' });
     await page.alice.getByText('No conversations yet').waitFor();
-    await assertNoAxeViolations(page.alice, 'empty conversation list');
-    await screenshot(page.alice, 'empty-list-1280');
+    await checkScreen(page.alice, 'empty-list');
   });
 
   test('OpenID Connect: the provider button, the provider sign-in, then choosing a username', { skip: !haveOidcProvider && 'tests/oidc not installed (scripts/oidc-provider.sh setup)' }, async () => {
@@ -211,8 +184,7 @@ describe('chatd web client', { concurrency: false }, () => {
       await d.getByRole('heading', { name: 'Choose a username' }).waitFor();
       assert.match(d.url(), /#\/choose-username/);
       await d.getByText('You signed in with Test IdP').waitFor();
-      await assertNoAxeViolations(d, 'choose-username (pending sign-in)');
-      await screenshot(d, 'choose-username-1280');
+      await checkScreen(d, 'choose-username');
       await d.getByLabel('Username').fill('dave');
       await d.getByText('dave is available.').waitFor();
       await d.getByRole('button', { name: 'Continue' }).click();
@@ -232,8 +204,6 @@ describe('chatd web client', { concurrency: false }, () => {
     await dialog.waitFor();
     await dialog.getByLabel('Search people by username').fill('bo');
     await dialog.getByRole('button', { name: /^bob/ }).waitFor();
-    await assertNoAxeViolations(p, 'new chat dialog');
-    await screenshot(p, 'new-chat-dialog-1280');
     await dialog.getByRole('button', { name: /^bob/ }).click();
     await p.getByRole('heading', { level: 2, name: 'bob' }).waitFor();
     assert.match(p.url(), /#\/c\/\d+$/);
@@ -250,8 +220,7 @@ describe('chatd web client', { concurrency: false }, () => {
     await link.waitFor();
     await eventually(async () => assert.match(await link.innerText(), /Hi Bob!/));
     await link.getByText('1 unread').waitFor({ state: 'attached' });
-    await screenshot(b, 'list-360');
-    await assertNoAxeViolations(b, 'conversation list (phone)');
+    await checkScreen(b, 'list');
     await link.click();
     await b.getByRole('heading', { level: 2, name: 'alice' }).waitFor();
     await b.locator('li.msg', { hasText: 'Hi Bob!' }).waitFor();
@@ -277,10 +246,7 @@ describe('chatd web client', { concurrency: false }, () => {
     await eventually(async () => assert.match(await a.getByTestId('announcer').innerText(), /bob: Hello/));
     // Bob read Alice's message: her message shows Read.
     await mine.locator('.msg-state', { hasText: 'Read' }).waitFor();
-    await assertNoAxeViolations(a, 'conversation (desktop)');
-    await assertNoAxeViolations(b, 'conversation (phone)');
-    await screenshot(a, 'conversation-1280');
-    await screenshot(b, 'conversation-360');
+    await checkScreen(a, 'conversation');
   });
 
   test('history loads backwards when scrolling up', async () => {
@@ -336,8 +302,7 @@ describe('chatd web client', { concurrency: false }, () => {
     await search.fill('car');
     await dialog.getByRole('button', { name: /^carol/ }).click();
     await dialog.getByRole('button', { name: 'Remove carol' }).waitFor();
-    await assertNoAxeViolations(a, 'new group dialog');
-    await screenshot(a, 'new-group-dialog-1280');
+    await checkScreen(a, 'new-group-dialog');
     await dialog.getByRole('button', { name: 'Create group' }).click();
     await a.getByRole('heading', { level: 2, name: 'Team' }).waitFor();
     await send(a, 'Welcome to the team');
@@ -354,14 +319,12 @@ describe('chatd web client', { concurrency: false }, () => {
     const anim = (p) => p.locator('li.msg', { hasText: 'Hi all' }).evaluate((el) => getComputedStyle(el).animationName);
     assert.equal(await anim(page.carol), 'none');
     assert.notEqual(await anim(a), 'none');
-    await assertNoAxeViolations(page.carol, 'group conversation (dark)');
-    await screenshot(page.carol, 'group-1280-dark');
-    await screenshot(page.bob, 'group-360');
+    await checkScreen(page.carol, 'group');
     // Members: remove Carol, add her back.
     await a.getByRole('button', { name: 'Members' }).click();
     const members = a.getByRole('dialog', { name: 'Group members' });
     await members.getByText('Members (3)').waitFor();
-    await assertNoAxeViolations(a, 'group members dialog');
+    await checkScreen(a, 'group-members-dialog');
     await members.getByRole('button', { name: 'Remove carol from the group' }).click();
     await members.getByText('Members (2)').waitFor();
     await members.getByLabel('Add people by username').fill('carol');
@@ -417,7 +380,7 @@ describe('chatd web client', { concurrency: false }, () => {
     assert.equal(stopped?.code ?? 0, 0, `chatd exit ${JSON.stringify(stopped)}`);
     await a.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
     await b.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
-    await screenshot(a, 'reconnecting-1280');
+    await checkScreen(a, 'reconnecting');
     // Written while the server is down: pending, then delivered once it is back.
     await send(a, 'during outage');
     await a.locator('li.msg.own.pending', { hasText: 'during outage' }).locator('.msg-state', { hasText: 'Sending…' }).waitFor();
@@ -500,7 +463,7 @@ describe('chatd web client', { concurrency: false }, () => {
     await send(a, 'flaky message');
     const mine = a.locator('li.msg.own', { hasText: 'flaky message' });
     await mine.locator('.msg-state', { hasText: 'Not sent' }).waitFor();
-    await assertNoAxeViolations(a, 'failed message');
+    await checkScreen(a, 'failed-message');
     await mine.getByRole('button', { name: 'Retry' }).click();
     await mine.locator('.msg-state', { hasText: /Sent|Read/ }).waitFor();
     assert.equal(sent.length, 2);

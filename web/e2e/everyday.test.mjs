@@ -6,10 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Chatd, axe, chatdBin, freePort, launchBrowser, screenshot } from './harness.mjs';
+import { Chatd, DESKTOP, PHONE, chatdBin, checkScreen, eventually, freePort, launchBrowser, screenshot } from './harness.mjs';
 
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 360, height: 800 };
 const PASSWORD = 'correct horse battery';
 const LONG = 'averyveryverylongwordwithoutanyspaces'.repeat(8);
 
@@ -17,18 +15,6 @@ let server;
 let browser;
 const cookies = {};
 const users = {};
-
-async function eventually(fn, timeout = 10_000, step = 100) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > end) throw e;
-      await new Promise((r) => setTimeout(r, step));
-    }
-  }
-}
 
 /** Registers over the HTTP API; returns the session cookie's value. */
 async function register(name) {
@@ -99,27 +85,6 @@ async function ws(p, frames) {
     for (const f of out) if (f.type === 'error') throw new Error(`${f.code}: ${f.message}`);
     return out;
   }, frames);
-}
-
-async function assertNoAxe(p, screen) {
-  await p.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
-  const v = await axe(p);
-  assert.deepEqual(v, [], `axe violations on ${screen}:\n${v.join('\n')}`);
-}
-
-/** axe at 360 and 1280 px, light and dark, with a screenshot of each. Restores the page after. */
-async function checkScreen(p, name, { sizes = [PHONE, DESKTOP] } = {}) {
-  const was = p.viewportSize();
-  for (const size of sizes) {
-    await p.setViewportSize(size);
-    for (const scheme of ['light', 'dark']) {
-      await p.emulateMedia({ colorScheme: scheme });
-      await assertNoAxe(p, `${name} (${size.width} px, ${scheme})`);
-      await screenshot(p, `${name}-${size.width}-${scheme}`);
-    }
-  }
-  await p.emulateMedia({ colorScheme: 'light' });
-  await p.setViewportSize(was);
 }
 
 /** Document overflow and the position of controls that must stay on screen. */
@@ -480,6 +445,90 @@ describe('chatd web client in everyday use', { concurrency: false }, () => {
     await pass.fill(PASSWORD);
     await p.getByRole('button', { name: 'Create account', exact: true }).click();
     await p.getByRole('button', { name: 'New chat' }).waitFor();
+    await c.close();
+  });
+
+  test('finished looks: the "Today" pill never covers text, a failed status stays one line at 360 px, Remove is styled in dark', async () => {
+    const [g] = await ws(page.frank, [{ type: 'create_group', title: 'Polish', members: ['erin'] }]);
+    const id = g.conversation.id;
+    await ws(page.frank, Array.from({ length: 40 }, (_, i) => ({ type: 'send', conversation: id, client_msg_id: `p${i}`, body: `polish line ${i + 1} with enough words to take a row` })));
+    // One failure injected: Erin's first send is answered with the error a lost answer gives.
+    const c = await contextFor('erin', { viewport: PHONE, isMobile: true, hasTouch: true });
+    await c.routeWebSocket(/\/ws$/, (sock) => {
+      const upstream = sock.connectToServer();
+      let failed = false;
+      sock.onMessage((msg) => {
+        const f = JSON.parse(String(msg));
+        if (f.type === 'send' && !failed) {
+          failed = true;
+          sock.send(JSON.stringify({ type: 'error', code: 'internal', message: 'No answer from the server', ref: f.id }));
+          return;
+        }
+        upstream.send(msg);
+      });
+    });
+    const p = await openApp(c);
+    await p.goto(`${server.url}/#/c/${id}`);
+    const view = p.getByTestId('messages');
+    await p.locator('li.msg', { hasText: 'polish line 40' }).waitFor();
+    // Wherever the list is scrolled, the day label covers no message text.
+    const covered = () =>
+      view.evaluate((el) => {
+        const hits = [];
+        for (const pill of el.querySelectorAll('.day-sep span')) {
+          const a = pill.getBoundingClientRect();
+          for (const body of el.querySelectorAll('.msg-body')) {
+            const b = body.getBoundingClientRect();
+            if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) hits.push(body.textContent);
+          }
+        }
+        return hits;
+      });
+    for (const at of [0.25, 0.5, 0.75, 1]) {
+      await view.evaluate((el, at) => (el.scrollTop = (el.scrollHeight - el.clientHeight) * at), at);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(await covered(), [], `scrolled to ${at * 100} %`);
+    }
+    // A failed message at 360 px: "Not sent: …" on one line of its own, Retry and Delete on one row.
+    const box = p.getByLabel(/^Message to/);
+    await box.fill('this one fails');
+    await box.press('Enter');
+    const mine = p.locator('li.msg.own', { hasText: 'this one fails' });
+    const state = mine.locator('.msg-failed', { hasText: 'Not sent: No answer from the server' });
+    await state.waitFor();
+    const lines = await state.evaluate((el) => {
+      const r = document.createRange();
+      r.selectNodeContents(el);
+      return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size;
+    });
+    assert.equal(lines, 1, `the failed status takes ${lines} lines`);
+    const [retry, del] = [await mine.getByRole('button', { name: 'Retry' }).boundingBox(), await mine.getByRole('button', { name: 'Delete' }).boundingBox()];
+    assert.ok(Math.abs(retry.y - del.y) < 2, `Retry at ${retry.y}, Delete at ${del.y}`);
+    await checkScreen(p, 'failed-message-phone', { sizes: [PHONE] });
+    await mine.getByRole('button', { name: 'Delete' }).click();
+    await mine.waitFor({ state: 'detached' });
+    // The Remove buttons of the group dialogs, in dark: the app's button, not the browser's.
+    await p.emulateMedia({ colorScheme: 'dark' });
+    await p.getByRole('link', { name: 'Back to conversations' }).click();
+    await p.getByRole('button', { name: 'New group' }).click();
+    const dlg = p.getByRole('dialog', { name: 'New group' });
+    await dlg.getByLabel('Add people by username').fill('fra');
+    await dlg.getByRole('button', { name: /^frank/ }).click();
+    const remove = dlg.getByRole('button', { name: 'Remove frank' });
+    await remove.waitFor();
+    const look = await remove.evaluate((el) => {
+      const plain = document.createElement('button');
+      el.parentElement.append(plain);
+      const pick = (s) => ({ bg: s.backgroundColor, color: s.color, font: s.fontFamily, border: s.borderTopColor });
+      const r = { mine: pick(getComputedStyle(el)), browser: pick(getComputedStyle(plain)), text: getComputedStyle(document.body).color, body: getComputedStyle(document.body).fontFamily };
+      plain.remove();
+      return r;
+    });
+    assert.notEqual(look.mine.bg, look.browser.bg, `Remove has the browser's background ${look.browser.bg}`);
+    assert.equal(look.mine.color, look.text, 'Remove uses the text colour');
+    assert.equal(look.mine.font, look.body, 'Remove uses the app font');
+    assert.notEqual(look.mine.border, look.browser.border, "Remove has the browser's border");
+    await checkScreen(p, 'new-group-remove', { sizes: [PHONE] });
     await c.close();
   });
 

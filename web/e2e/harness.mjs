@@ -194,3 +194,45 @@ export async function screenshot(page, name) {
   mkdirSync(shotDir, { recursive: true });
   await page.screenshot({ path: join(shotDir, `${name}.png`) });
 }
+
+/** Polls fn until it stops throwing (assertions) or the time runs out. */
+export async function eventually(fn, timeout = 10_000, step = 100) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await new Promise((r) => setTimeout(r, step));
+    }
+  }
+}
+
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 360, height: 800 };
+
+/** axe must find nothing; entrance animations finish first (axe measures contrast as painted). */
+export async function assertNoAxe(p, screen) {
+  await p.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+  const v = await axe(p);
+  if (v.length) throw new Error(`axe violations on ${screen}:\n${v.join('\n')}`);
+}
+
+/**
+ * axe at 360 and 1280 px, light and dark, with a screenshot of each (`NAME-WIDTH-SCHEME.png`).
+ * Restores the page's size and colour scheme after.
+ */
+export async function checkScreen(p, name, { sizes = [PHONE, DESKTOP] } = {}) {
+  const was = p.viewportSize();
+  const dark = await p.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches);
+  for (const size of sizes) {
+    await p.setViewportSize(size);
+    for (const scheme of ['light', 'dark']) {
+      await p.emulateMedia({ colorScheme: scheme });
+      await assertNoAxe(p, `${name} (${size.width} px, ${scheme})`);
+      await screenshot(p, `${name}-${size.width}-${scheme}`);
+    }
+  }
+  await p.emulateMedia({ colorScheme: dark ? 'dark' : 'light' });
+  await p.setViewportSize(was);
+}
