@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "persistence/message_search.hpp"
 #include "persistence/sql_error.hpp"
 #include "util/clock.hpp"
 
@@ -248,6 +249,13 @@ result<migration_report> migrate(database& db, const std::vector<migration_text>
       // On MySQL each DDL statement commits implicitly: the version row is written last, so a
       // migration that failed half-way is re-run after the fix (write them re-runnable).
       for (const auto& stmt : statements) db.sql() << stmt;
+      // The search index is a projection of the log: fill it for the events already there.
+      if (f->name.rfind("0004_message_search.", 0) == 0) {
+        std::optional<detail::transaction> fill;
+        if (!tx) fill.emplace(db);
+        detail::rebuild_search_index(db);
+        if (fill) fill->commit();
+      }
       auto at = util::now_ms();
       db.sql() << "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (:v, "
                   ":n, :c, :a)",

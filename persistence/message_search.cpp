@@ -1,0 +1,311 @@
+#include "persistence/message_search.hpp"
+
+#include <fmt/format.h>
+#include <soci/soci.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "persistence/sql_error.hpp"
+
+namespace chat::persistence {
+
+namespace {
+
+namespace st = search_text;
+
+constexpr std::size_t max_grams_per_query = 8;  ///< enough to be selective; the check is exact
+constexpr std::size_t max_rows_per_gram_insert = 500;
+
+struct row {
+  conversation_id conversation = 0;
+  seq_t seq = 0;
+  user_id sender = 0;
+  std::int64_t ts = 0;
+  std::string body;
+  std::string username;
+};
+
+/// An FTS5 phrase: the whole query as one literal string (trigram phrases match substrings).
+std::string fts_phrase(std::string_view q) {
+  std::string out = "\"";
+  for (char c : q) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+/// Up to `n` grams spread over the query (its first and last included).
+std::vector<std::string> pick_grams(std::vector<std::string> grams, std::size_t n) {
+  if (grams.size() <= n) return grams;
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back(grams[i * (grams.size() - 1) / (n - 1)]);
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void insert_grams(database& db, conversation_id c, seq_t seq, std::string_view text) {
+  auto grams = st::trigrams(st::fold(text));
+  for (std::size_t begin = 0; begin < grams.size(); begin += max_rows_per_gram_insert) {
+    std::size_t end = std::min(grams.size(), begin + max_rows_per_gram_insert);
+    std::string q = "INSERT INTO message_trigrams (gram, conversation_id, seq) VALUES ";
+    soci::statement stmt(db.sql());
+    for (std::size_t i = begin; i < end; ++i) {
+      q += fmt::format("{}(:g{}, :c{}, :s{})", i == begin ? "" : ", ", i, i, i);
+      stmt.exchange(soci::use(grams[i]));
+      stmt.exchange(soci::use(c));
+      stmt.exchange(soci::use(seq));
+    }
+    stmt.alloc();
+    stmt.prepare(q);
+    stmt.define_and_bind();
+    stmt.execute(true);
+  }
+}
+
+struct indexed {
+  std::int64_t id = 0;  ///< SQLite rowid (the FTS5 table's content_rowid)
+  user_id sender = 0;
+  std::int64_t ts = 0;
+  std::string body;
+};
+
+std::optional<indexed> find_indexed(database& db, conversation_id c, seq_t seq) {
+  indexed r;
+  if (db.kind() == backend::sqlite)
+    db.sql() << "SELECT id, sender_id, ts, body FROM message_search WHERE conversation_id = :c "
+                "AND seq = :s",
+        soci::use(c), soci::use(seq), soci::into(r.id), soci::into(r.sender), soci::into(r.ts),
+        soci::into(r.body);
+  else
+    db.sql() << "SELECT sender_id, ts, body FROM message_search WHERE conversation_id = :c AND "
+                "seq = :s",
+        soci::use(c), soci::use(seq), soci::into(r.sender), soci::into(r.ts), soci::into(r.body);
+  if (!db.sql().got_data()) return std::nullopt;
+  return r;
+}
+
+void drop(database& db, conversation_id c, seq_t seq, const indexed& old) {
+  if (db.kind() == backend::sqlite) {
+    // An external-content FTS5 table forgets a row only when told its old text.
+    db.sql() << "INSERT INTO message_search_fts (message_search_fts, rowid, body) VALUES "
+                "('delete', :i, :b)",
+        soci::use(old.id), soci::use(old.body);
+  } else {
+    db.sql() << "DELETE FROM message_trigrams WHERE conversation_id = :c AND seq = :s",
+        soci::use(c), soci::use(seq);
+  }
+  db.sql() << "DELETE FROM message_search WHERE conversation_id = :c AND seq = :s", soci::use(c),
+      soci::use(seq);
+}
+
+/// `fresh`: the message is new in the log, so it cannot be indexed yet (saves a lookup).
+void put_row(database& db, conversation_id c, seq_t seq, user_id sender, std::int64_t ts,
+             std::string_view text, bool fresh) {
+  if (auto old = fresh ? std::nullopt : find_indexed(db, c, seq)) {
+    sender = old->sender;
+    ts = old->ts;
+    drop(db, c, seq, *old);
+  }
+  std::string body(text);
+  db.sql() << "INSERT INTO message_search (conversation_id, seq, sender_id, ts, body) VALUES "
+              "(:c, :s, :u, :t, :b)",
+      soci::use(c), soci::use(seq), soci::use(sender), soci::use(ts), soci::use(body);
+  if (db.kind() == backend::sqlite) {
+    db.sql() << "INSERT INTO message_search_fts (rowid, body) VALUES (last_insert_rowid(), :b)",
+        soci::use(body);
+  } else {
+    insert_grams(db, c, seq, body);
+  }
+}
+
+void remove_row(database& db, conversation_id c, seq_t seq) {
+  if (auto old = find_indexed(db, c, seq)) drop(db, c, seq, *old);
+}
+
+enum class mode { fts, trigram, scan };
+
+/// One chunk of candidates below `below`, newest first. Every candidate is in a conversation `u`
+/// is a member of; fts candidates match already, the others still need the exact check.
+std::vector<row> candidates(database& db, mode m, user_id u, const std::string& fts_query,
+                            const std::vector<std::string>& grams, const st::cursor& below,
+                            int limit) {
+  std::string q =
+      "SELECT s.conversation_id, s.seq, s.sender_id, s.ts, s.body, u.username "
+      "FROM message_search s JOIN users u ON u.id = s.sender_id "
+      "WHERE s.conversation_id IN (SELECT m.conversation_id FROM memberships m WHERE m.user_id = "
+      ":u) AND (s.ts < :t1 OR (s.ts = :t2 AND (s.conversation_id < :c1 OR (s.conversation_id = "
+      ":c2 AND s.seq < :q1)))) ";
+  if (m == mode::fts) {
+    q += "AND s.id IN (SELECT rowid FROM message_search_fts WHERE message_search_fts MATCH :f) ";
+  } else if (m == mode::trigram) {
+    q += "AND (s.conversation_id, s.seq) IN (SELECT t.conversation_id, t.seq FROM "
+         "message_trigrams t WHERE t.gram IN (";
+    for (std::size_t i = 0; i < grams.size(); ++i) q += fmt::format("{}:g{}", i ? ", " : "", i);
+    q += ") AND t.conversation_id IN (SELECT m2.conversation_id FROM memberships m2 WHERE "
+         "m2.user_id = :u2) GROUP BY t.conversation_id, t.seq HAVING COUNT(*) = :k) ";
+  }
+  q += "ORDER BY s.ts DESC, s.conversation_id DESC, s.seq DESC LIMIT :l";
+
+  std::vector<row> out;
+  row r;
+  int k = static_cast<int>(grams.size());
+  soci::statement stmt(db.sql());
+  stmt.exchange(soci::use(u));
+  stmt.exchange(soci::use(below.ts));
+  stmt.exchange(soci::use(below.ts));
+  stmt.exchange(soci::use(below.conversation));
+  stmt.exchange(soci::use(below.conversation));
+  stmt.exchange(soci::use(below.seq));
+  if (m == mode::fts) stmt.exchange(soci::use(fts_query));
+  if (m == mode::trigram) {
+    for (const auto& g : grams) stmt.exchange(soci::use(g));
+    stmt.exchange(soci::use(u));
+    stmt.exchange(soci::use(k));
+  }
+  stmt.exchange(soci::use(limit));
+  stmt.exchange(soci::into(r.conversation));
+  stmt.exchange(soci::into(r.seq));
+  stmt.exchange(soci::into(r.sender));
+  stmt.exchange(soci::into(r.ts));
+  stmt.exchange(soci::into(r.body));
+  stmt.exchange(soci::into(r.username));
+  stmt.alloc();
+  stmt.prepare(q);
+  stmt.define_and_bind();
+  stmt.execute();
+  while (stmt.fetch()) out.push_back(r);
+  return out;
+}
+
+std::string message_text(const event& e) {
+  return e.payload;
+}
+
+}  // namespace
+
+namespace detail {
+
+void index_event(database& db, const event& e) {
+  if (e.type == "message")
+    put_row(db, e.conversation, e.seq, e.sender, e.created_at_ms, message_text(e), true);
+}
+
+}  // namespace detail
+
+result<search_page> message_search::search(user_id u, std::string_view query,
+                                           std::optional<st::cursor> below, int limit) {
+  limit = std::max(1, limit);
+  const std::string folded = st::fold(query);
+  const bool short_query = st::code_points(folded) < 3;
+  const mode m = short_query                     ? mode::scan
+                 : db_.kind() == backend::sqlite ? mode::fts
+                                                 : mode::trigram;
+  const std::string fts_query = m == mode::fts ? fts_phrase(query) : std::string{};
+  const auto grams = m == mode::trigram ? pick_grams(st::trigrams(folded), max_grams_per_query)
+                                        : std::vector<std::string>{};
+  st::cursor pos = below.value_or(st::cursor{std::numeric_limits<std::int64_t>::max(), 0, 0});
+  try {
+    search_page page;
+    int examined = 0;
+    bool exhausted = false;
+    while (static_cast<int>(page.hits.size()) <= limit && examined < scan_budget) {
+      // The index answers exactly on SQLite: one page plus one tells whether there is more.
+      int chunk = m == mode::fts ? limit + 1 : std::min(scan_budget - examined, 4 * (limit + 1));
+      auto rows = candidates(db_, m, u, fts_query, grams, pos, chunk);
+      for (auto& r : rows) {
+        ++examined;
+        pos = {r.ts, r.conversation, r.seq};
+        if (m != mode::fts && !st::contains(r.body, folded)) continue;
+        page.hits.push_back({r.conversation, r.seq, r.sender, std::move(r.username), r.ts,
+                             st::excerpt(r.body, folded)});
+        if (static_cast<int>(page.hits.size()) > limit) break;
+      }
+      if (static_cast<int>(rows.size()) < chunk) {
+        exhausted = true;
+        break;
+      }
+    }
+    if (static_cast<int>(page.hits.size()) > limit) {
+      page.hits.resize(static_cast<std::size_t>(limit));
+      const auto& last = page.hits.back();
+      page.next = st::cursor{last.ts, last.conversation, last.seq};
+    } else if (!exhausted) {
+      page.next = pos;  // the budget ran out: continue below the last row looked at
+    }
+    return page;
+  } catch (...) {
+    return detail::current_error(db_, "search");
+  }
+}
+
+status message_search::put(conversation_id c, seq_t seq, user_id sender, std::int64_t ts,
+                           std::string_view text) {
+  try {
+    detail::transaction tx(db_);
+    put_row(db_, c, seq, sender, ts, text, false);
+    tx.commit();
+    return success();
+  } catch (...) {
+    return detail::current_error(db_, "search index put");
+  }
+}
+
+status message_search::remove(conversation_id c, seq_t seq) {
+  try {
+    detail::transaction tx(db_);
+    remove_row(db_, c, seq);
+    tx.commit();
+    return success();
+  } catch (...) {
+    return detail::current_error(db_, "search index remove");
+  }
+}
+
+void detail::rebuild_search_index(database& db_) {
+  if (db_.kind() == backend::sqlite) {
+    db_.sql() << "INSERT INTO message_search_fts (message_search_fts) VALUES ('delete-all')";
+  } else {
+    db_.sql() << "DELETE FROM message_trigrams";
+  }
+  db_.sql() << "DELETE FROM message_search";
+  // Replays the log in order, one conversation page at a time, through the append path's code.
+  conversation_id conv = 0;
+  seq_t seq = 0;
+  constexpr int page = 500;
+  while (true) {
+    std::vector<event> batch;
+    event e;
+    soci::indicator cmid = soci::i_ok;
+    soci::statement stmt =
+        (db_.sql().prepare
+             << "SELECT conversation_id, seq, type, sender_id, client_msg_id, subject_id, "
+                "payload, created_at FROM conversation_events WHERE conversation_id > :c1 OR "
+                "(conversation_id = :c2 AND seq > :s) ORDER BY conversation_id, seq LIMIT :l",
+         soci::use(conv), soci::use(conv), soci::use(seq), soci::use(page),
+         soci::into(e.conversation), soci::into(e.seq), soci::into(e.type), soci::into(e.sender),
+         soci::into(e.client_msg_id, cmid), soci::into(e.subject), soci::into(e.payload),
+         soci::into(e.created_at_ms));
+    stmt.execute();
+    while (stmt.fetch()) batch.push_back(e);
+    for (const auto& ev : batch) detail::index_event(db_, ev);
+    if (static_cast<int>(batch.size()) < page) break;
+    conv = batch.back().conversation;
+    seq = batch.back().seq;
+  }
+}
+
+status message_search::rebuild() {
+  try {
+    detail::transaction tx(db_);
+    detail::rebuild_search_index(db_);
+    tx.commit();
+    return success();
+  } catch (...) {
+    return detail::current_error(db_, "search index rebuild");
+  }
+}
+
+}  // namespace chat::persistence
