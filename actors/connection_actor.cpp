@@ -14,6 +14,7 @@
 #include "actors/sync_tracker.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/event_store.hpp"
+#include "persistence/message_search.hpp"
 #include "persistence/user_store.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/parser.hpp"
@@ -345,6 +346,37 @@ void on_search(self_ptr self, const protocol::search_users_req& r) {
       ref, [=](frame_reply& f) { send_frame(self, f.frame); });
 }
 
+void on_search_messages(self_ptr self, const protocol::search_req& r) {
+  std::optional<persistence::search_text::cursor> below;
+  if (r.cursor) {
+    below = persistence::search_text::decode(*r.cursor);
+    if (!below)
+      return send_error(self, error_code::bad_field,
+                        "field 'cursor' is not a cursor this server gave out", r.id);
+  }
+  auto me = self->state.user;
+  auto query = r.query;
+  auto limit = std::clamp(r.limit, 1, protocol::limits::max_search_limit);
+  auto ref = r.id;
+  ask_db<frame_reply>(
+      self,
+      [me, query, below, limit, ref](persistence::database& db) {
+        auto page = persistence::message_search{db}.search(me, query, below, limit);
+        if (!page) return error_message(page.err());
+        protocol::search_results_frame out;
+        out.ref = ref;
+        for (auto& h : page->hits)
+          out.hits.push_back({h.conversation,
+                              h.seq,
+                              {h.sender, std::move(h.sender_name)},
+                              h.ts,
+                              std::move(h.excerpt)});
+        if (page->next) out.next_cursor = persistence::search_text::encode(*page->next);
+        return caf::make_message(frame_reply{std::move(out)});
+      },
+      ref, [=](frame_reply& f) { send_frame(self, f.frame); });
+}
+
 void on_request(self_ptr self, protocol::request& req);
 
 void on_hello(self_ptr self, const protocol::hello_req& r) {
@@ -401,6 +433,7 @@ void on_request(self_ptr self, protocol::request& req) {
   if (!std::holds_alternative<protocol::sync_req>(req) &&
       !std::holds_alternative<protocol::list_conversations_req>(req) &&
       !std::holds_alternative<protocol::search_users_req>(req) &&
+      !std::holds_alternative<protocol::search_req>(req) &&
       !std::holds_alternative<protocol::ping_req>(req))
     release_hold(self);
   if (st.rt->stopping.load(std::memory_order_relaxed))
@@ -437,6 +470,8 @@ void on_request(self_ptr self, protocol::request& req) {
           on_list(self, r);
         } else if constexpr (std::is_same_v<T, protocol::search_users_req>) {
           on_search(self, r);
+        } else if constexpr (std::is_same_v<T, protocol::search_req>) {
+          on_search_messages(self, r);
         } else if constexpr (std::is_same_v<T, protocol::ping_req>) {
           send_frame(self, protocol::pong_frame{r.id});
         }

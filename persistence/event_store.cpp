@@ -154,10 +154,9 @@ status event_store::append(std::span<const event> batch) {
       insert_chunk(db_, batch.subspan(begin, end - begin));
       begin = end;
     }
-    for (const auto& e : batch) {
+    for (const auto& e : batch)
       if (is_membership_add(e.type) || is_membership_drop(e.type)) apply_membership(db_, e);
-      detail::index_event(db_, e);  // the search index moves with the log
-    }
+    detail::index_events(db_, batch);  // the search index moves with the log
     tx.commit();
     return success();
   } catch (...) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <span>
 
 #include "persistence/sql_error.hpp"
 
@@ -46,23 +47,39 @@ std::vector<std::string> pick_grams(std::vector<std::string> grams, std::size_t 
   return out;
 }
 
-void insert_grams(database& db, conversation_id c, seq_t seq, std::string_view text) {
-  auto grams = st::trigrams(st::fold(text));
-  for (std::size_t begin = 0; begin < grams.size(); begin += max_rows_per_gram_insert) {
-    std::size_t end = std::min(grams.size(), begin + max_rows_per_gram_insert);
+struct gram_row {
+  std::string gram;
+  conversation_id c = 0;
+  seq_t seq = 0;
+};
+
+/// Multi-row INSERTs (TOOLCHAIN.md: the fast path on MySQL), a bounded number of rows each.
+void insert_gram_rows(database& db, const std::vector<gram_row>& rows) {
+  for (std::size_t begin = 0; begin < rows.size(); begin += max_rows_per_gram_insert) {
+    std::size_t end = std::min(rows.size(), begin + max_rows_per_gram_insert);
     std::string q = "INSERT INTO message_trigrams (gram, conversation_id, seq) VALUES ";
     soci::statement stmt(db.sql());
     for (std::size_t i = begin; i < end; ++i) {
       q += fmt::format("{}(:g{}, :c{}, :s{})", i == begin ? "" : ", ", i, i, i);
-      stmt.exchange(soci::use(grams[i]));
-      stmt.exchange(soci::use(c));
-      stmt.exchange(soci::use(seq));
+      stmt.exchange(soci::use(rows[i].gram));
+      stmt.exchange(soci::use(rows[i].c));
+      stmt.exchange(soci::use(rows[i].seq));
     }
     stmt.alloc();
     stmt.prepare(q);
     stmt.define_and_bind();
     stmt.execute(true);
   }
+}
+
+void add_grams(std::vector<gram_row>& out, conversation_id c, seq_t seq, std::string_view text) {
+  for (auto& g : st::trigrams(st::fold(text))) out.push_back({std::move(g), c, seq});
+}
+
+void insert_grams(database& db, conversation_id c, seq_t seq, std::string_view text) {
+  std::vector<gram_row> rows;
+  add_grams(rows, c, seq, text);
+  insert_gram_rows(db, rows);
 }
 
 struct indexed {
@@ -184,13 +201,70 @@ std::string message_text(const event& e) {
   return e.payload;
 }
 
+/// New messages of one batch: one prepared statement pair on SQLite, multi-row INSERTs on MySQL.
+void insert_fresh(database& db, const std::vector<const event*>& fresh) {
+  if (fresh.empty()) return;
+  if (db.kind() == backend::sqlite) {
+    event row;
+    std::string text;
+    soci::statement put =
+        (db.sql().prepare << "INSERT INTO message_search (conversation_id, seq, sender_id, ts, "
+                             "body) VALUES (:c, :s, :u, :t, :b)",
+         soci::use(row.conversation), soci::use(row.seq), soci::use(row.sender),
+         soci::use(row.created_at_ms), soci::use(text));
+    soci::statement fts = (db.sql().prepare << "INSERT INTO message_search_fts (rowid, body) "
+                                               "VALUES (last_insert_rowid(), :b)",
+                           soci::use(text));
+    for (const event* e : fresh) {
+      row.conversation = e->conversation;
+      row.seq = e->seq;
+      row.sender = e->sender;
+      row.created_at_ms = e->created_at_ms;
+      text = message_text(*e);
+      put.execute(true);
+      fts.execute(true);
+    }
+    return;
+  }
+  std::vector<std::string> texts;
+  std::vector<gram_row> grams;
+  texts.reserve(fresh.size());
+  for (const event* e : fresh) {
+    texts.push_back(message_text(*e));
+    add_grams(grams, e->conversation, e->seq, texts.back());
+  }
+  for (std::size_t begin = 0; begin < fresh.size(); begin += max_rows_per_gram_insert) {
+    std::size_t end = std::min(fresh.size(), begin + max_rows_per_gram_insert);
+    std::string q =
+        "INSERT INTO message_search (conversation_id, seq, sender_id, ts, body) VALUES ";
+    soci::statement stmt(db.sql());
+    for (std::size_t i = begin; i < end; ++i) {
+      q += fmt::format("{}(:c{}, :s{}, :u{}, :t{}, :b{})", i == begin ? "" : ", ", i, i, i, i, i);
+      stmt.exchange(soci::use(fresh[i]->conversation));
+      stmt.exchange(soci::use(fresh[i]->seq));
+      stmt.exchange(soci::use(fresh[i]->sender));
+      stmt.exchange(soci::use(fresh[i]->created_at_ms));
+      stmt.exchange(soci::use(texts[i]));
+    }
+    stmt.alloc();
+    stmt.prepare(q);
+    stmt.define_and_bind();
+    stmt.execute(true);
+  }
+  insert_gram_rows(db, grams);
+}
+
 }  // namespace
 
 namespace detail {
 
-void index_event(database& db, const event& e) {
-  if (e.type == "message")
-    put_row(db, e.conversation, e.seq, e.sender, e.created_at_ms, message_text(e), true);
+void index_events(database& db, std::span<const event> batch) {
+  std::vector<const event*> fresh;
+  for (const auto& e : batch) {
+    if (e.type == "message") fresh.push_back(&e);
+    // Events that change or delete a message will flush `fresh` first, then apply in order.
+  }
+  insert_fresh(db, fresh);
 }
 
 }  // namespace detail
@@ -213,7 +287,10 @@ result<search_page> message_search::search(user_id u, std::string_view query,
     bool exhausted = false;
     while (static_cast<int>(page.hits.size()) <= limit && examined < scan_budget) {
       // The index answers exactly on SQLite: one page plus one tells whether there is more.
-      int chunk = m == mode::fts ? limit + 1 : std::min(scan_budget - examined, 4 * (limit + 1));
+      // Short queries scan most rows they read: fewer, larger chunks.
+      int chunk = m == mode::fts       ? limit + 1
+                  : m == mode::trigram ? std::min(scan_budget - examined, 4 * (limit + 1))
+                                       : std::min(scan_budget - examined, 1000);
       auto rows = candidates(db_, m, u, fts_query, grams, pos, chunk);
       for (auto& r : rows) {
         ++examined;
@@ -290,7 +367,7 @@ void detail::rebuild_search_index(database& db_) {
          soci::into(e.created_at_ms));
     stmt.execute();
     while (stmt.fetch()) batch.push_back(e);
-    for (const auto& ev : batch) detail::index_event(db_, ev);
+    detail::index_events(db_, batch);
     if (static_cast<int>(batch.size()) < page) break;
     conv = batch.back().conversation;
     seq = batch.back().seq;

@@ -6,6 +6,7 @@
 // why not Mroonga). Substrings of 3+ characters use the index; 1-2 character queries scan the
 // user's conversations newest first, a bounded number of rows per request.
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,8 +61,8 @@ class message_search {
 
 namespace detail {
 /// For event_store::append, inside its transaction (throws SOCI errors like the rest of it):
-/// indexes a message event; events that change or delete a message update it.
-void index_event(database& db, const event& e);
+/// indexes the batch's message events; events that change or delete a message update it.
+void index_events(database& db, std::span<const event> batch);
 /// Empties the index and replays the whole log into it (no transaction of its own).
 void rebuild_search_index(database& db);
 }  // namespace detail

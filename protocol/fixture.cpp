@@ -54,6 +54,8 @@ std::string wire_fixture_json() {
       {"max_request_id_bytes", L::max_request_id_bytes},
       {"max_token_bytes", L::max_token_bytes},
       {"max_search_limit", L::max_search_limit},
+      {"max_search_query_chars", L::max_search_query_chars},
+      {"max_cursor_bytes", L::max_cursor_bytes},
       {"max_id", L::max_id},
   };
   out += "  \"limits\": {\n";

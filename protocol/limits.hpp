@@ -16,12 +16,14 @@ struct limits {
   static constexpr int max_history_limit = 200;               ///< larger limits are clamped
   static constexpr int requests_per_second = 20;              ///< rate_limited (burst 40)
   static constexpr int request_burst = 40;
-  static constexpr int max_connections_per_user = 10;      ///< too_many_connections
-  static constexpr std::size_t max_outbound_queue = 1024;  ///< frames; overflow closes 4008
-  static constexpr std::size_t max_username_bytes = 64;    ///< bad_field (usernames, prefixes)
-  static constexpr std::size_t max_request_id_bytes = 64;  ///< bad_field
-  static constexpr std::size_t max_token_bytes = 4096;     ///< bad_field
-  static constexpr int max_search_limit = 50;              ///< larger search limits are clamped
+  static constexpr int max_connections_per_user = 10;         ///< too_many_connections
+  static constexpr std::size_t max_outbound_queue = 1024;     ///< frames; overflow closes 4008
+  static constexpr std::size_t max_username_bytes = 64;       ///< bad_field (usernames, prefixes)
+  static constexpr std::size_t max_request_id_bytes = 64;     ///< bad_field
+  static constexpr std::size_t max_token_bytes = 4096;        ///< bad_field
+  static constexpr int max_search_limit = 50;                 ///< larger search limits are clamped
+  static constexpr std::size_t max_search_query_chars = 100;  ///< bad_field (code points)
+  static constexpr std::size_t max_cursor_bytes = 64;         ///< bad_field
   static constexpr std::int64_t max_id = (std::int64_t{1} << 53) - 1;  ///< ids/seqs exact in JS
 };
 

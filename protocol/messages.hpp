@@ -96,6 +96,14 @@ struct search_users_req {
   int limit = 20;
   bool operator==(const search_users_req&) const = default;
 };
+/// Full-text search over the messages of your conversations (docs/protocol.md, "search").
+struct search_req {
+  std::string id;
+  std::string query;                  ///< 1..100 characters, not blank
+  std::optional<std::string> cursor;  ///< a previous reply's next_cursor: continue below it
+  int limit = 20;                     ///< hits per page, 1..max_search_limit
+  bool operator==(const search_req&) const = default;
+};
 struct ping_req {
   std::string id;
   bool operator==(const ping_req&) const = default;
@@ -104,7 +112,7 @@ struct ping_req {
 using request =
     std::variant<hello_req, send_req, history_req, sync_req, open_direct_req, create_group_req,
                  add_member_req, remove_member_req, leave_req, typing_req, read_req,
-                 list_conversations_req, search_users_req, ping_req>;
+                 list_conversations_req, search_users_req, search_req, ping_req>;
 
 // ---- server -> client frames ----
 struct user_ref {
@@ -183,6 +191,21 @@ struct users_frame {
   std::vector<user_ref> users;
   bool operator==(const users_frame&) const = default;
 };
+/// One message that matched a search: enough to open the conversation at that seq.
+struct search_hit {
+  id_t conversation = 0;
+  id_t seq = 0;
+  user_ref sender;
+  std::int64_t ts = 0;
+  std::string excerpt;  ///< the message text around the match (at most ~120 characters)
+  bool operator==(const search_hit&) const = default;
+};
+struct search_results_frame {
+  std::string ref;
+  std::vector<search_hit> hits;            ///< newest first
+  std::optional<std::string> next_cursor;  ///< absent: no older hits
+  bool operator==(const search_results_frame&) const = default;
+};
 struct typing_frame {
   id_t conversation = 0;
   user_ref user;
@@ -217,6 +240,6 @@ struct error_frame {
 using server_frame =
     std::variant<welcome_frame, ack_frame, event_frame, history_frame, sync_done_frame,
                  conversation_frame, conversations_frame, users_frame, typing_frame, read_frame,
-                 presence_frame, ok_frame, pong_frame, error_frame>;
+                 presence_frame, ok_frame, pong_frame, search_results_frame, error_frame>;
 
 }  // namespace chat::protocol

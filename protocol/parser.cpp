@@ -185,6 +185,8 @@ enum field_id : std::uint8_t {
   f_members,
   f_seq,
   f_prefix,
+  f_query,
+  f_cursor,
   f_count
 };
 
@@ -193,7 +195,7 @@ constexpr std::array<std::string_view, f_count> field_names{
     field::type,          field::id,       field::version, field::token,   field::conversation,
     field::client_msg_id, field::body,     field::before,  field::after,   field::limit,
     field::positions,     field::username, field::title,   field::members, field::seq,
-    field::prefix};
+    field::prefix,        field::query,    field::cursor};
 
 enum class shape : std::uint8_t { string, integer, positions, members };
 
@@ -543,7 +545,7 @@ class request_reader {
 };
 
 // The request types in request's order (the switch below follows it).
-constexpr std::array<std::string_view, 14> request_names{
+constexpr std::array<std::string_view, 15> request_names{
 #define CHAT_WIRE_REQUEST_NAME(name) wire::request_type::name,
     CHAT_WIRE_REQUESTS(CHAT_WIRE_REQUEST_NAME)
 #undef CHAT_WIRE_REQUEST_NAME
@@ -882,6 +884,25 @@ parse_result parser::impl::build(request_reader& rd) {
       search_users_req r;
       r.id = rid;
       r.prefix = b.str(f_prefix, limits::max_username_bytes);
+      auto limit = b.num(f_limit, 1, limits::max_id, false);
+      r.limit = static_cast<int>(
+          std::min<std::int64_t>(limit.value_or(r.limit), limits::max_search_limit));
+      out = std::move(r);
+      break;
+    }
+    case 13: {  // search
+      search_req r;
+      r.id = rid;
+      r.query = b.str(f_query, limits::max_search_query_chars * 4);
+      if (!b.error) {
+        if (count_code_points(r.query) > limits::max_search_query_chars) {
+          b.fail(error_code::bad_field, f_query,
+                 fmt::format("must be at most {} characters", limits::max_search_query_chars));
+        } else if (is_blank(r.query)) {
+          b.fail(error_code::bad_field, f_query, "must not be blank");
+        }
+      }
+      r.cursor = b.opt_str(f_cursor, limits::max_cursor_bytes);
       auto limit = b.num(f_limit, 1, limits::max_id, false);
       r.limit = static_cast<int>(
           std::min<std::int64_t>(limit.value_or(r.limit), limits::max_search_limit));

@@ -284,6 +284,24 @@ struct frame_writer {
     w.field(field::type, frame_type::pong);
     w.field(field::ref, f.ref);
   }
+  void operator()(const search_results_frame& f) {
+    w.field(field::type, frame_type::search_results);
+    w.field(field::ref, f.ref);
+    w.key(field::hits);
+    w.begin_array();
+    for (const auto& h : f.hits) {
+      w.begin_object();
+      w.field(field::conversation, h.conversation);
+      w.field(field::seq, h.seq);
+      w.key(field::sender);
+      write_user(w, h.sender);
+      w.field(field::ts, h.ts);
+      w.field(field::excerpt, h.excerpt);
+      w.end_object();
+    }
+    w.end_array();
+    if (f.next_cursor) w.field(field::next_cursor, *f.next_cursor);
+  }
   void operator()(const error_frame& f) {
     w.field(field::type, frame_type::error);
     w.field(field::code, to_string(f.code));
@@ -372,6 +390,13 @@ struct request_writer {
     w.field(field::type, request_type::search_users);
     w.field(field::id, r.id);
     w.field(field::prefix, r.prefix);
+    w.field(field::limit, r.limit);
+  }
+  void operator()(const search_req& r) {
+    w.field(field::type, request_type::search);
+    w.field(field::id, r.id);
+    w.field(field::query, r.query);
+    if (r.cursor) w.field(field::cursor, *r.cursor);
     w.field(field::limit, r.limit);
   }
   void operator()(const ping_req& r) {

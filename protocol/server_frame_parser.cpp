@@ -285,6 +285,22 @@ server_parse_result parse_impl(std::string_view frame) {
     case 12:
       out = pong_frame{r.str(o, field::ref)};
       break;
+    case 13: {
+      search_results_frame f;
+      f.ref = r.str(o, field::ref);
+      r.each_object(o, field::hits, [&](dom::object h) {
+        search_hit hit;
+        hit.conversation = r.id(h, field::conversation);
+        hit.seq = r.id(h, field::seq);
+        hit.sender = r.user(h, field::sender);
+        hit.ts = r.integer(h, field::ts, INT64_MIN, INT64_MAX);
+        hit.excerpt = r.str(h, field::excerpt);
+        f.hits.push_back(std::move(hit));
+      });
+      if (r.get(o, field::next_cursor, false)) f.next_cursor = r.str(o, field::next_cursor);
+      out = std::move(f);
+      break;
+    }
     default: {
       error_frame f;
       const std::string code = r.str(o, field::code);

@@ -16,7 +16,7 @@ namespace chat::protocol::wire {
   X(conversation) X(conversations) X(client_msg_id) X(body) X(seq) X(ts) X(duplicate) X(event_id) \
   X(kind) X(sender) X(subject) X(events) X(has_more) X(positions) X(last_seq) X(title) \
   X(members) X(last_event) X(read_seq) X(users) X(online) X(code) X(message) X(before) \
-  X(after) X(limit) X(prefix) X(unread)
+  X(after) X(limit) X(prefix) X(unread) X(query) X(cursor) X(hits) X(next_cursor) X(excerpt)
 // clang-format on
 
 namespace field {
@@ -29,7 +29,7 @@ CHAT_WIRE_FIELDS(CHAT_WIRE_FIELD)
 // clang-format off
 #define CHAT_WIRE_FRAMES(X) \
   X(welcome) X(ack) X(event) X(history) X(sync_done) X(conversation) X(conversations) \
-  X(users) X(typing) X(read) X(presence) X(ok) X(pong) X(error)
+  X(users) X(typing) X(read) X(presence) X(ok) X(pong) X(search_results) X(error)
 // clang-format on
 
 namespace frame_type {
@@ -43,7 +43,7 @@ CHAT_WIRE_FRAMES(CHAT_WIRE_FRAME)
 #define CHAT_WIRE_REQUESTS(X) \
   X(hello) X(send) X(history) X(sync) X(open_direct) \
   X(create_group) X(add_member) X(remove_member) X(leave) X(typing) \
-  X(read) X(list_conversations) X(search_users) X(ping)
+  X(read) X(list_conversations) X(search_users) X(search) X(ping)
 // clang-format on
 
 namespace request_type {
@@ -65,6 +65,7 @@ inline constexpr std::string_view user_fields[] = {id, username};
 inline constexpr std::string_view position_fields[] = {conversation, last_seq};
 inline constexpr std::string_view event_fields[] = {conversation,  seq,     event_id, kind, sender,
                                                     client_msg_id, subject, body,     ts};
+inline constexpr std::string_view hit_fields[] = {conversation, seq, sender, ts, excerpt};
 inline constexpr std::string_view conversation_fields[] = {id,       kind,       title,    members,
                                                            last_seq, last_event, read_seq, unread};
 // Server frames.
@@ -82,6 +83,7 @@ inline constexpr std::string_view typing_fields[] = {type, conversation, user};
 inline constexpr std::string_view read_fields[] = {type, conversation, user, seq};
 inline constexpr std::string_view presence_fields[] = {type, user, online};
 inline constexpr std::string_view ref_only_fields[] = {type, ref};
+inline constexpr std::string_view search_results_fields[] = {type, ref, hits, next_cursor};
 inline constexpr std::string_view error_fields[] = {type, code, message, ref};
 // Requests.
 inline constexpr std::string_view hello_fields[] = {type, id, version, token};
@@ -96,12 +98,14 @@ inline constexpr std::string_view conversation_req_fields[] = {type, id, convers
 inline constexpr std::string_view read_req_fields[] = {type, id, conversation, seq};
 inline constexpr std::string_view id_only_fields[] = {type, id};
 inline constexpr std::string_view search_fields[] = {type, id, prefix, limit};
+inline constexpr std::string_view search_messages_fields[] = {type, id, query, cursor, limit};
 }  // namespace detail
 
-/// Objects nested in frames: user, position (sync), event, conversation.
+/// Objects nested in frames: user, position (sync), event, conversation, hit (search).
 inline constexpr shape objects[] = {{"user", detail::user_fields},
                                     {"position", detail::position_fields},
                                     {"event", detail::event_fields},
+                                    {"hit", detail::hit_fields},
                                     {"conversation", detail::conversation_fields}};
 
 /// Every server frame type with its fields (optional ones included).
@@ -119,6 +123,7 @@ inline constexpr shape server_frames[] = {
     {frame_type::presence, detail::presence_fields},
     {frame_type::ok, detail::ref_only_fields},
     {frame_type::pong, detail::ref_only_fields},
+    {frame_type::search_results, detail::search_results_fields},
     {frame_type::error, detail::error_fields}};
 
 /// Every request type with its fields (optional ones included).
@@ -135,6 +140,7 @@ inline constexpr shape requests[] = {{request_type::hello, detail::hello_fields}
                                      {request_type::read, detail::read_req_fields},
                                      {request_type::list_conversations, detail::id_only_fields},
                                      {request_type::search_users, detail::search_fields},
+                                     {request_type::search, detail::search_messages_fields},
                                      {request_type::ping, detail::id_only_fields}};
 
 }  // namespace chat::protocol::wire

@@ -232,3 +232,44 @@ TEST_CASE("Migration 0004 indexes the messages already in the log", "[persistenc
   CHECK(page->hits[0].seq == 1);
   CHECK(index.search(alice, "search existed", std::nullopt, 10)->hits.size() == 1);
 }
+
+// Not a test: figures for docs/operations.md ("Message search"). Run with "[.bench]".
+TEST_CASE("Search index cost and latency on 20,000 messages", "[.bench]") {
+  BACKEND(b);
+  world w(b.db());
+  const char* words[] = {"lunch", "ramen", "station", "report", "東京", "タワー", "会議",
+                         "北京", "见面", "明天", "deploy", "metrics", "の", "で", "和"};
+  std::mt19937 rng(7);
+  constexpr int total = 20000, batch_size = 500;
+  auto started = std::chrono::steady_clock::now();
+  for (int done = 0; done < total; done += batch_size) {
+    std::vector<event> batch;
+    for (int i = 0; i < batch_size; ++i) {
+      event e;
+      e.conversation = i % 2 ? w.shared : w.bobs;
+      e.seq = ++w.last[e.conversation];
+      e.event_id = test::random_hex(32);
+      e.type = "message";
+      e.sender = w.bob;
+      e.client_msg_id = "b" + std::to_string(done + i);
+      for (int k = 0; k < 12; ++k) e.payload += std::string(words[rng() % 15]) + " ";
+      e.created_at_ms = 1800000000000 + done + i;
+      batch.push_back(std::move(e));
+    }
+    REQUIRE(w.log.append(batch).ok());
+  }
+  auto appended = std::chrono::steady_clock::now();
+  auto time = [&](std::string q) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto page = w.index.search(w.alice, q, std::nullopt, 20);
+    REQUIRE(page.ok());
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  };
+  WARN(fmt::format("{}: append {} messages (index included) {:.0f} ms; search 'ramen station' "
+                   "{:.1f} ms, 'タワー 会議' {:.1f} ms, 'zzzq' (no hit) {:.1f} ms, '東京' {:.1f} ms, "
+                   "'xy' (no hit, scan) {:.1f} ms",
+                   b_kind, total,
+                   std::chrono::duration<double, std::milli>(appended - started).count(),
+                   time("ramen station"), time("タワー 会議"), time("zzzq"), time("東京"),
+                   time("xy")));
+}

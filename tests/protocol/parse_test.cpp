@@ -128,6 +128,31 @@ TEST_CASE("leave, typing, read, list_conversations, search_users and ping parse"
   CHECK(std::get<ping_req>(parse_ok(R"({"type":"ping","id":"p"})")).id == "p");
 }
 
+TEST_CASE("search parses its query, cursor and limit, and refuses bad ones", "[protocol]") {
+  auto s = std::get<search_req>(
+      parse_ok(R"({"type":"search","id":"1","query":"東京 ramen","cursor":"1.2.3","limit":999})"));
+  CHECK(s.query == "東京 ramen");
+  CHECK(s.cursor == std::optional<std::string>("1.2.3"));
+  CHECK(s.limit == limits::max_search_limit);
+  auto d = std::get<search_req>(parse_ok(R"({"type":"search","id":"1","query":"x"})"));
+  CHECK(d.limit == 20);
+  CHECK_FALSE(d.cursor);
+  CHECK(code_of(R"({"type":"search","id":"1"})") == error_code::missing_field);
+  CHECK(code_of(R"({"type":"search","id":"1","query":""})") == error_code::bad_field);
+  CHECK(code_of(R"({"type":"search","id":"1","query":" \u3000 "})") == error_code::bad_field);
+  CHECK(code_of(R"({"type":"search","id":"1","query":5})") == error_code::bad_field);
+  std::string hundred;
+  for (int i = 0; i < 100; ++i) hundred += "字";
+  CHECK(std::get<search_req>(parse_ok(R"({"type":"search","id":"1","query":")" + hundred + "\"}"))
+            .query == hundred);
+  CHECK(code_of(R"({"type":"search","id":"1","query":")" + hundred + "字\"}") ==
+        error_code::bad_field);
+  CHECK(code_of(R"({"type":"search","id":"1","query":"x","cursor":")" + std::string(65, '1') +
+                "\"}") == error_code::bad_field);
+  CHECK(code_of(R"({"type":"search","id":"1","query":"x","limit":0})") ==
+        error_code::number_out_of_range);
+}
+
 TEST_CASE("request_id names the id of every request", "[protocol]") {
   CHECK(request_id(parse_ok(R"({"type":"ping","id":"abc"})")) == "abc");
   CHECK(request_id(parse_ok(R"({"type":"leave","id":"x9","conversation":1})")) == "x9");

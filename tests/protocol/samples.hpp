@@ -31,6 +31,8 @@ inline std::vector<request> sample_requests() {
       read_req{"11", 42, limits::max_id},
       list_conversations_req{"12"},
       search_users_req{"13", "bo", 20},
+      search_req{"13b", "東京 \"lunch\"", std::nullopt, 20},
+      search_req{"13c", "ramen", std::string("1764072000123.12.98"), 50},
       ping_req{"14"},
   };
 }
@@ -57,6 +59,10 @@ inline std::vector<server_frame> sample_frames() {
       conversation_frame{"5", c},
       conversations_frame{"12", {c, d}},
       users_frame{"13", {{8, "bob"}, {11, "bobby"}}},
+      search_results_frame{"13b",
+                           {{42, 98, {7, "alice"}, 1764072000123, "\u2026 at 東京 \"lunch\""}},
+                           std::string("1764072000123.42.98")},
+      search_results_frame{"13c", {}, std::nullopt},
       typing_frame{42, {8, "bob"}},
       read_frame{42, {8, "bob"}, 98},
       presence_frame{{8, "bob"}, true},

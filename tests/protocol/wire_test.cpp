@@ -57,6 +57,7 @@ void check_object(dom::object o, std::string_view shape, std::span<const std::st
       std::string_view element = key == "positions"       ? "position"
                                  : key == "events"        ? "event"
                                  : key == "conversations" ? "conversation"
+                                 : key == "hits"          ? "hit"
                                                           : "user";  // users, members
       for (dom::element el : arr) nested(element, el);
     }
