@@ -4,7 +4,10 @@ namespace chat::auth {
 
 persistence::result<db_pool::lease> db_pool::acquire() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return !idle_.empty() || open_ < size_; });
+  if (!cv_.wait_for(lock, max_wait_, [&] { return !idle_.empty() || open_ < size_; })) {
+    return persistence::error{persistence::errc::unavailable,
+                              "every database connection is busy (is the database stalled?)"};
+  }
   if (!idle_.empty()) {
     auto db = std::move(idle_.back());
     idle_.pop_back();

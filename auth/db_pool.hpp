@@ -1,6 +1,7 @@
 #pragma once
 // A few database connections shared by the threads that call service::handle(); each connection is
 // used by one thread at a time (persistence::database is not thread-safe).
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -12,8 +13,11 @@ namespace chat::auth {
 
 class db_pool {
  public:
-  db_pool(persistence::db_config cfg, int size)
-      : cfg_(std::move(cfg)), size_(size < 1 ? 1 : size) {}
+  /// `max_wait`: how long acquire() waits for a free connection before it answers unavailable (a
+  /// frozen database must not park every caller forever).
+  db_pool(persistence::db_config cfg, int size,
+          std::chrono::milliseconds max_wait = std::chrono::seconds(5))
+      : cfg_(std::move(cfg)), size_(size < 1 ? 1 : size), max_wait_(max_wait) {}
 
   /// Exclusive use of one connection until destroyed. `broken()` drops it instead of returning it
   /// (after a lost connection), so the next lease reconnects.
@@ -28,6 +32,7 @@ class db_pool {
     persistence::database& operator*() { return *db_; }
     persistence::database* operator->() { return db_.get(); }
     void broken() {
+      if (!db_) return;  // already dropped
       db_.reset();
       pool_->forget_one();
     }
@@ -37,7 +42,8 @@ class db_pool {
     std::unique_ptr<persistence::database> db_;
   };
 
-  /// Waits for a free connection (opening one if fewer than `size` exist).
+  /// Waits (at most max_wait) for a free connection, opening one if fewer than `size` exist;
+  /// errc::unavailable when none came free or the database cannot be reached.
   persistence::result<lease> acquire();
 
  private:
@@ -46,6 +52,7 @@ class db_pool {
 
   persistence::db_config cfg_;
   int size_;
+  std::chrono::milliseconds max_wait_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<persistence::database>> idle_;

@@ -99,7 +99,9 @@ http_response service_impl::do_oidc(const http_request& req, std::string_view pr
       // Linking adds a way into an existing account: only its signed-in owner may start it.
       auto db = pool_.acquire();
       if (!db) return db_failure(nullptr, db.err(), "oidc link");
-      auto cur = session_of_request(*db, req);
+      auto found = session_of_request(*db, req);
+      if (!found) return db_failure(nullptr, found.err(), "oidc link");
+      auto& cur = *found;
       if (!cur) return oidc_error_redirect(req, provider, "not_signed_in", "");
       link_user = cur->who.user;
     }

@@ -67,10 +67,25 @@ int json_depth(std::string_view s) {
 
 }  // namespace
 
+/// Content-Type is empty or application/json (parameters such as charset allowed): not
+/// application/jsonp, not text/plain (which a cross-site form can send).
+static bool json_or_none(std::string_view content_type) {
+  if (content_type.empty()) return true;
+  constexpr std::string_view json_type = "application/json";
+  if (!starts_with_ci(content_type, json_type)) return false;
+  const auto rest = content_type.substr(json_type.size());
+  return rest.empty() || rest.front() == ';' || rest.front() == ' ' || rest.front() == '\t';
+}
+
+static std::optional<http_response> require_json(const http_request& req) {
+  if (json_or_none(req.content_type)) return std::nullopt;
+  return json_error(415, "unsupported_media_type", "Send the body as application/json.");
+}
+
 body_result parse_body(const http_request& req) {
   body_result r;
-  if (!req.content_type.empty() && !starts_with_ci(req.content_type, "application/json")) {
-    r.error = json_error(415, "unsupported_media_type", "Send the body as application/json.");
+  if (auto e = require_json(req)) {
+    r.error = std::move(*e);
     return r;
   }
   if (req.body.size() > max_body_bytes) {
@@ -142,6 +157,7 @@ service_impl::service_impl(config cfg, persistence::db_config db)
       lookup_ip_(cfg_.lookup_per_ip.burst, cfg_.lookup_per_ip.per_minute),
       oidc_ip_(cfg_.oidc_start_per_ip.burst, cfg_.oidc_start_per_ip.per_minute) {
   oidc_ = std::make_unique<oidc_flow>(*this);  // throws std::invalid_argument on a bad provider
+  hashers_ = std::make_unique<hash_pool>(cfg_.hash_threads, cfg_.hash_queue);
 }
 
 service_impl::~service_impl() = default;
@@ -174,6 +190,19 @@ http_response service_impl::handle(const http_request& req) {
     log("internal error (unknown exception)", logging::level::err);
   }
   return json_error(500, "internal", "Something went wrong on the server.");
+}
+
+void service_impl::handle_async(const http_request& req, std::function<void(http_response)> done) {
+  const std::string_view path = target_path(req.target);
+  const bool hashes = req.method == "POST" && (path == "/api/login" || path == "/api/register");
+  if (!hashes) return done(handle(req));
+  auto job = [this, req, done] { done(handle(req)); };
+  if (hashers_->try_submit(job)) return;
+  persistence::error busy{persistence::errc::unavailable, "password hashing queue full"};
+  log_unavailable("sign-in", busy);
+  auto r = json_error(503, "unavailable", "Sign-in is busy; try again in a moment.");
+  r.headers.emplace_back("Retry-After", "1");
+  done(std::move(r));
 }
 
 http_response service_impl::route(const http_request& req) {
@@ -233,20 +262,19 @@ persistence::result<service_impl::issued> service_impl::issue_session(db_pool::l
   return out;
 }
 
-std::optional<service_impl::current_session> service_impl::session_of_token(
-    db_pool::lease& db, std::string_view token) {
+service_impl::found_session service_impl::session_of_token(db_pool::lease& db,
+                                                           std::string_view token) {
   // Our tokens have one shape: anything else is refused without touching the database.
-  if (!looks_like_token(token)) return std::nullopt;
+  if (!looks_like_token(token)) return std::optional<current_session>{};
   const std::string hash = sha256_hex(token);
   const std::int64_t now = now_ms();
   persistence::session_store sessions(*db);
   auto found = sessions.find_valid(hash, now);
   if (!found) {
-    log(fmt::format("session lookup failed: {}", found.err().message));
     if (found.err().code == persistence::errc::unavailable) db.broken();
-    return std::nullopt;
+    return found.err();
   }
-  if (!found->has_value()) return std::nullopt;
+  if (!found->has_value()) return std::optional<current_session>{};
   current_session cur;
   cur.s = std::move(**found);
   cur.token = std::string(token);
@@ -264,51 +292,62 @@ std::optional<service_impl::current_session> service_impl::session_of_token(
   }
   persistence::user_store users(*db);
   auto u = users.find_by_id(cur.s.user);
-  if (!u || !u->has_value()) {
-    if (!u) log(fmt::format("user lookup failed: {}", u.err().message));
-    return std::nullopt;
+  if (!u) {
+    if (u.err().code == persistence::errc::unavailable) db.broken();
+    return u.err();
   }
+  if (!u->has_value()) return std::optional<current_session>{};
   // A disabled account keeps its sessions (enabling it restores them) but none of them works.
-  if ((*u)->disabled()) return std::nullopt;
+  if ((*u)->disabled()) return std::optional<current_session>{};
   cur.who = identity{(*u)->id, (*u)->username};
-  return cur;
+  return std::optional<current_session>{std::move(cur)};
 }
 
-std::optional<service_impl::current_session> service_impl::session_of_request(
-    db_pool::lease& db, const http_request& req) {
+service_impl::found_session service_impl::session_of_request(db_pool::lease& db,
+                                                             const http_request& req) {
   // An explicit Authorization header wins over an ambient cookie.
   if (auto t = bearer_token(req.authorization)) return session_of_token(db, *t);
   if (auto t = cookie_value(req.cookie, session_cookie)) {
     auto cur = session_of_token(db, *t);
-    if (cur) cur->from_cookie = true;
+    if (cur && *cur) (*cur)->from_cookie = true;
     return cur;
   }
-  return std::nullopt;
+  return std::optional<current_session>{};
 }
 
 template <class Find>
-std::optional<identity> service_impl::identity_of(Find&& find) {
+session_check service_impl::identity_of(Find&& find) {
+  session_check out;
+  out.result = session_check::outcome::unavailable;
   try {
     auto db = pool_.acquire();
     if (!db) {
-      log(fmt::format("authenticate: database unavailable: {}", db.err().message),
-          logging::level::err);
-      return std::nullopt;
+      log_unavailable("authenticate", db.err());
+      return out;
     }
     auto cur = find(*db);
-    if (!cur) return std::nullopt;
-    return cur->who;
+    if (!cur) {
+      log_unavailable("authenticate", cur.err());
+      return out;
+    }
+    if (!*cur) {
+      out.result = session_check::outcome::invalid;
+      return out;
+    }
+    out.result = session_check::outcome::valid;
+    out.who = (*cur)->who;
+    return out;
   } catch (const std::exception& e) {
     log(fmt::format("authenticate: {}", log_safe(e.what(), 200)), logging::level::err);
-    return std::nullopt;
+    return out;
   }
 }
 
-std::optional<identity> service_impl::authenticate(const http_request& req) {
+session_check service_impl::authenticate(const http_request& req) {
   return identity_of([&](db_pool::lease& db) { return session_of_request(db, req); });
 }
 
-std::optional<identity> service_impl::authenticate_token(std::string_view token) {
+session_check service_impl::authenticate_token(std::string_view token) {
   return identity_of([&](db_pool::lease& db) { return session_of_token(db, token); });
 }
 
@@ -323,13 +362,21 @@ http_response service_impl::signed_in(int status, const persistence::user& u, co
 
 http_response service_impl::db_failure(db_pool::lease* db, const persistence::error& e,
                                        std::string_view what) {
+  if (e.code == persistence::errc::unavailable) {
+    log_unavailable(what, e);
+    if (db) db->broken();
+    auto r =
+        json_error(503, "unavailable", "The server cannot reach its database; try again soon.");
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
   log(fmt::format("{}: database error ({}): {}", what, persistence::to_string(e.code), e.message),
       logging::level::err);
-  if (e.code == persistence::errc::unavailable) {
-    if (db) db->broken();
-    return json_error(503, "unavailable", "The server cannot reach its database; try again soon.");
-  }
   return json_error(500, "internal", "Something went wrong on the server.");
+}
+
+void service_impl::log_unavailable(std::string_view what, const persistence::error& e) {
+  if (auto line = outages_.record(fmt::format("auth {}", what), e.message)) log(*line, logging::level::warn);
 }
 
 http_response service_impl::rate_limited(rate_limiter& rl, std::string_view key,
@@ -412,16 +459,24 @@ http_response service_impl::do_login(const http_request& req) {
   if (!login_user_.allow(user_key, now)) {
     return rate_limited(login_user_, user_key, "login by username", req);
   }
-  auto db = pool_.acquire();
-  if (!db) return db_failure(nullptr, db.err(), "login");
-  persistence::user_store users(**db);
-  auto u = users.find_by_username(username);
-  if (!u) return db_failure(&*db, u.err(), "login");
+  // Look the user up, then give the connection back while hashing: session checks share the
+  // pool and must not wait behind argon2id.
+  persistence::user_id uid = 0;
+  std::optional<persistence::user> found;
   std::optional<std::string> stored;
-  if (u->has_value()) {
-    auto h = users.password_hash((*u)->id);
-    if (!h) return db_failure(&*db, h.err(), "login");
-    stored = std::move(*h);
+  {
+    auto db = pool_.acquire();
+    if (!db) return db_failure(nullptr, db.err(), "login");
+    persistence::user_store users(**db);
+    auto u = users.find_by_username(username);
+    if (!u) return db_failure(&*db, u.err(), "login");
+    if (u->has_value()) {
+      auto h = users.password_hash((*u)->id);
+      if (!h) return db_failure(&*db, h.err(), "login");
+      stored = std::move(*h);
+      uid = (*u)->id;
+      found = std::move(**u);
+    }
   }
   // Unknown user, or a user without a password (OpenID only): spend the same hashing work so the
   // answer time does not tell which usernames exist.
@@ -432,26 +487,30 @@ http_response service_impl::do_login(const http_request& req) {
     return invalid();
   }
   if (!hasher_.verify(*stored, password)) {
-    log(fmt::format("login failed (wrong password) user id={} ip={}", (*u)->id,
+    log(fmt::format("login failed (wrong password) user id={} ip={}", uid,
                     log_safe(req.remote_ip)));
     return invalid();
   }
   // Checked after the password, so the answer tells only the account's owner it is disabled.
-  if ((*u)->disabled()) {
-    log(fmt::format("login refused (account disabled) user id={} ip={}", (*u)->id,
+  if (found->disabled()) {
+    log(fmt::format("login refused (account disabled) user id={} ip={}", uid,
                     log_safe(req.remote_ip)));
     return json_error(403, "account_disabled", "This account has been disabled.");
   }
-  if (hasher_.needs_rehash(*stored)) {
-    if (auto h = hasher_.hash(password)) (void)users.set_password_hash((*u)->id, *h);
-  }
-  auto s = issue_session(*db, (*u)->id, req.user_agent);
+  std::optional<std::string> rehashed;
+  if (hasher_.needs_rehash(*stored)) rehashed = hasher_.hash(password);
+  auto db = pool_.acquire();
+  if (!db) return db_failure(nullptr, db.err(), "login (session)");
+  if (rehashed) (void)persistence::user_store(**db).set_password_hash(uid, *rehashed);
+  auto s = issue_session(*db, uid, req.user_agent);
   if (!s) return db_failure(&*db, s.err(), "login (session)");
-  log(fmt::format("login user id={} ip={}", (*u)->id, log_safe(req.remote_ip)));
-  return signed_in(200, **u, *s, want_token, req.tls);
+  log(fmt::format("login user id={} ip={}", uid, log_safe(req.remote_ip)));
+  return signed_in(200, *found, *s, want_token, req.tls);
 }
 
 http_response service_impl::do_logout(const http_request& req) {
+  // The same content-type rule as every POST: a cross-site form cannot sign anyone out.
+  if (auto e = require_json(req)) return *e;
   http_response r;
   r.status = 204;
   r.content_type.clear();
@@ -472,7 +531,9 @@ http_response service_impl::do_logout(const http_request& req) {
 http_response service_impl::do_me(const http_request& req) {
   auto db = pool_.acquire();
   if (!db) return db_failure(nullptr, db.err(), "me");
-  auto cur = session_of_request(*db, req);
+  auto found = session_of_request(*db, req);
+  if (!found) return db_failure(nullptr, found.err(), "me");
+  auto& cur = *found;
   if (!cur) return json_error(401, "unauthenticated", "Not signed in.");
   auto r = json_ok(200, json{{"user", {{"id", cur->who.user}, {"username", cur->who.username}}}});
   if (cur->renewed && cur->from_cookie) {
@@ -506,7 +567,9 @@ http_response service_impl::do_username(const http_request& req) {
 http_response service_impl::do_sessions(const http_request& req) {
   auto db = pool_.acquire();
   if (!db) return db_failure(nullptr, db.err(), "sessions");
-  auto cur = session_of_request(*db, req);
+  auto found = session_of_request(*db, req);
+  if (!found) return db_failure(nullptr, found.err(), "sessions");
+  auto& cur = *found;
   if (!cur) return json_error(401, "unauthenticated", "Not signed in.");
   persistence::session_store sessions(**db);
   auto list = sessions.list_for_user(cur->who.user);
@@ -528,7 +591,9 @@ http_response service_impl::do_sessions(const http_request& req) {
 http_response service_impl::do_session_delete(const http_request& req, std::string_view id) {
   auto db = pool_.acquire();
   if (!db) return db_failure(nullptr, db.err(), "session revoke");
-  auto cur = session_of_request(*db, req);
+  auto found = session_of_request(*db, req);
+  if (!found) return db_failure(nullptr, found.err(), "session revoke");
+  auto& cur = *found;
   if (!cur) return json_error(401, "unauthenticated", "Not signed in.");
   if (id.size() != 16) return json_error(404, "not_found", "No such session.");
   persistence::session_store sessions(**db);

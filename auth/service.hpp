@@ -46,6 +46,17 @@ struct identity {
   std::string username;
 };
 
+/// What a session check found. "Cannot check" (the database did not answer) is not "signed out":
+/// callers answer it with 503 / `unavailable` so clients retry and keep their session.
+struct session_check {
+  enum class outcome { valid, invalid, unavailable };
+  outcome result = outcome::invalid;
+  identity who;  ///< when valid
+  explicit operator bool() const { return result == outcome::valid; }
+  const identity* operator->() const { return &who; }
+  bool unavailable() const { return result == outcome::unavailable; }
+};
+
 /// An OpenID Connect provider: any issuer by discovery, or the "google" preset.
 struct oidc_provider_config {
   std::string name;  ///< short id used in URLs, e.g. "google"
@@ -73,6 +84,11 @@ struct config {
   rate_limit lookup_per_ip{120, 240};    ///< GET /api/username (enumeration brake)
   rate_limit oidc_start_per_ip{30, 30};  ///< GET /auth/oidc/<p>/start and callback
   int db_pool_size = 4;                  ///< database connections held for handle() threads
+  /// Password hashing (login, register) runs on its own threads, never on the caller's: this
+  /// many at once (each argon2id call holds 64 MiB), at most `hash_queue` more waiting; beyond
+  /// that 503 `unavailable` with Retry-After at once.
+  int hash_threads = 2;
+  std::size_t hash_queue = 64;
   /// Tests only: argon2id with libsodium's minimum limits instead of the interactive ones.
   bool fast_password_hashing = false;
   /// Clock (unix ms); empty = system clock. Tests move time with it.
@@ -93,10 +109,18 @@ class service {
   virtual bool handles(std::string_view target) const = 0;
   /// Blocking (database, outbound HTTPS): call off the gateway's I/O threads. Never throws.
   virtual http_response handle(const http_request& req) = 0;
-  /// The signed-in user of a request (session cookie or Bearer token), or nothing. Blocking.
-  virtual std::optional<identity> authenticate(const http_request& req) = 0;
+  /// handle() for callers with few threads: a request that hashes a password (POST /api/login,
+  /// /api/register) is queued on the hashing pool and answered from there, or answered 503 at
+  /// once when that queue is full; anything else runs in the calling thread. `done` is called
+  /// exactly once, possibly on another thread.
+  virtual void handle_async(const http_request& req, std::function<void(http_response)> done) = 0;
+  /// The signed-in user of a request (session cookie or Bearer token). Blocking, bounded by the
+  /// pool wait and the database timeouts.
+  virtual session_check authenticate(const http_request& req) = 0;
   /// The user of a raw session token (the `token` field of a WebSocket hello). Blocking.
-  virtual std::optional<identity> authenticate_token(std::string_view token) = 0;
+  virtual session_check authenticate_token(std::string_view token) = 0;
+  /// Requests answered 503/unavailable because the database did not answer (for /metrics).
+  virtual std::int64_t unavailable_total() const = 0;
 };
 
 }  // namespace chat::auth

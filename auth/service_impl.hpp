@@ -9,10 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/db_pool.hpp"
+#include "auth/hash_pool.hpp"
 #include "auth/password.hpp"
 #include "auth/rate_limiter.hpp"
 #include "auth/service.hpp"
 #include "logging/logger.hpp"
+#include "persistence/outage_log.hpp"
 #include "persistence/types.hpp"
 
 namespace chat::auth {
@@ -36,8 +38,10 @@ class service_impl final : public service {
 
   bool handles(std::string_view target) const override;
   http_response handle(const http_request& req) override;
-  std::optional<identity> authenticate(const http_request& req) override;
-  std::optional<identity> authenticate_token(std::string_view token) override;
+  void handle_async(const http_request& req, std::function<void(http_response)> done) override;
+  session_check authenticate(const http_request& req) override;
+  session_check authenticate_token(std::string_view token) override;
+  std::int64_t unavailable_total() const override { return outages_.total(); }
 
  private:
   /// The signed-in session of a request, with what handle() needs to renew the cookie.
@@ -70,19 +74,24 @@ class service_impl final : public service {
   std::string base_url(const http_request& req) const;
   http_response do_oidc(const http_request& req, std::string_view provider, std::string_view step);
 
-  /// Looks up a raw token (no format check done by the caller needed). Errors are logged.
-  std::optional<current_session> session_of_token(db_pool::lease& db, std::string_view token);
-  std::optional<current_session> session_of_request(db_pool::lease& db, const http_request& req);
-  /// The identity `find(db)` yields on a pooled connection; database trouble is logged, never
-  /// thrown.
+  /// Looks up a raw token (no format check done by the caller needed): the session, nothing for
+  /// an unknown/expired one, or the database error (then the lease is marked broken if the
+  /// connection is gone).
+  using found_session = persistence::result<std::optional<current_session>>;
+  found_session session_of_token(db_pool::lease& db, std::string_view token);
+  found_session session_of_request(db_pool::lease& db, const http_request& req);
+  /// The check `find(db)` yields on a pooled connection; database trouble is logged (rate
+  /// limited) and answered `unavailable`, never thrown.
   template <class Find>
-  std::optional<identity> identity_of(Find&& find);
+  session_check identity_of(Find&& find);
   persistence::result<issued> issue_session(db_pool::lease& db, persistence::user_id u,
                                             std::string_view user_agent);
   /// 201/200 body {"user":..., "token"?} with the session cookie.
   http_response signed_in(int status, const persistence::user& u, const issued& s, bool want_token,
                           bool tls);
   http_response db_failure(db_pool::lease* db, const persistence::error& e, std::string_view what);
+  /// One rate-limited log line and a count per database fault that a client hears as 503.
+  void log_unavailable(std::string_view what, const persistence::error& e);
   http_response rate_limited(rate_limiter& rl, std::string_view key, std::string_view what,
                              const http_request& req);
   long long ttl_s() const;
@@ -97,9 +106,11 @@ class service_impl final : public service {
  private:
   config cfg_;
   db_pool pool_;
+  persistence::outage_log outages_;
   password_hasher hasher_;
   rate_limiter login_ip_, login_user_, register_ip_, lookup_ip_, oidc_ip_;
   std::unique_ptr<oidc_flow> oidc_;
+  std::unique_ptr<hash_pool> hashers_;  // last: destroyed first, its jobs use everything above
 };
 
 }  // namespace chat::auth

@@ -254,6 +254,21 @@ TEST_CASE("Bodies of the wrong shape get 400 with error and message", "[auth]") 
   form.content_type = "application/x-www-form-urlencoded";
   form.body = "username=kim&password=x";
   require_error(f.svc().handle(form), 415, "unsupported_media_type");
+  // Only application/json itself (with parameters) counts as JSON.
+  form.content_type = "application/jsonp";
+  form.body = R"({"username":"kim","password":"correct horse"})";
+  require_error(f.svc().handle(form), 415, "unsupported_media_type");
+  form.content_type = "application/json; charset=utf-8";
+  require_error(f.svc().handle(form), 401, "invalid_credentials");
+  // Logout obeys the same rule: a cross-site text/plain form cannot sign anyone out.
+  auto token = f.register_user("kim2");
+  http_request logout;
+  logout.method = "POST";
+  logout.target = "/api/logout";
+  logout.cookie = cookie_of(token);
+  logout.content_type = "text/plain";
+  require_error(f.svc().handle(logout), 415, "unsupported_media_type");
+  REQUIRE(f.svc().authenticate_token(token));
   auto m = f.request("GET", "/api/login");
   require_error(m, 405, "method_not_allowed");
   REQUIRE(header(m, "Allow") == "POST");
