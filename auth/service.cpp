@@ -10,6 +10,7 @@
 #include "auth/oidc_flow.hpp"
 #include "auth/service_impl.hpp"
 #include "auth/username.hpp"
+#include "metrics/registry.hpp"
 #include "persistence/session_store.hpp"
 #include "persistence/user_store.hpp"
 #include "util/clock.hpp"
@@ -376,7 +377,9 @@ http_response service_impl::db_failure(db_pool::lease* db, const persistence::er
 }
 
 void service_impl::log_unavailable(std::string_view what, const persistence::error& e) {
-  if (auto line = outages_.record(fmt::format("auth {}", what), e.message)) log(*line, logging::level::warn);
+  if (cfg_.metrics) cfg_.metrics->count_unavailable("auth");
+  if (auto line = outages_.record(fmt::format("auth {}", what), e.message))
+    log(*line, logging::level::warn);
 }
 
 http_response service_impl::rate_limited(rate_limiter& rl, std::string_view key,

@@ -16,6 +16,10 @@
 #include "persistence/types.hpp"
 #include "util/clock.hpp"
 
+namespace chat::metrics {
+class registry;
+}
+
 namespace chat::auth {
 
 struct http_request {
@@ -95,6 +99,8 @@ struct config {
   util::clock now_ms;
   /// Extra PEM CA file trusted for provider HTTPS, besides the system store (tests).
   std::string extra_ca_file;
+  /// The process's metrics registry (chatd_unavailable_total{source="auth"}); none in some tests.
+  chat::metrics::registry* metrics = nullptr;
 };
 
 /// Name of the session cookie.

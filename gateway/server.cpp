@@ -38,9 +38,11 @@
 
 #include "actors/server.hpp"
 #include "auth/service.hpp"
+#include "gateway/origin_policy.hpp"
 #include "gateway/static_files.hpp"
 #include "logging/logger.hpp"
 #include "metrics/registry.hpp"
+#include "persistence/outage_log.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/parser.hpp"
 #include "protocol/serializer.hpp"
@@ -57,6 +59,42 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using error_code = beast::error_code;
 
+/// Answers of auth calls that may finish on auth's own (hashing) threads. The writers, which own
+/// their sessions, are held here rather than by those threads, so every session dies while the
+/// io_context is alive, and an answer that arrives after stop() is dropped.
+class waiting_answers {
+ public:
+  using writer = std::function<void(auth::http_response)>;
+  std::uint64_t hold(writer w) {
+    std::lock_guard lock(mu_);
+    auto id = ++next_;
+    if (open_) held_.emplace(id, std::move(w));
+    return id;
+  }
+  void answer(std::uint64_t id, auth::http_response res) {
+    std::lock_guard lock(mu_);  // held while posting: close() cannot run meanwhile
+    auto it = held_.find(id);
+    if (it == held_.end()) return;
+    auto w = std::move(it->second);
+    held_.erase(it);
+    w(std::move(res));
+  }
+  void close() {
+    std::unordered_map<std::uint64_t, writer> dropped;
+    {
+      std::lock_guard lock(mu_);
+      open_ = false;
+      dropped.swap(held_);
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  bool open_ = true;
+  std::uint64_t next_ = 0;
+  std::unordered_map<std::uint64_t, writer> held_;
+};
+
 struct server::impl {
   impl(config c, actors::server& a, auth::service& s)
       : cfg(std::move(c)),
@@ -70,7 +108,10 @@ struct server::impl {
   actors::server& actors;
   auth::service& auth;
   chat::metrics::registry& stats;  ///< the process's one registry (the actors' too)
+  origin_policy origins{cfg.allowed_origins};
+  std::shared_ptr<waiting_answers> waiting_auth = std::make_shared<waiting_answers>();
   std::uint16_t bound_port = 0;
+  std::uint16_t bound_metrics_port = 0;
   std::atomic<bool> accepting{false};
   std::promise<int> signal_promise;
   std::future<int> signal_future = signal_promise.get_future();
@@ -80,6 +121,10 @@ struct server::impl {
   std::unique_ptr<net::thread_pool> pool;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<tcp::acceptor> metrics_acceptor;  ///< --metrics-listen (loopback only)
+  std::unique_ptr<net::steady_timer> accept_pause;  ///< backoff after EMFILE and friends
+  std::chrono::milliseconds accept_backoff{0};
+  persistence::outage_log accept_errors;
   std::unique_ptr<net::ssl::context> tls;  ///< set when config names a certificate and key
   std::unique_ptr<net::signal_set> signals;
   std::vector<std::thread> threads;
@@ -109,7 +154,39 @@ struct server::impl {
   }
 
   void do_accept();
+  void do_accept_metrics();
+  /// An accept failed: log (rate limited), and for resource exhaustion pause before the next try
+  /// so the loop does not spin on a full fd table.
+  void on_accept_error(const error_code& ec);
   void shutdown_threads();
+
+  // Open connections per client address (the TCP peer), capped by cfg.max_connections_per_ip.
+  std::mutex per_ip_mutex;
+  std::unordered_map<std::string, int> per_ip;
+  /// Counts a new connection; false when its address is at the cap (then it is not counted).
+  bool admit(const std::string& ip) {
+    if (cfg.max_connections_per_ip <= 0) return true;
+    std::lock_guard lock(per_ip_mutex);
+    auto& n = per_ip[ip];
+    if (n >= cfg.max_connections_per_ip) {
+      if (n == 0) per_ip.erase(ip);
+      return false;
+    }
+    ++n;
+    return true;
+  }
+  void release(const std::string& ip) {
+    if (cfg.max_connections_per_ip <= 0) return;
+    std::lock_guard lock(per_ip_mutex);
+    auto it = per_ip.find(ip);
+    if (it != per_ip.end() && --it->second <= 0) per_ip.erase(it);
+  }
+  /// A fault answered `unavailable` by the gateway itself: counted, logged at most every 5 s.
+  void note_outage(std::string_view source, std::string_view message) {
+    stats.count_unavailable("gateway");
+    if (auto line = outages.record(source, message)) CHAT_LOG_WARN("gateway", "{}", *line);
+  }
+  persistence::outage_log outages;
 };
 
 namespace {
@@ -143,6 +220,15 @@ std::string error_json(std::string_view code, std::string_view message) {
   s += "}";
   return s;
 }
+
+// For the Angular build: its inlined critical CSS (style-src 'unsafe-inline', also needed for
+// component styles) and the one onload handler that switches the stylesheet's media
+// (`this.media='all'`, allowed by its hash). connect-src 'self' covers ws(s):// to this host.
+constexpr const char* content_security_policy =
+    "default-src 'self'; script-src 'self' 'unsafe-hashes' "
+    "'sha256-MhtPZXr7+LpJUY5qtMutB+qWfQtMaPccfe7QXtCcEYc='; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 // --trust-proxy: a proxy on this host tells us the scheme and the client's address. Only the
 // last X-Forwarded-For entry is the one our proxy added; earlier ones are the client's claims.
@@ -184,6 +270,18 @@ auth::http_request to_auth_request(const http::request<Body>& req, const tcp::so
   return r;
 }
 
+// Whether the client reached us over TLS (directly, or through a trusted proxy that says so).
+template <class Body>
+bool request_is_tls(const http::request<Body>& req, const tcp::socket& sock, const config& cfg,
+                    bool tls) {
+  if (tls || !cfg.trust_proxy) return tls;
+  error_code ec;
+  auto ep = sock.remote_endpoint(ec);
+  if (ec || !ep.address().is_loopback()) return false;
+  auto proto = sv(req["X-Forwarded-Proto"]);
+  return util::iequals(util::trim(proto.substr(0, proto.find(','))), "https");
+}
+
 std::string serialize_error(protocol::error_code code, std::string message, std::string ref = {}) {
   return protocol::serialize(
       protocol::server_frame{protocol::error_frame{code, std::move(message), std::move(ref)}});
@@ -196,8 +294,12 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
  public:
   static constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
 
-  websocket_session(Stream&& stream, server::impl& st)
-      : ws_(std::move(stream)), st_(st), hello_timer_(ws_.get_executor()) {
+  websocket_session(Stream&& stream, server::impl& st, std::shared_ptr<void> slot)
+      : ws_(std::move(stream)),
+        st_(st),
+        slot_(std::move(slot)),
+        hello_timer_(ws_.get_executor()),
+        auth_timer_(ws_.get_executor()) {
     st_.stats.ws_sessions.Increment();
     error_code ec;
     auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
@@ -223,15 +325,20 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
       return;
     }
     auto areq = to_auth_request(req_, beast::get_lowest_layer(ws_).socket(), st_.cfg, is_tls);
-    // The auth service blocks on the database: ask it on the pool, answer on our strand.
-    net::post(*st_.pool, [self = this->shared_from_this(), areq = std::move(areq)] {
-      auto who = self->st_.auth.authenticate(areq);
+    // The auth service blocks on the database: ask it on the pool, answer on our strand, and
+    // answer 503 if that takes longer than auth_wait (a stalled database or a full pool).
+    start_auth_timer([self = this->shared_from_this()] {
+      self->reject_http(http::status::service_unavailable);
+    });
+    net::post(*st_.pool, [self = this->shared_from_this(), areq = std::move(areq),
+                          deadline = auth_deadline_] {
+      auto who = self->checked_in_time(deadline, [&] { return self->st_.auth.authenticate(areq); });
       net::post(self->ws_.get_executor(), [self, who = std::move(who)]() mutable {
-        if (!who) {
-          self->reject_401();
-          return;
-        }
-        self->do_accept(std::move(who));
+        if (!self->take_auth_answer()) return;  // the timer answered already
+        // "Cannot check" is not "signed out": the client keeps its session and retries.
+        if (who.unavailable()) return self->reject_http(http::status::service_unavailable);
+        if (!who) return self->reject_http(http::status::unauthorized);
+        self->do_accept(who.who);
       });
     });
   }
@@ -273,15 +380,52 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     std::weak_ptr<websocket_session> session;
   };
 
-  void reject_401() {
-    st_.stats.ws_rejected_401.Increment();
-    auto res = std::make_shared<http::response<http::string_body>>(http::status::unauthorized,
-                                                                   req_.version());
+  // Bounded session checks: the timer answers `on_timeout` unless the check answers first.
+  template <class F>
+  void start_auth_timer(F on_timeout) {
+    auth_answered_ = false;
+    auth_deadline_ = std::chrono::steady_clock::now() + st_.cfg.auth_wait;
+    auth_timer_.expires_at(auth_deadline_);
+    auth_timer_.async_wait([self = this->shared_from_this(), on_timeout](error_code ec) {
+      if (ec || !self->take_auth_answer()) return;
+      self->st_.note_outage("gateway session check", "no answer within the auth wait");
+      on_timeout();
+    });
+  }
+  bool take_auth_answer() {
+    if (auth_answered_) return false;
+    auth_answered_ = true;
+    auth_timer_.cancel();
+    return true;
+  }
+  // On the pool: a check that waited in the queue past its deadline is not started at all (its
+  // answer went out already), so a backlog drains at once instead of hitting the database.
+  template <class F>
+  static auth::session_check checked_in_time(std::chrono::steady_clock::time_point deadline,
+                                             F check) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      auth::session_check late;
+      late.result = auth::session_check::outcome::unavailable;
+      return late;
+    }
+    return check();
+  }
+
+  // Refuses the upgrade: 401 for an invalid or expired session, 503 when it could not be checked.
+  void reject_http(http::status status) {
+    const bool unavailable = status == http::status::service_unavailable;
+    if (unavailable)
+      st_.stats.ws_rejected_503.Increment();
+    else
+      st_.stats.ws_rejected_401.Increment();
+    auto res = std::make_shared<http::response<http::string_body>>(status, req_.version());
     res->set(http::field::server, "chatd");
     res->set(http::field::content_type, "application/json");
     res->set(http::field::cache_control, "no-store");
+    if (unavailable) res->set(http::field::retry_after, "1");
     res->keep_alive(false);
-    res->body() = error_json("unauthenticated", "invalid or expired session");
+    res->body() = unavailable ? error_json("unavailable", "cannot check the session now; retry")
+                              : error_json("unauthenticated", "invalid or expired session");
     res->prepare_payload();
     beast::get_lowest_layer(ws_).expires_after(st_.cfg.http_timeout);
     // Through the TLS layer when there is one: ws_.next_layer() is the connection's stream.
@@ -322,8 +466,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
       hello_timer_.expires_after(st_.cfg.hello_timeout);
       hello_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
         if (ec || self->conn_ || self->closing_) return;
-        self->st_.stats.ws_closed_4001.Increment();
-        self->begin_close(4001, "not authenticated");
+        self->reject_4001("", "no hello with a token within the time limit");
       });
     }
     do_read();
@@ -386,15 +529,13 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
       ref = protocol::request_id(*r);
       hello = std::get_if<protocol::hello_req>(r);
     } else {
+      // Say what is wrong with the frame (bad_field for an oversized token, unsupported_version,
+      // ...). Nothing authenticated this socket, so there is no second try (docs/protocol.md, 3).
       auto& err = std::get<protocol::parse_error>(parsed);
-      ref = err.ref;
-      if (err.code == protocol::error_code::unsupported_version) {
-        // Nothing authenticated this socket yet, so there is no second try (docs/protocol.md, 3).
-        st_.stats.ws_closed_4001.Increment();
-        enqueue_own(serialize_error(err.code, err.message, ref));
-        begin_close(4001, "not authenticated");
-        return;
-      }
+      st_.stats.ws_closed_4001.Increment();
+      enqueue_own(serialize_error(err.code, err.message, err.ref));
+      begin_close(4001, "not authenticated");
+      return;
     }
     if (!hello || !hello->token || hello->token->empty()) {
       reject_4001(ref, "the first frame must be a hello with a token (or upgrade with a cookie)");
@@ -411,20 +552,35 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     }
     std::string token = *hello->token;
     parser_.reset();
-    // Stop reading until the token is checked: frames after hello wait in the socket.
+    // Stop reading until the token is checked: frames after hello wait in the socket. The
+    // check has its own bound (auth_wait), so the hello timer is done.
+    hello_timer_.cancel();
+    start_auth_timer([self = this->shared_from_this(), ref] { self->reject_1013(ref); });
     net::post(*st_.pool, [self = this->shared_from_this(), token = std::move(token),
-                          text = std::move(text), ref = std::move(ref)]() mutable {
-      auto who = self->st_.auth.authenticate_token(token);
+                          text = std::move(text), ref = std::move(ref),
+                          deadline = auth_deadline_]() mutable {
+      auto who =
+          checked_in_time(deadline, [&] { return self->st_.auth.authenticate_token(token); });
       net::post(self->ws_.get_executor(), [self, who = std::move(who), text = std::move(text),
                                            ref = std::move(ref)]() mutable {
+        if (!self->take_auth_answer()) return;  // the timer answered already
         if (self->closing_ || self->finished_) return;
+        if (who.unavailable()) return self->reject_1013(ref);
         if (!who) return self->reject_4001(ref, "invalid or expired token");
         self->hello_timer_.cancel();
-        self->connect_actor(*who);
+        self->connect_actor(who.who);
         self->conn_->on_frame(std::move(text));  // the connection answers the hello (welcome)
         self->do_read();
       });
     });
+  }
+
+  // Cannot check the token now: the client keeps it and reconnects (1013 try again later).
+  void reject_1013(const std::string& ref) {
+    st_.stats.ws_closed_1013.Increment();
+    enqueue_own(serialize_error(protocol::error_code::unavailable,
+                                "cannot check the token now; retry", ref));
+    begin_close(1013, "try again later");
   }
 
   void reject_4001(const std::string& ref, std::string message) {
@@ -528,7 +684,11 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   std::string peer_;
   std::atomic<std::int64_t> queued_frames_{0}, queued_bytes_{0};
   server::impl& st_;
+  std::shared_ptr<void> slot_;  // this socket's place in the per-address count
   net::steady_timer hello_timer_;
+  net::steady_timer auth_timer_;
+  std::chrono::steady_clock::time_point auth_deadline_{};
+  bool auth_answered_ = true;
   http::request<http::string_body> req_;
   beast::flat_buffer buffer_;
   std::deque<std::shared_ptr<const std::string>> queue_;
@@ -549,7 +709,10 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
  public:
   static constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
 
-  http_session(Stream&& stream, server::impl& st) : stream_(std::move(stream)), st_(st) {}
+  /// `slot`: this connection's place in the per-address count; `metrics_only`: the
+  /// --metrics-listen port, which serves /metrics and /healthz and nothing else.
+  http_session(Stream&& stream, server::impl& st, std::shared_ptr<void> slot, bool metrics_only)
+      : stream_(std::move(stream)), st_(st), slot_(std::move(slot)), metrics_only_(metrics_only) {}
 
   void run() {
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
@@ -592,10 +755,17 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     if (ec == http::error::header_limit)
       return send_error(http::status::request_header_fields_too_large, 11, "headers_too_large",
                         "request headers too large", false);
+    if (ec && ec.category() == http::make_error_code(http::error::bad_version).category() &&
+        ec != http::error::partial_message) {
+      // Malformed (two lengths, Content-Length with Transfer-Encoding, HTTP/2.0 ...): say so.
+      return send_error(http::status::bad_request, 11, "bad_request",
+                        fmt::format("malformed HTTP request: {}", ec.message()), false);
+    }
     if (ec) return fail(ec, "http read");
     st_.stats.http_requests.Increment();
     auto req = parser_->release();
     auto path = util::target_path(sv(req.target()));
+    if (metrics_only_) return handle_metrics_port(req);
     if (websocket::is_upgrade(req)) {
       if (path != "/ws")
         return send_error(http::status::not_found, req.version(), "not_found",
@@ -603,10 +773,32 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
       if (!st_.accepting)
         return send_error(http::status::service_unavailable, req.version(), "unavailable",
                           "server shutting down", false);
-      std::make_shared<websocket_session<Stream>>(std::move(stream_), st_)->run(std::move(req));
+      // A browser attaches the session cookie to upgrades from any page: only our own origin
+      // (and the configured ones) may open a socket.
+      if (!st_.origins.allows(sv(req[http::field::origin]), sv(req[http::field::host]),
+                              request_is_tls(req, lowest().socket(), st_.cfg, is_tls))) {
+        st_.stats.ws_rejected_origin.Increment();
+        return send_error(http::status::forbidden, req.version(), "forbidden_origin",
+                          "this Origin may not open a WebSocket here", false);
+      }
+      std::make_shared<websocket_session<Stream>>(std::move(stream_), st_, std::move(slot_))
+          ->run(std::move(req));
       return;
     }
     handle(std::move(req));
+  }
+
+  void handle_metrics_port(const http::request<http::string_body>& req) {
+    auto path = util::target_path(sv(req.target()));
+    bool get = req.method() == http::verb::get, head = req.method() == http::verb::head;
+    if (path == "/healthz" && (get || head))
+      return send_text(req, http::status::ok, "text/plain; charset=utf-8", "ok\n", "no-store");
+    if (path == "/metrics" && (get || head)) {
+      return send_text(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                       st_.stats.render(), "no-store");
+    }
+    send_error(http::status::not_found, req.version(), "not_found", "only /metrics and /healthz",
+               req.keep_alive());
   }
 
   void handle(http::request<http::string_body>&& req) {
@@ -615,10 +807,6 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     bool get = req.method() == http::verb::get, head = req.method() == http::verb::head;
     if (path == "/healthz" && (get || head)) {
       return send_text(req, http::status::ok, "text/plain; charset=utf-8", "ok\n", "no-store");
-    }
-    if (path == "/metrics" && (get || head)) {
-      return send_text(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
-                       st_.stats.render(), "no-store");
     }
     if (path == "/ws")
       return send_error(http::status::upgrade_required, req.version(), "upgrade_required",
@@ -639,20 +827,34 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     unsigned version = req.version();
     bool keep_alive = req.keep_alive();
     // These calls block on the database: run them on the pool, write the answer on our strand.
-    net::post(*st_.pool, [self = this->shared_from_this(), areq = std::move(areq), version,
-                          keep_alive] {
-      auto res = self->st_.auth.handle(areq);
-      net::post(self->stream_.get_executor(), [self, res = std::move(res), version, keep_alive] {
-        http::response<http::string_body> out{static_cast<http::status>(res.status), version};
-        out.set(http::field::server, "chatd");
-        out.set(http::field::content_type, res.content_type);
-        out.set(http::field::cache_control, "no-store");
-        for (const auto& [name, value] : res.headers) out.insert(name, value);
-        out.keep_alive(keep_alive);
-        out.body() = res.body;
-        out.prepare_payload();
-        self->send(std::move(out));
-      });
+    // Password hashing (login, register) moves on to auth's own hashing threads, so it never
+    // holds a pool thread that session checks need.
+    net::post(*st_.pool,
+              [self = this->shared_from_this(), areq = std::move(areq), version, keep_alive] {
+                auto writer = [self, version, keep_alive](auth::http_response res) {
+                  self->write_auth_response(std::move(res), version, keep_alive);
+                };
+                auto waiting = self->st_.waiting_auth;
+                auto id = waiting->hold(std::move(writer));
+                self->st_.auth.handle_async(areq, [waiting, id](auth::http_response res) {
+                  waiting->answer(id, std::move(res));
+                });
+              });
+  }
+
+  // From a pool or hashing thread: write the answer on our strand.
+  void write_auth_response(auth::http_response res, unsigned version, bool keep_alive) {
+    auto self = this->shared_from_this();
+    net::post(stream_.get_executor(), [self, res = std::move(res), version, keep_alive] {
+      http::response<http::string_body> out{static_cast<http::status>(res.status), version};
+      out.set(http::field::server, "chatd");
+      out.set(http::field::content_type, res.content_type);
+      out.set(http::field::cache_control, "no-store");
+      for (const auto& [name, value] : res.headers) out.insert(name, value);
+      out.keep_alive(keep_alive);
+      out.body() = res.body;
+      out.prepare_payload();
+      self->send(std::move(out));
     });
   }
 
@@ -678,6 +880,12 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
       res.set(http::field::content_type, found.content_type);
       res.set(http::field::cache_control, found.cache_control);
       res.set("X-Content-Type-Options", "nosniff");
+      res.set("Referrer-Policy", "same-origin");
+      if (found.content_type.starts_with("text/html")) {
+        // The page may run only our own scripts, talk only to us, and never be framed.
+        res.set("Content-Security-Policy", content_security_policy);
+        res.set("X-Frame-Options", "DENY");
+      }
       if (!found.content_encoding.empty())
         res.set(http::field::content_encoding, found.content_encoding);
       if (found.vary_accept_encoding) res.set(http::field::vary, "Accept-Encoding");
@@ -762,28 +970,71 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
 
   Stream stream_;
   server::impl& st_;
+  std::shared_ptr<void> slot_;
+  bool metrics_only_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };
 
 }  // namespace
 
+namespace {
+
+// Holds one connection's place in the per-address count while either session owns the socket.
+std::shared_ptr<void> ip_slot(server::impl& st, std::string ip) {
+  return std::shared_ptr<void>(nullptr, [&st, ip = std::move(ip)](void*) { st.release(ip); });
+}
+
+// Out of descriptors or memory: retrying at once fails again and spins (and floods the log).
+bool resource_exhausted(const error_code& ec) {
+  return ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+         ec == net::error::no_memory || ec.value() == ENFILE;
+}
+
+}  // namespace
+
+void server::impl::on_accept_error(const error_code& ec) {
+  if (auto line = accept_errors.record("accept", ec.message()))
+    CHAT_LOG_WARN("gateway", "{} (new connections wait; the listen backlog holds them)", *line);
+  stats.accept_errors.Increment();
+  if (!resource_exhausted(ec)) return do_accept();
+  // 10 ms doubling to 1 s while the condition lasts; a success resets it.
+  accept_backoff = std::min<std::chrono::milliseconds>(
+      std::chrono::seconds(1),
+      accept_backoff.count() == 0 ? std::chrono::milliseconds(10) : accept_backoff * 2);
+  accept_pause->expires_after(accept_backoff);
+  accept_pause->async_wait([this](error_code wait_ec) {
+    if (!wait_ec && accepting) do_accept();
+  });
+}
+
 void server::impl::do_accept() {
   acceptor->async_accept(net::make_strand(*ioc), [this](error_code ec, tcp::socket socket) {
     if (ec) {
-      if (ec != net::error::operation_aborted) fail(ec, "accept");
-      if (!accepting) return;
+      if (!accepting || ec == net::error::operation_aborted) return;
+      return on_accept_error(ec);
+    }
+    accept_backoff = std::chrono::milliseconds(0);
+    error_code ignored;
+    auto peer = socket.remote_endpoint(ignored);
+    std::string ip = ignored ? std::string() : peer.address().to_string();
+    // Behind --trust-proxy every client arrives from the proxy's loopback address.
+    bool exempt = cfg.trust_proxy && !ignored && peer.address().is_loopback();
+    if (!exempt && !admit(ip)) {
+      stats.refused_per_ip.Increment();
+      socket.close(ignored);  // over the per-address cap: refused before any work is done
     } else {
+      auto slot = exempt ? std::shared_ptr<void>() : ip_slot(*this, ip);
       // Small frames both ways: Nagle plus delayed ACKs would add ~40 ms to request/reply pairs.
-      error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       if (tls) {
         using tls_stream = beast::ssl_stream<beast::tcp_stream>;
-        std::make_shared<http_session<tls_stream>>(tls_stream(std::move(socket), *tls), *this)
+        std::make_shared<http_session<tls_stream>>(tls_stream(std::move(socket), *tls), *this,
+                                                   std::move(slot), false)
             ->run();
       } else {
         std::make_shared<http_session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
-                                                          *this)
+                                                          *this, std::move(slot), false)
             ->run();
       }
     }
@@ -791,10 +1042,26 @@ void server::impl::do_accept() {
   });
 }
 
+void server::impl::do_accept_metrics() {
+  metrics_acceptor->async_accept(net::make_strand(*ioc), [this](error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !accepting) return;
+    if (!ec)
+      std::make_shared<http_session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this,
+                                                        std::shared_ptr<void>(), true)
+          ->run();
+    if (ec && resource_exhausted(ec)) {
+      // Rare and cheap: the public acceptor's backoff and log cover the condition.
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    do_accept_metrics();
+  });
+}
+
 void server::impl::shutdown_threads() {
   if (stopped) return;
   stopped = true;
   accepting = false;
+  waiting_auth->close();  // sign-ins still hashing are dropped (their sockets close)
   work.reset();
   ioc->stop();
   for (auto& t : threads)
@@ -803,6 +1070,7 @@ void server::impl::shutdown_threads() {
   pool->join();
   error_code ec;
   if (acceptor) acceptor->close(ec);
+  if (metrics_acceptor) metrics_acceptor->close(ec);
   if (signals) signals->cancel(ec);
 }
 
@@ -813,6 +1081,8 @@ server::~server() {
   impl_->shutdown_threads();
   // Destroy queued handlers (and the sessions they own) while the rest of impl is still alive.
   impl_->acceptor.reset();
+  impl_->metrics_acceptor.reset();
+  impl_->accept_pause.reset();
   impl_->signals.reset();
   impl_->ioc.reset();
   impl_->pool.reset();
@@ -874,6 +1144,28 @@ persistence::status server::start() {
         fmt::format("cannot listen on {}:{}: {}", st.cfg.address, st.cfg.port, ec.message())};
   st.bound_port = acc->local_endpoint().port();
   st.acceptor = std::move(acc);
+  st.accept_pause = std::make_unique<net::steady_timer>(*st.ioc);
+  if (!st.cfg.metrics_address.empty()) {
+    auto maddr = net::ip::make_address(st.cfg.metrics_address, ec);
+    if (ec || !maddr.is_loopback())
+      return persistence::error{
+          persistence::errc::bad_config,
+          fmt::format("--metrics-listen must be a loopback address (127.0.0.1, ::1), not '{}'",
+                      st.cfg.metrics_address)};
+    tcp::endpoint mep{maddr, st.cfg.metrics_port};
+    auto macc = std::make_unique<tcp::acceptor>(*st.ioc);
+    macc->open(mep.protocol(), ec);
+    if (!ec) macc->set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) macc->bind(mep, ec);
+    if (!ec) macc->listen(64, ec);
+    if (ec)
+      return persistence::error{
+          persistence::errc::unavailable,
+          fmt::format("cannot listen for metrics on {}:{}: {}", st.cfg.metrics_address,
+                      st.cfg.metrics_port, ec.message())};
+    st.bound_metrics_port = macc->local_endpoint().port();
+    st.metrics_acceptor = std::move(macc);
+  }
   // Signals are caught from now on, so a SIGTERM during start-up is not the default (fatal) one.
   st.signals = std::make_unique<net::signal_set>(*st.ioc, SIGINT, SIGTERM);
   st.signals->async_wait([&st](error_code ec, int sig) {
@@ -882,6 +1174,7 @@ persistence::status server::start() {
   st.work.emplace(st.ioc->get_executor());
   st.accepting = true;
   st.do_accept();
+  if (st.metrics_acceptor) st.do_accept_metrics();
   for (int i = 0; i < std::max(1, st.cfg.io_threads); ++i)
     st.threads.emplace_back([&st] { st.ioc->run(); });
   return persistence::success();
@@ -889,6 +1182,10 @@ persistence::status server::start() {
 
 std::uint16_t server::port() const {
   return impl_->bound_port;
+}
+
+std::uint16_t server::metrics_port() const {
+  return impl_->bound_metrics_port;
 }
 
 int server::wait_for_signal() {

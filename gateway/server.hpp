@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "persistence/result.hpp"
 
@@ -26,6 +27,8 @@ struct config {
   std::string web_root;       ///< folder with the built web client; empty = no static files
   std::chrono::seconds hello_timeout{10};  ///< no-credential upgrade: wait this long for hello
   std::chrono::seconds http_timeout{30};   ///< per HTTP read/write
+  /// Longest wait for a session check (upgrade or hello token); then 503 / close 1013.
+  std::chrono::milliseconds auth_wait{5000};
   std::chrono::seconds ws_idle_timeout{
       60};                                  ///< pings at half of it; closed when nothing comes back
   std::size_t max_http_body = 64 * 1024;    ///< request body limit (413 above)
@@ -37,6 +40,15 @@ struct config {
   /// Behind a reverse proxy: for requests whose TCP peer is loopback, believe X-Forwarded-Proto
   /// (https -> Secure cookies) and the last X-Forwarded-For address (rate limits, logs).
   bool trust_proxy = false;
+  /// Origins besides our own whose pages may open /ws ("https://chat.example.com").
+  std::vector<std::string> allowed_origins;
+  /// Loopback address and port serving /metrics (and /healthz); empty = no metrics listener.
+  /// /metrics is never served on the public port.
+  std::string metrics_address;
+  std::uint16_t metrics_port = 0;  ///< 0 = an ephemeral port (see server::metrics_port())
+  /// Open connections from one client address (TCP peer; loopback is exempt with trust_proxy);
+  /// more are closed at accept. 0 = no cap.
+  int max_connections_per_ip = 256;
 };
 
 /// One listening server. Thread-safe; start() once, stop() once (the destructor stops too).
@@ -51,6 +63,8 @@ class server {
   persistence::status start();
   /// The bound port (the real one when config::port was 0). Valid after start().
   std::uint16_t port() const;
+  /// The bound metrics port (0 without a metrics listener). Valid after start().
+  std::uint16_t metrics_port() const;
   /// Blocks until SIGTERM or SIGINT arrives; returns the signal number.
   int wait_for_signal();
   /// Closes the listening socket: new connections are refused, existing ones keep working.

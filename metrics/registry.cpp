@@ -77,10 +77,24 @@ registry::registry()
       ws_closed_4008(ws_refused_.Add({{"reason", "close_4008"}})),
       ws_closed_1009(ws_refused_.Add({{"reason", "close_1009"}})),
       ws_binary_refused(ws_refused_.Add({{"reason", "binary"}})),
+      ws_rejected_503(ws_refused_.Add({{"reason", "http_503"}})),
+      ws_rejected_origin(ws_refused_.Add({{"reason", "origin"}})),
+      ws_closed_1013(ws_refused_.Add({{"reason", "close_1013"}})),
+      refused_per_ip(counter(*reg_, "chatd_connections_refused_per_ip_total",
+                             "Connections closed at accept: their address was at "
+                             "--max-connections-per-ip.")),
+      accept_errors(counter(*reg_, "chatd_accept_errors_total",
+                            "Failed accepts (out of descriptors and friends pause accepting with "
+                            "backoff).")),
       errors_(BuildCounter()
                   .Name("chatd_errors_total")
                   .Help("Protocol error frames sent, by code.")
-                  .Register(*reg_)) {}
+                  .Register(*reg_)),
+      unavailable_(BuildCounter()
+                       .Name("chatd_unavailable_total")
+                       .Help("Answers 'unavailable' (a dependency did not answer), by the part "
+                             "that noticed.")
+                       .Register(*reg_)) {}
 
 std::string registry::render() const {
   return prometheus::TextSerializer().Serialize(reg_->Collect());
@@ -97,21 +111,36 @@ void registry::observe_commit(std::size_t events, std::chrono::microseconds took
   }
 }
 
-void registry::count_error(std::string_view code) {
+void registry::count(prometheus::Family<prometheus::Counter>& family, labelled& by,
+                     const char* label, std::string_view value) {
   std::lock_guard lock(mu_);
-  auto it = error_counters_.find(code);
-  if (it == error_counters_.end())
-    it = error_counters_.emplace(std::string(code), &errors_.Add({{"code", std::string(code)}}))
-             .first;
+  auto it = by.find(value);
+  if (it == by.end())
+    it = by.emplace(std::string(value), &family.Add({{label, std::string(value)}})).first;
   it->second->Increment();
 }
 
-std::vector<std::pair<std::string, std::int64_t>> registry::errors_by_code() const {
+std::vector<std::pair<std::string, std::int64_t>> registry::counts(const labelled& by) const {
   std::lock_guard lock(mu_);
   std::vector<std::pair<std::string, std::int64_t>> out;
-  for (const auto& [code, c] : error_counters_)
-    out.emplace_back(code, static_cast<std::int64_t>(c->Value()));
+  for (const auto& [value, c] : by) out.emplace_back(value, static_cast<std::int64_t>(c->Value()));
   return out;
+}
+
+void registry::count_error(std::string_view code) {
+  count(errors_, error_counters_, "code", code);
+}
+
+std::vector<std::pair<std::string, std::int64_t>> registry::errors_by_code() const {
+  return counts(error_counters_);
+}
+
+void registry::count_unavailable(std::string_view source) {
+  count(unavailable_, unavailable_counters_, "source", source);
+}
+
+std::vector<std::pair<std::string, std::int64_t>> registry::unavailable_by_source() const {
+  return counts(unavailable_counters_);
 }
 
 std::pair<double, std::uint64_t> registry::sum_count(const prometheus::Histogram& h) {

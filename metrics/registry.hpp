@@ -49,14 +49,19 @@ class registry {
   prometheus::Counter& passivations;      ///< chatd_passivations_total
   prometheus::Counter& log_failures;      ///< chatd_log_append_failures_total
   // Gateway.
-  prometheus::Counter& http_requests;      ///< chatd_http_requests_total
-  prometheus::Gauge& ws_sessions;          ///< chatd_ws_sessions
-  prometheus::Counter& ws_upgrades;        ///< chatd_ws_upgrades_total
-  prometheus::Counter& ws_rejected_401;    ///< chatd_ws_refused_total{reason="http_401"}
-  prometheus::Counter& ws_closed_4001;     ///< ...{reason="close_4001"}
-  prometheus::Counter& ws_closed_4008;     ///< ...{reason="close_4008"}
-  prometheus::Counter& ws_closed_1009;     ///< ...{reason="close_1009"}
-  prometheus::Counter& ws_binary_refused;  ///< ...{reason="binary"}
+  prometheus::Counter& http_requests;       ///< chatd_http_requests_total
+  prometheus::Gauge& ws_sessions;           ///< chatd_ws_sessions
+  prometheus::Counter& ws_upgrades;         ///< chatd_ws_upgrades_total
+  prometheus::Counter& ws_rejected_401;     ///< chatd_ws_refused_total{reason="http_401"}
+  prometheus::Counter& ws_closed_4001;      ///< ...{reason="close_4001"}
+  prometheus::Counter& ws_closed_4008;      ///< ...{reason="close_4008"}
+  prometheus::Counter& ws_closed_1009;      ///< ...{reason="close_1009"}
+  prometheus::Counter& ws_binary_refused;   ///< ...{reason="binary"}
+  prometheus::Counter& ws_rejected_503;     ///< ...{reason="http_503"}: session not checkable
+  prometheus::Counter& ws_rejected_origin;  ///< ...{reason="origin"}: Origin not allowed
+  prometheus::Counter& ws_closed_1013;      ///< ...{reason="close_1013"}: hello token not checkable
+  prometheus::Counter& refused_per_ip;      ///< chatd_connections_refused_per_ip_total
+  prometheus::Counter& accept_errors;       ///< chatd_accept_errors_total
 
   /// One log-writer commit of `events` events that took `took`.
   void observe_commit(std::size_t events, std::chrono::microseconds took);
@@ -64,6 +69,11 @@ class registry {
   void count_error(std::string_view code);
   /// The error counts so far, by code, for codes sent at least once.
   std::vector<std::pair<std::string, std::int64_t>> errors_by_code() const;
+  /// One answer `unavailable` (HTTP 503, close 1013, error frame) because a dependency did not
+  /// answer, by the part that noticed: chatd_unavailable_total{source=...}.
+  void count_unavailable(std::string_view source);
+  /// The unavailable counts so far, by source.
+  std::vector<std::pair<std::string, std::int64_t>> unavailable_by_source() const;
   /// Sum and count of a histogram (for server::snapshot()).
   static std::pair<double, std::uint64_t> sum_count(const prometheus::Histogram& h);
   /// A histogram's cumulative bucket counts now (chatctl's windowed percentiles).
@@ -75,9 +85,16 @@ class registry {
                          const std::vector<std::uint64_t>& after, double q);
 
  private:
+  using labelled = std::map<std::string, prometheus::Counter*, std::less<>>;
+  void count(prometheus::Family<prometheus::Counter>& family, labelled& by, const char* label,
+             std::string_view value);
+  std::vector<std::pair<std::string, std::int64_t>> counts(const labelled& by) const;
+
   prometheus::Family<prometheus::Counter>& errors_;
-  mutable std::mutex mu_;  // guards the two below
-  std::map<std::string, prometheus::Counter*, std::less<>> error_counters_;
+  prometheus::Family<prometheus::Counter>& unavailable_;
+  mutable std::mutex mu_;  // guards the three below
+  labelled error_counters_;
+  labelled unavailable_counters_;
   double commit_max_s_ = 0;
 };
 

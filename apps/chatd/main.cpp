@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
   // --public-url (the real port is known only after the gateway binds, and auth comes first).
   if (o.auth.public_base_url.empty() && gw_cfg.port != 0)
     o.auth.public_base_url = fmt::format("{}://{}:{}", scheme, gw_cfg.address, gw_cfg.port);
+  o.auth.metrics = &(*actors)->registry();
   auto auth = chat::auth::service::create(o.auth);
   if (!auth) {
     CHAT_LOG_ERROR("chatd", "cannot start the auth service: {}", auth.err().message);
@@ -155,6 +156,9 @@ int main(int argc, char** argv) {
     if (!gw_cfg.web_root.empty())
       CHAT_LOG_INFO("chatd", "serving the web client from {}", gw_cfg.web_root);
     // Tests and scripts wait for exactly this line.
+    if (gw.metrics_port() != 0)  // before the listening line, which tests wait for
+      CHAT_LOG_INFO("chatd", "metrics on http://{}:{}/metrics", gw_cfg.metrics_address,
+                    gw.metrics_port());
     CHAT_LOG_INFO("chatd", "chatd listening on {}://{}:{}", scheme, gw_cfg.address, gw.port());
     if (gw_cfg.trust_proxy)
       CHAT_LOG_INFO("chatd", "trusting X-Forwarded-Proto/-For from loopback peers (--trust-proxy)");

@@ -222,6 +222,26 @@ parsed_settings parse_settings(int argc, const char* const* argv) {
   add_duration(app, "--session-ttl", s.auth.session_ttl,
                "sign-in sessions last this long after their last use")
       ->group(limits_group);
+  add_duration(app, "--auth-wait", s.gateway.auth_wait,
+               "longest wait for a session check on an upgrade or hello token (then HTTP 503 / "
+               "close 1013: try again)")
+      ->group(limits_group);
+  app.add_option("--max-connections-per-ip", s.gateway.max_connections_per_ip,
+                 "open connections per client address (0 = no cap; loopback peers are exempt "
+                 "with --trust-proxy)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1'000'000))
+      ->group(limits_group);
+  app.add_option("--hash-threads", s.auth.hash_threads,
+                 "threads hashing passwords (login, register; each argon2id call holds 64 MiB)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64))
+      ->group(limits_group);
+  app.add_option("--hash-queue", s.auth.hash_queue,
+                 "sign-ins waiting for a hashing thread; beyond it HTTP 503 (try again)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
+      ->group(limits_group);
   add_rate(app, "--login-per-ip", s.auth.login_per_ip, "POST /api/login per client IP");
   add_rate(app, "--login-per-username", s.auth.login_per_username, "POST /api/login per username");
   add_rate(app, "--register-per-ip", s.auth.register_per_ip,
@@ -246,6 +266,30 @@ parsed_settings parse_settings(int argc, const char* const* argv) {
                "behind a reverse proxy on this host: for loopback peers, X-Forwarded-Proto: https "
                "marks the request as TLS and the last X-Forwarded-For address is the client's IP. "
                "Never enable it without such a proxy")
+      ->group(tls_group);
+
+  app.add_option("--allowed-origin", s.gateway.allowed_origins,
+                 "another origin whose pages may open /ws (repeatable), e.g. "
+                 "https://chat.example.com; the server's own origin always may")
+      ->type_name("ORIGIN")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->group(tls_group);
+  app.add_option_function<std::string>(
+         "--metrics-listen",
+         [&s](const std::string& v) {
+           auto l = *parse_listen(v);
+           s.gateway.metrics_address = l.first;
+           s.gateway.metrics_port = l.second;
+         },
+         "serve /metrics (and /healthz) here, loopback only (default: off; /metrics is never "
+         "served on the public port)")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            return parse_listen(v) ? "" : "wants ADDR:PORT, got '" + v + "'";
+          },
+          ""))
+      ->type_name("ADDR:PORT")
       ->group(tls_group);
 
   // OpenID Connect.
@@ -329,6 +373,12 @@ parsed_settings parse_settings(int argc, const char* const* argv) {
   if (s.gateway.tls_cert_file.empty() != s.gateway.tls_key_file.empty()) {
     out.exit_code = 2;
     out.text = "chatd: --tls-cert and --tls-key go together: give both or neither\n";
+    return out;
+  }
+  if (!s.gateway.metrics_address.empty() && !is_loopback(s.gateway.metrics_address)) {
+    out.exit_code = 2;
+    out.text = "chatd: --metrics-listen is refused on the non-loopback address '" +
+               s.gateway.metrics_address + "': metrics are for this host's scraper only\n";
     return out;
   }
   if (!s.admin_listen_host.empty() && !is_loopback(s.admin_listen_host)) {

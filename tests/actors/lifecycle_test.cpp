@@ -8,7 +8,7 @@
 
 #include "harness.hpp"
 #include "logging/logger.hpp"
-#include "tcp_proxy.hpp"
+#include "tests/support/tcp_proxy.hpp"
 
 using namespace chat;
 using namespace chat::actors::test;
@@ -178,7 +178,7 @@ TEST_CASE(
   fixture fx{"mysql"};
   auto direct = fx.db_url();  // mysql://user:pw@host:port/db
   auto at = direct.rfind('@'), colon = direct.find(':', at), slash = direct.find('/', at);
-  tcp_proxy proxy{
+  test_support::tcp_proxy proxy{
       direct.substr(at + 1, colon - at - 1),
       static_cast<std::uint16_t>(std::stoi(direct.substr(colon + 1, slash - colon - 1)))};
   auto proxied =

@@ -27,6 +27,10 @@ TEST_CASE("The registry renders every metric under its documented name", "[metri
   CHECK(has(text, "chatd_ws_sessions 4\n"));
   CHECK(has(text, "chatd_ws_refused_total{reason=\"close_4008\"} 1\n"));
   CHECK(has(text, "chatd_ws_refused_total{reason=\"http_401\"} 0\n"));
+  for (const char* reason : {"http_503", "origin", "close_1013"})
+    CHECK(has(text, std::string("chatd_ws_refused_total{reason=\"") + reason + "\"} 0\n"));
+  CHECK(has(text, "chatd_connections_refused_per_ip_total 0\n"));
+  CHECK(has(text, "chatd_accept_errors_total 0\n"));
   for (const char* name :
        {"chatd_frames_out_total", "chatd_passivations_total", "chatd_http_requests_total",
         "chatd_ws_upgrades_total", "chatd_log_commit_seconds_max", "chatd_ack_latency_seconds"})
@@ -74,4 +78,18 @@ TEST_CASE("Ack latencies land in the histogram's buckets", "[metrics]") {
   CHECK(has(text, "chatd_ack_latency_seconds_count 2\n"));
   CHECK(has(text, "chatd_ack_latency_seconds_bucket{le=\"0.0005\"} 1\n"));
   CHECK(has(text, "chatd_ack_latency_seconds_bucket{le=\"0.25\"} 2\n"));
+}
+
+TEST_CASE("Unavailable answers are counted by the part that noticed", "[metrics]") {
+  chat::metrics::registry r;
+  r.count_unavailable("auth");
+  r.count_unavailable("gateway");
+  r.count_unavailable("auth");
+  auto by_source = r.unavailable_by_source();
+  REQUIRE(by_source.size() == 2);
+  CHECK(by_source[0] == std::pair<std::string, std::int64_t>{"auth", 2});
+  CHECK(by_source[1] == std::pair<std::string, std::int64_t>{"gateway", 1});
+  auto text = r.render();
+  CHECK(has(text, "# TYPE chatd_unavailable_total counter\n"));
+  CHECK(has(text, "chatd_unavailable_total{source=\"auth\"} 2\n"));
 }

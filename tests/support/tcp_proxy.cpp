@@ -1,4 +1,4 @@
-#include "tcp_proxy.hpp"
+#include "tests/support/tcp_proxy.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-namespace chat::actors::test {
+namespace chat::test_support {
 
 tcp_proxy::tcp_proxy(std::string target_host, std::uint16_t target_port)
     : host_(std::move(target_host)), target_port_(target_port) {
@@ -25,6 +25,43 @@ tcp_proxy::tcp_proxy(std::string target_host, std::uint16_t target_port)
   ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
   port_ = ntohs(a.sin_port);
   acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+namespace {
+
+struct url_parts {
+  std::size_t at, colon, slash;
+};
+url_parts split(const std::string& url) {
+  auto at = url.rfind('@');
+  auto colon = url.find(':', at);
+  auto slash = url.find('/', at);
+  if (at == std::string::npos || colon == std::string::npos || slash == std::string::npos)
+    throw std::invalid_argument("tcp_proxy: not a mysql://user:pw@host:port/db URL");
+  return {at, colon, slash};
+}
+
+}  // namespace
+
+tcp_proxy::tcp_proxy(const std::string& mysql_url)
+    : tcp_proxy(
+          mysql_url.substr(split(mysql_url).at + 1,
+                           split(mysql_url).colon - split(mysql_url).at - 1),
+          static_cast<std::uint16_t>(std::stoi(mysql_url.substr(
+              split(mysql_url).colon + 1, split(mysql_url).slash - split(mysql_url).colon - 1)))) {}
+
+std::string tcp_proxy::url_through(const std::string& mysql_url) const {
+  auto p = split(mysql_url);
+  return mysql_url.substr(0, p.at + 1) + "127.0.0.1:" + std::to_string(port_) +
+         mysql_url.substr(p.slash);
+}
+
+void tcp_proxy::freeze() {
+  frozen_ = true;
+}
+
+void tcp_proxy::thaw() {
+  frozen_ = false;
 }
 
 tcp_proxy::~tcp_proxy() {
@@ -78,6 +115,10 @@ void tcp_proxy::pump(int client, int server) {
   char buf[16384];
   pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
   while (!stop_) {
+    if (frozen_ && !down_) {
+      ::poll(nullptr, 0, 20);  // hold the bytes where they are, like a stopped server
+      continue;
+    }
     if (::poll(fds, 2, 50) < 0) break;
     bool done = false;
     for (int i = 0; i < 2 && !done; ++i) {
@@ -109,4 +150,4 @@ void tcp_proxy::pump(int client, int server) {
   ::close(server);
 }
 
-}  // namespace chat::actors::test
+}  // namespace chat::test_support
