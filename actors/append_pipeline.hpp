@@ -40,7 +40,7 @@ class append_pipeline {
   void set_last_seq(seq_t s) { last_seq_ = s; }
   bool in_flight() const { return !in_flight_.empty(); }
   bool idle() const { return in_flight_.empty() && queue_.empty(); }
-  std::size_t queued_count() const { return queue_.size(); }        ///< chatctl inspect
+  std::size_t queued_count() const { return queue_.size(); }         ///< chatctl inspect
   std::size_t in_flight_count() const { return in_flight_.size(); }  ///< chatctl inspect
   /// The newest event not yet durable (queued or in flight), if any.
   Entry* newest_pending() {

@@ -33,6 +33,7 @@ using clock_type = std::chrono::steady_clock;
 
 constexpr int abuse_close_after = 100;   ///< rate-limited frames in a row before close 1008
 constexpr std::size_t max_stashed = 64;  ///< frames held while hello is being answered
+constexpr double list_cost = 4;          ///< list_conversations in db-work units (search: 1)
 
 struct connection_state {
   runtime_ptr rt;
@@ -42,7 +43,8 @@ struct connection_state {
   protocol::parser parser;
   bool hello_done = false, hello_pending = false, closed = false;
   std::vector<std::string> stashed;
-  util::token_bucket bucket{0, 0, 0};  ///< set from server_config when the actor starts
+  util::token_bucket bucket{0, 0, 0};     ///< set from server_config when the actor starts
+  util::token_bucket db_budget{0, 0, 0};  ///< see take_db_work
   int limited_in_row = 0;
   sync_tracker tracker;  ///< what was written of each conversation, replays, the welcome hold
   // For chatctl inspect connection.
@@ -98,6 +100,12 @@ void finish(self_ptr self, std::uint16_t code = 0, std::string reason = {}) {
 /// Token bucket: requests_per_second refill, request_burst capacity.
 bool take_token(connection_state& st) {
   return st.bucket.try_take(util::steady_ms());
+}
+
+/// The connection's budget for the database work it asks for itself (list_conversations,
+/// search_users): one connection cannot keep the shared database workers busy.
+bool take_db_work(connection_state& st, double cost) {
+  return st.db_budget.try_take(util::steady_ms(), cost);
 }
 
 /// Asks a conversation (via its directory shard); `on_ok` gets the reply, errors become frames.
@@ -322,6 +330,7 @@ void on_list(self_ptr self, const protocol::list_conversations_req& r) {
               names.emplace(s.last_event->subject, s.last_subject_name);
             ci.last_event = to_event_frame(*s.last_event, names);
           }
+          ci.unread = s.unread;
           out.conversations.push_back(std::move(ci));
         }
         return caf::make_message(frame_reply{std::move(out)});
@@ -378,6 +387,8 @@ void on_search_messages(self_ptr self, const protocol::search_req& r) {
 }
 
 void on_request(self_ptr self, protocol::request& req);
+/// Rate limit, parse, answer: one client frame once the welcome is out (or not yet asked for).
+void handle_text(self_ptr self, std::string& text);
 
 void on_hello(self_ptr self, const protocol::hello_req& r) {
   auto& st = self->state;
@@ -406,12 +417,11 @@ void on_hello(self_ptr self, const protocol::hello_req& r) {
               st.tracker.hold();
               self->delayed_send(self, st.rt->cfg.sync_hold, sync_hold_atom_v);
             }
+            // Frames pipelined behind hello, in order, each answered as if it came now
+            // (malformed ones get their error frame too).
             auto stashed = std::move(st.stashed);
             st.stashed.clear();
-            for (auto& text : stashed) {
-              auto parsed = st.parser.parse(text);
-              if (auto req = std::get_if<protocol::request>(&parsed)) on_request(self, *req);
-            }
+            for (auto& text : stashed) handle_text(self, text);
           },
           [=](caf::error& err) {
             auto& st = self->state;
@@ -467,8 +477,14 @@ void on_request(self_ptr self, protocol::request& req) {
         } else if constexpr (std::is_same_v<T, protocol::create_group_req>) {
           on_create_group(self, r);
         } else if constexpr (std::is_same_v<T, protocol::list_conversations_req>) {
+          if (!take_db_work(st, list_cost))
+            return send_error(self, error_code::rate_limited, "database budget spent, slow down",
+                              r.id);
           on_list(self, r);
         } else if constexpr (std::is_same_v<T, protocol::search_users_req>) {
+          if (!take_db_work(st, 1.0))
+            return send_error(self, error_code::rate_limited, "database budget spent, slow down",
+                              r.id);
           on_search(self, r);
         } else if constexpr (std::is_same_v<T, protocol::search_req>) {
           on_search_messages(self, r);
@@ -493,6 +509,12 @@ void on_frame(self_ptr self, std::string& text) {
       send_error(self, error_code::rate_limited, "wait for welcome", {});
     return;
   }
+  handle_text(self, text);
+}
+
+void handle_text(self_ptr self, std::string& text) {
+  auto& st = self->state;
+  if (st.closed) return;
   auto parsed = st.parser.parse(text);
   if (!take_token(st)) {
     auto* pe = std::get_if<protocol::parse_error>(&parsed);
@@ -547,6 +569,8 @@ connection_actor::behavior_type connection_behavior(self_ptr self, runtime_ptr r
   st.sink = std::move(sink);
   st.bucket =
       util::token_bucket(rt->cfg.request_burst, rt->cfg.requests_per_second, util::steady_ms());
+  st.db_budget =
+      util::token_bucket(rt->cfg.db_work_burst, rt->cfg.db_work_per_second, util::steady_ms());
   rt->metrics->connections.Increment();
   rt->metrics->live_connections.Increment();
   {

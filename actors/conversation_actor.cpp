@@ -15,8 +15,8 @@
 #include "actors/idempotency_window.hpp"
 #include "actors/member_projection.hpp"
 #include "actors/messages.hpp"
-#include "logging/logger.hpp"
 #include "actors/observed_actor.hpp"
+#include "logging/logger.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/event_store.hpp"
 #include "persistence/user_store.hpp"
@@ -506,24 +506,23 @@ caf::result<frame_reply> on_read(self_ptr self, const requester& from,
   auto frame = share(protocol::read_frame{st.id, {from.user, from.username}, r.seq});
   auto ref = r.id;
   self->request(st.rt->db, caf::infinite, db_job{[conv, user, seq](persistence::database& db) {
+                  // Positions only move forward: a read at or below the stored one is acked
+                  // but neither stored nor pushed (members never see a position go back).
                   persistence::conversation_store convs{db};
-                  // set_read is being added to the store by the persistence work; until it lands
-                  // the receipt is broadcast but not stored.
-                  auto store = [&](auto& c) -> persistence::status {
-                    if constexpr (requires { c.set_read(conv, user, seq); })
-                      return c.set_read(conv, user, seq);
-                    else
-                      return persistence::success();
-                  };
-                  auto s = store(convs);
-                  if (!s) return error_message(s.err());
-                  return caf::make_message(caf::ok_atom_v);
+                  auto before = convs.read_seq(conv, user);
+                  if (!before) return error_message(before.err());
+                  const bool advances = seq > *before;
+                  if (advances) {
+                    auto s = convs.set_read(conv, user, seq);
+                    if (!s) return error_message(s.err());
+                  }
+                  return caf::make_message(caf::ok_atom_v, advances);
                 }})
       .then(
-          [=](caf::ok_atom) mutable {
+          [=](caf::ok_atom, bool advances) mutable {
             auto& st = self->state;
             --st.outstanding;
-            fan_out(self, st.members.durable(), 0, frame);
+            if (advances) fan_out(self, st.members.durable(), 0, frame);
             rp.deliver(frame_reply{protocol::ok_frame{ref}});
             check_idle(self);
           },
@@ -588,17 +587,12 @@ caf::message load_snapshot(persistence::database& db, persistence::conversation_
   auto tail = events.read_before(id, snap.last_seq + 1, static_cast<int>(tail_capacity));
   if (!tail) return error_message(tail.err());
   snap.tail = std::move(*tail);
-  std::set<user_id> ids(snap.members.begin(), snap.members.end());
-  for (auto& e : snap.tail) {
-    ids.insert(e.sender);
-    if (e.subject != 0) ids.insert(e.subject);
-  }
-  persistence::user_store users{db};
-  for (auto u : ids) {
-    auto r = users.find_by_id(u);
-    if (!r) return error_message(r.err());
-    if (*r) snap.names.push_back({u, (*r)->username});
-  }
+  // Names of the members and of everyone the tail mentions: one statement, not one per user.
+  const persistence::seq_t tail_from =
+      snap.tail.empty() ? snap.last_seq : snap.tail.front().seq - 1;
+  auto names = convs.names_in(id, tail_from);
+  if (!names) return error_message(names.err());
+  for (auto& u : *names) snap.names.push_back({u.id, u.username});
   return caf::make_message(std::move(snap));
 }
 
@@ -617,8 +611,8 @@ actor_report report_of(self_ptr self) {
       [&](const event& e) { bytes += event_bytes(e) + static_cast<std::int64_t>(sizeof(queued)); });
   bytes += static_cast<std::int64_t>(st.window.size()) * 96;  // key, seq and map node
   for (auto& [u, n] : st.names) bytes += static_cast<std::int64_t>(n.size()) + 48;
-  bytes += static_cast<std::int64_t>(st.members.durable().size() + st.members.projected().size()) *
-           40;
+  bytes +=
+      static_cast<std::int64_t>(st.members.durable().size() + st.members.projected().size()) * 40;
   r.memory_bytes = bytes;
   auto n = [](std::size_t v) { return static_cast<std::int64_t>(v); };
   r.numbers = {{"last_seq", st.log.last_seq()},

@@ -22,7 +22,11 @@ bool is_unavailable(const caf::message& m) {
 }
 
 caf::behavior db_worker(
-    caf::stateful_actor<db_worker_state, observed<caf::event_based_actor>>* self, std::string url) {
+    caf::stateful_actor<db_worker_state, observed<caf::event_based_actor>>* self, std::string url,
+    std::weak_ptr<runtime> weak_rt) {
+  auto note = [weak_rt](std::string_view what) {
+    if (auto rt = weak_rt.lock()) rt->note_outage("db_worker", what);
+  };
   return {
       [=](inspect_atom) {
         auto r = make_report(self, "db_worker", static_cast<std::int64_t>(self->id()));
@@ -35,7 +39,10 @@ caf::behavior db_worker(
         ++st.jobs;
         if (!st.db) {
           auto opened = persistence::database::open(url);
-          if (!opened) return error_message(opened.err());
+          if (!opened) {
+            if (opened.err().code == persistence::errc::unavailable) note(opened.err().message);
+            return error_message(opened.err());
+          }
           st.db = std::move(*opened);
         }
         // Jobs never throw (persistence turns SOCI exceptions into values); guard anyway, since
@@ -47,7 +54,10 @@ caf::behavior db_worker(
           reply = caf::make_message(make_chat_error(protocol::error_code::internal, e.what()));
         }
         // A lost connection is not coming back by itself: reopen it for the next job.
-        if (is_unavailable(reply)) st.db.reset();
+        if (is_unavailable(reply)) {
+          note("a job failed: connection lost or timed out");
+          st.db.reset();
+        }
         return reply;
       },
   };
@@ -67,9 +77,9 @@ caf::error to_caf_error(const persistence::error& e) {
 }
 
 db_pool_actor spawn_db_pool(caf::actor_system& sys, std::string db_url, std::size_t n,
-                            std::vector<caf::actor>& workers) {
-  auto factory = [&sys, &workers, db_url] {
-    auto w = sys.spawn<caf::detached>(db_worker, db_url);
+                            std::vector<caf::actor>& workers, std::weak_ptr<runtime> rt) {
+  auto factory = [&sys, &workers, db_url, rt] {
+    auto w = sys.spawn<caf::detached>(db_worker, db_url, rt);
     workers.push_back(w);
     return w;
   };

@@ -19,7 +19,9 @@
 
 #include "actors/messages.hpp"
 #include "actors/server.hpp"
+#include "logging/logger.hpp"
 #include "metrics/registry.hpp"
+#include "persistence/outage_log.hpp"
 #include "persistence/types.hpp"
 #include "protocol/error_code.hpp"
 #include "util/shard.hpp"
@@ -142,6 +144,13 @@ struct runtime {
   std::vector<directory_shard> shards;
   std::shared_ptr<chat::metrics::registry> metrics;  ///< the process's one registry
   std::atomic<bool> stopping{false};
+  /// Storage faults answered `unavailable`: counted, logged at most every 5 s per source.
+  persistence::outage_log outages;
+  /// `source` is also the label of chatd_unavailable_total ("log_writer", "db_worker", ...).
+  void note_outage(std::string_view source, std::string_view message) {
+    metrics->count_unavailable(source);
+    if (auto line = outages.record(source, message)) CHAT_LOG_WARN("actors", "{}", *line);
+  }
   /// Live connection actors, so stop() can close them with 1001.
   std::mutex connections_mu;
   std::unordered_map<caf::actor_id, connection_actor> connections;

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "actors/messages.hpp"
-#include "logging/logger.hpp"
 #include "actors/observed_actor.hpp"
+#include "logging/logger.hpp"
 #include "persistence/event_store.hpp"
 
 namespace chat::actors {
@@ -45,11 +45,15 @@ void answer(log_writer_state& st, pending_append& p, append_outcome o) {
 using clock_type = std::chrono::steady_clock;
 
 /// One transaction; on errc::unavailable reconnects and retries with backoff (the thread is ours
-/// to block). Returns the last status.
+/// to block), but only while the failures are quick (a dropped connection): once `retry_budget`
+/// has gone by (a frozen server costs a whole read or connect timeout per attempt) the senders
+/// hear `unavailable` instead of waiting for more attempts. Returns the last status.
 persistence::status append_with_retry(log_writer_state& st, std::span<const event> events) {
   static constexpr std::chrono::milliseconds backoff[] = {std::chrono::milliseconds(50),
                                                           std::chrono::milliseconds(200),
                                                           std::chrono::milliseconds(800)};
+  static constexpr std::chrono::milliseconds retry_budget{1500};
+  const auto first_try = clock_type::now();
   persistence::status s = persistence::error{errc::unavailable, "not connected"};
   for (std::size_t attempt = 0;; ++attempt) {
     if (!st.db) {
@@ -73,7 +77,7 @@ persistence::status append_with_retry(log_writer_state& st, std::span<const even
       if (s.err().code != errc::unavailable) return s;
       st.db.reset();  // the connection is gone: reopen on the next attempt
     }
-    if (attempt >= std::size(backoff)) return s;
+    if (attempt >= std::size(backoff) || clock_type::now() - first_try > retry_budget) return s;
     CHAT_LOG_WARN("actors", "log writer: database unavailable ({}), retrying {} events in {} ms",
                   s.err().message, events.size(), backoff[attempt].count());
     std::this_thread::sleep_for(backoff[attempt]);
@@ -124,6 +128,7 @@ void commit_batch(log_writer_state& st, std::vector<pending_append>& batch) {
                                                   : ", retrying each conversation alone");
   if (s.err().code == errc::unavailable) {
     // Still unavailable after the retries: every sender hears `unavailable`, nothing is dropped.
+    st.rt->note_outage("log_writer", s.err().message);
     for (auto& p : batch) answer(st, p, failed_at(p.req, 0, s.err()));
     return;
   }

@@ -195,7 +195,7 @@ persistence::result<std::unique_ptr<server>> server::start(
   rt->metrics = registry ? std::move(registry) : std::make_shared<chat::metrics::registry>();
   rt->log_writer =
       spawn_log_writer(sys, std::shared_ptr<persistence::database>(std::move(*db)), rt);
-  rt->db = spawn_db_pool(sys, cfg.db_url, db_workers, rt->db_workers);
+  rt->db = spawn_db_pool(sys, cfg.db_url, db_workers, rt->db_workers, rt);
   for (std::size_t i = 0; i < cfg.directory_shards; ++i)
     rt->shards.push_back(spawn_directory_shard(sys, rt, i));
   return std::unique_ptr<server>(std::make_unique<server_impl>(sys, std::move(rt)));

@@ -33,18 +33,11 @@ void broadcast_presence(self_ptr self, bool online) {
   auto& st = self->state;
   auto id = st.id;
   self->request(st.rt->db, caf::infinite, db_job{[id](persistence::database& db) {
-                  persistence::conversation_store convs{db};
-                  auto list = convs.conversations_of(id);
-                  if (!list) return error_message(list.err());
-                  std::set<persistence::user_id> contacts;
-                  for (auto& c : *list) {
-                    auto members = convs.members(c.id);
-                    if (!members) return error_message(members.err());
-                    contacts.insert(members->begin(), members->end());
-                  }
-                  contacts.erase(id);
+                  // One statement however many conversations the user is in.
+                  auto contacts = persistence::conversation_store{db}.contacts_of(id);
+                  if (!contacts) return error_message(contacts.err());
                   resolved r;
-                  for (auto u : contacts) r.users.push_back({u, {}});
+                  for (auto u : *contacts) r.users.push_back({u, {}});
                   return caf::make_message(std::move(r));
                 }})
       .await(

@@ -14,11 +14,11 @@ class token_bucket {
   token_bucket(double burst, double per_second, std::int64_t now_ms)
       : burst_(burst), per_ms_(per_second / 1000.0), tokens_(burst), at_ms_(now_ms) {}
 
-  /// Takes one token; false (and nothing taken) when fewer than one is left.
-  bool try_take(std::int64_t now_ms) {
+  /// Takes `cost` tokens (one by default); false (and nothing taken) when fewer are left.
+  bool try_take(std::int64_t now_ms, double cost = 1.0) {
     refill(now_ms);
-    if (tokens_ < 1.0) return false;
-    tokens_ -= 1.0;
+    if (tokens_ < cost) return false;
+    tokens_ -= cost;
     return true;
   }
 

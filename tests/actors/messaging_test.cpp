@@ -448,3 +448,65 @@ TEST_CASE("Presence goes to the users one shares a conversation with", "[actors]
   CHECK(all.size() == 2);  // online once, offline once
   CHECK(carol.all<p::presence_frame>().empty());
 }
+
+TEST_CASE("Frames pipelined behind hello are all answered after the welcome, malformed ones too",
+          "[actors]") {
+  fixture fx{"sqlite"};
+  auto a = fx.make_user("alice");
+  client alice{fx, a, "alice"};
+  // No waiting between them: the last three arrive while the welcome is pending.
+  alice.send(p::hello_req{"h1", p::protocol_version, std::nullopt});
+  alice.raw("{not json");
+  alice.raw(R"({"type":"send","id":"bad1","conversation":1})");
+  alice.send(p::ping_req{"p1"});
+  alice.expect<p::pong_frame>([](auto& f) { return f.ref == "p1"; });
+  auto errors = alice.all<p::error_frame>();
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].code == p::error_code::bad_json);
+  CHECK(errors[1].ref == "bad1");
+}
+
+TEST_CASE("A read position never moves back: a lower read is acked, not stored or pushed",
+          "[actors]") {
+  fixture fx{"sqlite"};
+  auto a = fx.make_user("ann"), b = fx.make_user("ben");
+  client ann{fx, a, "ann"}, ben{fx, b, "ben"};
+  ann.hello();
+  ben.hello();
+  auto conv = ann.open_direct("ben");
+  ann.send_msg(conv.id, "m1", "one");
+  auto last = ann.send_msg(conv.id, "m2", "two").seq;
+  as<p::ok_frame>(ben.call(p::read_req{ben.next_id(), conv.id, last}));
+  ann.expect<p::read_frame>([&](auto& f) { return f.seq == last; });
+  as<p::ok_frame>(ben.call(p::read_req{ben.next_id(), conv.id, last - 1}));
+  // A later event of the same conversation travels the same FIFO path: once it is here, a push
+  // of the lower read would be here too.
+  auto m3 = ben.send_msg(conv.id, "m3", "three").seq;
+  ann.expect<p::event_frame>([&](auto& f) { return f.seq == m3; });
+  auto reads = ann.all<p::read_frame>();
+  REQUIRE(reads.size() == 1);
+  CHECK(reads[0].seq == last);
+  auto list = as<p::conversations_frame>(ben.call(p::list_conversations_req{ben.next_id()}));
+  REQUIRE(list.conversations.size() == 1);
+  CHECK(list.conversations[0].read_seq == last);
+}
+
+TEST_CASE("list_conversations and search_users draw on a per-connection database budget",
+          "[actors]") {
+  fixture fx{"sqlite", [](actors::server_config& c) {
+               unlimited(c);              // the request rate limit is out of the way
+               c.db_work_per_second = 1;  // slow refill: a loaded machine cannot blur the count
+             }};
+  auto a = fx.make_user("ann");
+  client ann{fx, a, "ann"};
+  ann.hello();
+  // 20 units at once, 4 per list: five lists, then rate_limited (not executed).
+  for (int i = 0; i < 5; ++i)
+    as<p::conversations_frame>(ann.call(p::list_conversations_req{ann.next_id()}));
+  CHECK(as_error(ann.call(p::list_conversations_req{ann.next_id()})).code ==
+        p::error_code::rate_limited);
+  // It refills: a few seconds later a list goes through again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(4200));
+  as<p::conversations_frame>(ann.call(p::list_conversations_req{ann.next_id()}));
+  as<p::pong_frame>(ann.call(p::ping_req{ann.next_id()}));  // ping is not database work
+}

@@ -43,3 +43,13 @@ TEST_CASE("An injected clock wins over the system clock", "[util]") {
   CHECK(chat::util::now_ms(fixed) == 42);
   CHECK(chat::util::now_ms(chat::util::clock{}) > 1'700'000'000'000);
 }
+
+TEST_CASE("A token bucket takes a cost of several tokens only when all are there", "[util]") {
+  chat::util::token_bucket b(10, 5, 0);  // 10 at once, 5 per second
+  CHECK(b.try_take(0, 4));
+  CHECK(b.try_take(0, 4));
+  CHECK_FALSE(b.try_take(0, 4));  // 2 left: nothing taken
+  CHECK(b.try_take(0, 2));
+  CHECK_FALSE(b.try_take(399, 2));  // 1.995 tokens after 399 ms
+  CHECK(b.try_take(400, 2));
+}
