@@ -34,6 +34,10 @@ stage "ctest asan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j 2 --timeout 600
 
+stage "fault suite (short form)"
+# SIGKILL, MariaDB outages, full disk, login flood, stuck readers, fd limit, mass reconnect.
+scripts/faults.sh short
+
 if [[ -x scripts/fuzz.sh ]]; then
   stage "fuzz"
   scripts/fuzz.sh "${CHAT_FUZZ_SECONDS:-60}"

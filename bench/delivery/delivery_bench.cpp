@@ -137,8 +137,9 @@ int main(int argc, char** argv) {
     db_file = "/tmp/chatd-bench-" + std::to_string(::getpid()) + ".db";
     o.db = "sqlite:" + db_file;
   }
-  e2e::chatd_process srv(o.chatd, {"--listen", "127.0.0.1:0", "--db", o.db, "--requests-per-second",
-                                   "100000", "--request-burst", "100000"});
+  e2e::chatd_process srv(
+      o.chatd, {"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--db", o.db,
+                "--requests-per-second", "100000", "--request-burst", "100000"});
   g_chatd = &srv;
   if (!srv.wait_listening()) die("chatd did not start:\n" + srv.log());
   auto port = srv.port();
@@ -258,7 +259,7 @@ int main(int argc, char** argv) {
               ack_p[0], ack_p[1], ack_p[2], del_p[0], del_p[1], del_p[2]);
   socks.clear();
   // The log writer's view of the same run: how well group commit batched.
-  auto metrics = e2e::http_request(port, "GET", "/metrics");
+  auto metrics = e2e::http_request(srv.metrics_port(), "GET", "/metrics");
   auto value = [&](const std::string& name) {
     auto at = metrics.body.find("\n" + name + " ");
     return at == std::string::npos ? -1.0 : std::atof(metrics.body.c_str() + at + name.size() + 2);

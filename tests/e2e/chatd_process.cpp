@@ -91,6 +91,14 @@ bool chatd_process::wait_listening(std::chrono::milliseconds timeout) {
         auto addr = text.substr(at + marker.size(), eol - at - marker.size());
         auto colon = addr.rfind(':');
         port_ = static_cast<std::uint16_t>(std::atoi(addr.c_str() + colon + 1));
+        // chatd names its --metrics-listen port (if any) before the listening line.
+        const std::string metrics_marker = "metrics on http://";
+        if (auto m = text.find(metrics_marker); m != std::string::npos && m < at) {
+          auto end = text.find("/metrics", m + metrics_marker.size());
+          auto maddr = text.substr(m + metrics_marker.size(), end - m - metrics_marker.size());
+          metrics_port_ =
+              static_cast<std::uint16_t>(std::atoi(maddr.c_str() + maddr.rfind(':') + 1));
+        }
         return port_ != 0;
       }
     }

@@ -20,6 +20,8 @@ class chatd_process {
   /// Waits for "chatd listening on http://ADDR:PORT"; false when it exits or the time runs out.
   bool wait_listening(std::chrono::milliseconds timeout = std::chrono::seconds(30));
   std::uint16_t port() const { return port_; }
+  /// The --metrics-listen port chatd logged, or 0.
+  std::uint16_t metrics_port() const { return metrics_port_; }
   pid_t pid() const { return pid_; }
   bool running();
   /// Sends `sig` and waits for the exit; returns the exit code, 128+signal when killed by a
@@ -36,6 +38,7 @@ class chatd_process {
   pid_t pid_ = -1;
   int exit_status_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t metrics_port_ = 0;
 };
 
 }  // namespace chat::e2e

@@ -276,7 +276,7 @@ CHAT_E2E_CASE(bad_credentials_upgrade, "An upgrade with a bad session gets HTTP 
   auto r2 = ws_client::connect(srv.port(), {{"Authorization", "Bearer nope"}});
   CHECK_FALSE(r2.client);
   CHECK(r2.http_status == 401);
-  auto metrics = http_request(srv.port(), "GET", "/metrics");
+  auto metrics = http_request(srv.metrics_port(), "GET", "/metrics");
   CHECK(metrics.body.find("chatd_connections 0") != std::string::npos);
 }
 
@@ -317,7 +317,13 @@ CHAT_E2E_CASE(no_hello_times_out, "A no-credential upgrade without hello is clos
   REQUIRE(r.client);
   chat_client c(std::move(r.client));
   auto t0 = std::chrono::steady_clock::now();
-  CHECK(c.wait_closed(20s) == 4001);
+  // The documented not_authenticated frame comes first, then the close.
+  auto f = c.next(20s);
+  REQUIRE(f);
+  auto* e = std::get_if<protocol::error_frame>(&*f);
+  REQUIRE(e);
+  CHECK(e->code == protocol::error_code::not_authenticated);
+  CHECK(c.wait_closed(5s) == 4001);
   CHECK(std::chrono::steady_clock::now() - t0 >= 9s);
 }
 
@@ -394,7 +400,7 @@ CHAT_E2E_CASE(passivation, "A passivated conversation is rebuilt with its full h
   for (int i = 0; i < 5; ++i)
     sent.push_back(a->send_message(conv, "p" + std::to_string(i), "p" + std::to_string(i)).seq);
   std::this_thread::sleep_for(3500ms);
-  auto metrics = http_request(srv.port(), "GET", "/metrics");
+  auto metrics = http_request(srv.metrics_port(), "GET", "/metrics");
   INFO(metrics.body);
   CHECK(metrics.body.find("chatd_passivations_total 0\n") == std::string::npos);
   auto all = full_history(*a, conv);
@@ -417,7 +423,7 @@ CHAT_E2E_CASE(health_and_metrics, "/healthz and /metrics answer", "") {
   CHECK(h.body == "ok\n");
   auto alice = register_user(srv.port(), "alice");
   auto a = chat_client::open(srv.port(), alice);
-  auto m = http_request(srv.port(), "GET", "/metrics");
+  auto m = http_request(srv.metrics_port(), "GET", "/metrics");
   CHECK(m.status == 200);
   CHECK(m.header("Content-Type").find("text/plain") == 0);
   for (const char* name :
@@ -425,6 +431,10 @@ CHAT_E2E_CASE(health_and_metrics, "/healthz and /metrics answer", "") {
         "chatd_frames_out_total", "chatd_log_batch_size_count", "chatd_log_commit_seconds_sum",
         "chatd_ws_sessions 1"})
     CHECK(m.body.find(name) != std::string::npos);
+  // /metrics lives on the loopback metrics port only, never on the public one.
+  CHECK(http_request(srv.port(), "GET", "/metrics").status == 404);
+  CHECK(http_request(srv.metrics_port(), "GET", "/healthz").status == 200);
+  CHECK(http_request(srv.metrics_port(), "GET", "/api/me").status == 404);
   auto missing = http_request(srv.port(), "GET", "/api/nothing-here");
   CHECK(missing.status == 404);
   auto plain_ws = http_request(srv.port(), "GET", "/ws");
@@ -511,7 +521,7 @@ CHAT_E2E_CASE(slow_consumer,
   auto elapsed = std::chrono::steady_clock::now() - t0;
   CHECK(elapsed < 60s);
   CHECK(b->wait_closed(30s) == 4008);
-  auto m = http_request(srv.port(), "GET", "/metrics");
+  auto m = http_request(srv.metrics_port(), "GET", "/metrics");
   CHECK(m.body.find("chatd_ws_refused_total{reason=\"close_4008\"} 1") != std::string::npos);
   // Alice's connection is still fine.
   auto id = a->next_id();
@@ -561,8 +571,8 @@ TEST_CASE("An installed chatd runs from a folder without the source tree", "[e2e
   temp_folder t;
   auto bin = t.dir / "chatd";
   std::filesystem::copy_file(CHATD_BINARY, bin);
-  chatd_process p(bin.string(),
-                  {"--listen", "127.0.0.1:0", "--db", "sqlite:" + (t.dir / "chat.db").string()});
+  chatd_process p(bin.string(), {"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
+                                 "--db", "sqlite:" + (t.dir / "chat.db").string()});
   REQUIRE(p.wait_listening(30s));
   auto log = p.log();
   INFO(log);
@@ -574,7 +584,7 @@ TEST_CASE("An installed chatd runs from a folder without the source tree", "[e2e
   auto conv = a->open_direct("bob");
   CHECK(a->send_message(conv, "m1", "from an installed chatd").seq > 0);
   // The ack and the commit behind it are in the registry's histograms.
-  auto m = http_request(p.port(), "GET", "/metrics");
+  auto m = http_request(p.metrics_port(), "GET", "/metrics");
   INFO(m.body);
   CHECK(m.body.find("\nchatd_ack_latency_seconds_count 1\n") != std::string::npos);
   CHECK(m.body.find("chatd_ack_latency_seconds_bucket{le=\"+Inf\"} 1\n") != std::string::npos);

@@ -22,15 +22,22 @@ temp_dir::~temp_dir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-chatd_server::chatd_server(db_kind kind, std::vector<std::string> extra_args)
-    : db_(kind), extra_(std::move(extra_args)) {
+chatd_server::chatd_server(db_kind kind, std::vector<std::string> extra_args,
+                           std::function<std::string(const std::string&)> route_db)
+    : db_(kind), extra_(std::move(extra_args)), route_db_(std::move(route_db)) {
   start();
 }
 
 void chatd_server::start() {
   if (proc_ && proc_->running()) proc_->stop(SIGKILL);
-  std::vector<std::string> args{"--listen", "127.0.0.1:0", "--db",
-                                db_.url(),  "--data-dir",  dir_.path()};
+  std::vector<std::string> args{"--listen",
+                                "127.0.0.1:0",
+                                "--metrics-listen",
+                                "127.0.0.1:0",
+                                "--db",
+                                route_db_ ? route_db_(db_.url()) : db_.url(),
+                                "--data-dir",
+                                dir_.path()};
   args.insert(args.end(), extra_.begin(), extra_.end());
   proc_ = std::make_unique<chatd_process>(CHATD_BINARY, args);
   bool up = proc_->wait_listening();

@@ -49,10 +49,14 @@ class temp_dir {
 /// chatd on its own database and data directory (admin socket), listening on 127.0.0.1:0.
 class chatd_server {
  public:
-  explicit chatd_server(db_kind kind, std::vector<std::string> extra_args = {});
+  /// `route_db`: the --db URL chatd gets for its database's URL (e.g. through a tcp_proxy).
+  explicit chatd_server(db_kind kind, std::vector<std::string> extra_args = {},
+                        std::function<std::string(const std::string&)> route_db = {});
   void start();  ///< REQUIREs the listening line
   void restart() { start(); }
   std::uint16_t port() const { return proc_->port(); }
+  /// The loopback metrics port (chatd runs with --metrics-listen 127.0.0.1:0).
+  std::uint16_t metrics_port() const { return proc_->metrics_port(); }
   chatd_process& proc() { return *proc_; }
   const std::string& db_url() const { return db_.url(); }
   /// --data-dir: holds chatd-admin.sock (and chatd-admin.token with --admin-listen).
@@ -62,6 +66,7 @@ class chatd_server {
   test_database db_;
   temp_dir dir_;
   std::vector<std::string> extra_;
+  std::function<std::string(const std::string&)> route_db_;
   std::unique_ptr<chatd_process> proc_;
 };
 

@@ -1,0 +1,99 @@
+// What a hostile page or a stranger on the network cannot do: open /ws with the cookie from
+// another origin, frame the web client, read /metrics on the public port, hold unbounded sockets.
+#include <unistd.h>
+#include <filesystem>
+#include <fstream>
+
+#include "tests/e2e/harness.hpp"
+
+using namespace chat;
+using namespace chat::e2e;
+
+TEST_CASE("Only our own origin (and allowed ones) may open /ws; null and cross-site get 403",
+          "[e2e]") {
+  chatd_server srv(db_kind::sqlite, {"--allowed-origin", "https://chat.example.com"});
+  auto alice = register_user(srv.port(), "alice");
+  const std::string cookie = "chatd_session=" + alice.cookie;
+  const std::string self = "http://127.0.0.1:" + std::to_string(srv.port());
+  for (const char* bad :
+       {"http://evil.example", "null", "http://127.0.0.1:1", "https://127.0.0.1"}) {
+    auto r = ws_client::connect(srv.port(), {{"Cookie", cookie}, {"Origin", bad}});
+    INFO("Origin " << bad << ": " << r.http_status << " " << r.body);
+    CHECK_FALSE(r.client);
+    CHECK(r.http_status == 403);
+    CHECK(r.body.find("forbidden_origin") != std::string::npos);
+  }
+  for (const std::string& good : {self, std::string("https://chat.example.com")}) {
+    auto r = ws_client::connect(srv.port(), {{"Cookie", cookie}, {"Origin", good}});
+    INFO("Origin " << good << ": " << r.http_status << " " << r.body);
+    CHECK(r.client);
+  }
+  // Clients that are not browsers send no Origin and keep working.
+  CHECK(ws_client::connect(srv.port(), {{"Cookie", cookie}}).client);
+  auto m = http_request(srv.metrics_port(), "GET", "/metrics");
+  CHECK(m.body.find("chatd_ws_refused_total{reason=\"origin\"} 4") != std::string::npos);
+}
+
+TEST_CASE("HTML pages carry CSP, frame and referrer policies; /metrics is loopback-only", "[e2e]") {
+  namespace fs = std::filesystem;
+  auto root = fs::temp_directory_path() / ("chatd-csp-" + std::to_string(::getpid()));
+  fs::create_directories(root);
+  std::ofstream(root / "index.html") << "<!doctype html><title>chat</title>";
+  std::ofstream(root / "main-2XQTKZ4Y.js") << "console.log(1)";
+  struct cleanup {
+    fs::path p;
+    ~cleanup() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } guard{root};
+  chatd_server srv(db_kind::sqlite, {"--web-root", root.string()});
+  auto index = http_request(srv.port(), "GET", "/");
+  REQUIRE(index.status == 200);
+  auto csp = index.header("Content-Security-Policy");
+  CHECK(csp.find("default-src 'self'") != std::string::npos);
+  CHECK(csp.find("frame-ancestors 'none'") != std::string::npos);
+  CHECK(csp.find("object-src 'none'") != std::string::npos);
+  CHECK(index.header("X-Frame-Options") == "DENY");
+  CHECK(index.header("Referrer-Policy") == "same-origin");
+  auto js = http_request(srv.port(), "GET", "/main-2XQTKZ4Y.js");
+  CHECK(js.header("X-Content-Type-Options") == "nosniff");
+  CHECK(js.header("Referrer-Policy") == "same-origin");
+
+  CHECK(http_request(srv.port(), "GET", "/metrics").status == 404);
+  REQUIRE(srv.metrics_port() != 0);
+  CHECK(http_request(srv.metrics_port(), "GET", "/metrics").status == 200);
+}
+
+TEST_CASE("--metrics-listen refuses an address that is not loopback", "[e2e]") {
+  test_database db(db_kind::sqlite);
+  chatd_process p(CHATD_BINARY,
+                  {"--listen", "127.0.0.1:0", "--db", db.url(), "--metrics-listen", "0.0.0.0:0"});
+  CHECK_FALSE(p.wait_listening(std::chrono::seconds(20)));
+  CHECK(p.log().find("--metrics-listen must be a loopback address") != std::string::npos);
+}
+
+TEST_CASE("Connections from one address beyond the cap are closed at accept", "[e2e]") {
+  chatd_server srv(db_kind::sqlite, {"--max-connections-per-ip", "3"});
+  auto alice = register_user(srv.port(), "alice");
+  const headers cookie{{"Cookie", "chatd_session=" + alice.cookie}};
+  std::vector<std::unique_ptr<ws_client>> held;
+  for (int i = 0; i < 3; ++i) {
+    auto r = ws_client::connect(srv.port(), cookie, 10s, "127.0.0.9");
+    REQUIRE(r.client);
+    held.push_back(std::move(r.client));
+  }
+  CHECK_FALSE(ws_client::connect(srv.port(), cookie, 5s, "127.0.0.9").client);
+  // Another address is not affected, and a freed place is usable again.
+  CHECK(ws_client::connect(srv.port(), cookie, 10s, "127.0.0.10").client);
+  held.pop_back();
+  bool again = false;
+  for (int i = 0; i < 50 && !again; ++i) {
+    again = static_cast<bool>(ws_client::connect(srv.port(), cookie, 5s, "127.0.0.9").client);
+    if (!again) std::this_thread::sleep_for(100ms);
+  }
+  CHECK(again);
+  auto m = http_request(srv.metrics_port(), "GET", "/metrics");
+  CHECK(m.body.find("chatd_connections_refused_per_ip_total ") != std::string::npos);
+  CHECK(m.body.find("chatd_connections_refused_per_ip_total 0") == std::string::npos);
+}
