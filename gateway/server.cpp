@@ -808,6 +808,9 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     if (path == "/healthz" && (get || head)) {
       return send_text(req, http::status::ok, "text/plain; charset=utf-8", "ok\n", "no-store");
     }
+    if (path == "/metrics")  // only on --metrics-listen; never the web client's fallback page
+      return send_error(http::status::not_found, req.version(), "not_found",
+                        "metrics are served on the --metrics-listen port only", req.keep_alive());
     if (path == "/ws")
       return send_error(http::status::upgrade_required, req.version(), "upgrade_required",
                         "GET /ws with a WebSocket upgrade", req.keep_alive());

@@ -3,7 +3,9 @@
 #include <unistd.h>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
+#include "protocol/limits.hpp"
 #include "tests/e2e/harness.hpp"
 
 using namespace chat;

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "protocol/limits.hpp"
 #include "tests/e2e/harness.hpp"
 
 using namespace chat;

@@ -8,6 +8,7 @@
 
 #include "persistence/database.hpp"
 #include "persistence/event_store.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/parser.hpp"
 #include "protocol/serializer.hpp"
 #include "tests/e2e/client.hpp"
