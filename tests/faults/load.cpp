@@ -73,6 +73,9 @@ void sender::run() {
   std::size_t in_flight = 0;  // sent on this connection, not answered yet
   std::size_t round_robin = 0;
   auto last_frame = std::chrono::steady_clock::now();
+  auto paused_until = std::chrono::steady_clock::now();
+  auto next_new = std::chrono::steady_clock::now();
+  constexpr auto pace = 10ms;  // at most 100 new messages a second per sender
   auto note = [&](std::string p) {
     std::lock_guard lock(mu_);
     problem_ = std::move(p);
@@ -99,8 +102,9 @@ void sender::run() {
           protocol::hello_req{"hello", protocol::protocol_version, std::nullopt}}));
       resend_at = std::chrono::steady_clock::now();  // after the welcome: resend what is unacked
     }
+    const auto now = std::chrono::steady_clock::now();
     // Resend everything unacked (once per connection, or after an `unavailable`).
-    if (std::chrono::steady_clock::now() >= resend_at && in_flight == 0) {
+    if (now >= resend_at && now >= paused_until && in_flight == 0) {
       std::vector<std::pair<std::string, protocol::id_t>> todo;
       {
         std::lock_guard lock(mu_);
@@ -110,8 +114,11 @@ void sender::run() {
         if (ws) send(conv, cmid);
       resend_at = std::chrono::steady_clock::time_point::max();
     }
-    // New messages while the window has room.
-    while (ws && !stop_new_ && in_flight < static_cast<std::size_t>(window_)) {
+    // New messages while the window has room, at most one per pace interval, none while the
+    // server asked us to back off.
+    while (ws && !stop_new_ && in_flight < static_cast<std::size_t>(window_) &&
+           now >= paused_until && std::chrono::steady_clock::now() >= next_new) {
+      next_new = std::chrono::steady_clock::now() + pace;
       auto n = next_++;
       auto cmid = username_ + "-" + std::to_string(n);
       auto conv = convs_[round_robin++ % convs_.size()];
@@ -152,7 +159,9 @@ void sender::run() {
       if (e->code == protocol::error_code::unavailable ||
           e->code == protocol::error_code::rate_limited) {
         ++unavailable_;
-        resend_at = std::chrono::steady_clock::now() + 200ms;  // back off, then resend
+        // Back off (no new messages either), then resend what is unacked.
+        paused_until = std::chrono::steady_clock::now() + 300ms;
+        resend_at = paused_until;
       } else {
         note("send refused: " + std::string(protocol::to_string(e->code)) + " " + e->message);
       }
