@@ -174,7 +174,7 @@ TEST_CASE("MariaDB stopped, frozen and back mid-load: unavailable, then every ac
                           << " sends answered unavailable");
   CHECK(unavailable > 0);  // the outage was noticed and answered, not left hanging
   auto log = srv.proc().log();
-  CHECK(log.find("actors: unavailable: log writer") != std::string::npos);
+  CHECK(log.find("actors: unavailable: log_writer") != std::string::npos);
   require_acked_stored_once(srv.db_url(), acks);
   well_behaved_client_works(srv.port(), w);
 }
@@ -363,7 +363,7 @@ TEST_CASE("A small filesystem filling up under SQLite: unavailable and logged, n
   for (auto& s : w.senders) unavailable += s->unavailable_answers();
   WARN("full disk: " << acks.size() << " acked, " << unavailable << " answered unavailable");
   CHECK(unavailable > 0);
-  CHECK(log_full.find("actors: unavailable: log writer") != std::string::npos);
+  CHECK(log_full.find("actors: unavailable: log_writer") != std::string::npos);
   auto metrics = http_request(proc.metrics_port(), "GET", "/metrics");
   CHECK(metrics.body.find("chatd_errors_total{code=\"unavailable\"}") != std::string::npos);
   require_acked_stored_once(url, acks);
