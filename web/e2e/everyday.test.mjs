@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Chatd, DESKTOP, PHONE, chatdBin, checkScreen, eventually, freePort, launchBrowser, screenshot } from './harness.mjs';
+import { Chatd, DESKTOP, PHONE, chatdBin, checkScreen, eventually, freePort, launchBrowser, screenshot, wsRequests as ws } from './harness.mjs';
 
 const PASSWORD = 'correct horse battery';
 const LONG = 'averyveryverylongwordwithoutanyspaces'.repeat(8);
@@ -45,46 +45,6 @@ async function openApp(ctx, hash = '') {
   await p.goto(`${server.url}/#/${hash}`);
   await p.getByRole('button', { name: 'New chat' }).or(p.getByRole('heading', { name: 'Settings' })).first().waitFor();
   return p;
-}
-
-/**
- * Runs protocol requests on a second WebSocket of the page's user (pipelined, in order) and
- * returns the replies: a fast way to make conversations and messages.
- */
-async function ws(p, frames) {
-  return p.evaluate(async (frames) => {
-    const sock = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/ws`);
-    const replies = new Map();
-    let waiters = [];
-    sock.onmessage = (e) => {
-      const f = JSON.parse(e.data);
-      if (f.ref) replies.set(f.ref, f);
-      const w = waiters;
-      waiters = [];
-      for (const check of w) check();
-    };
-    await new Promise((ok, fail) => {
-      sock.onopen = ok;
-      sock.onerror = fail;
-    });
-    const reply = (id) =>
-      new Promise((ok) => {
-        const check = () => (replies.has(id) ? ok(replies.get(id)) : waiters.push(check));
-        check();
-      });
-    sock.send(JSON.stringify({ type: 'hello', id: 'h', version: 1 }));
-    await reply('h');
-    const out = [];
-    // Pipelined in chunks: fast, and never many requests in flight on one connection.
-    for (let i = 0; i < frames.length; i += 50) {
-      const chunk = frames.slice(i, i + 50).map((f, j) => ({ ...f, id: `q${i + j}` }));
-      for (const f of chunk) sock.send(JSON.stringify(f));
-      for (const f of chunk) out.push(await reply(f.id));
-    }
-    sock.close();
-    for (const f of out) if (f.type === 'error') throw new Error(`${f.code}: ${f.message}`);
-    return out;
-  }, frames);
 }
 
 /** Document overflow and the position of controls that must stay on screen. */

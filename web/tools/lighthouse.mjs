@@ -4,7 +4,8 @@
 //   npm i -E --prefix /some/dir lighthouse@12.2.3     (once; Lighthouse 13 needs Node 22)
 //   LIGHTHOUSE=/some/dir/node_modules/.bin/lighthouse node tools/lighthouse.mjs [web-root]
 //
-// Prints performance score, total blocking time and largest contentful paint per page.
+// Prints performance score, total blocking time and largest contentful paint per page and run.
+// CHATD_LH_PAGES=chat,history,list picks pages; CHATD_LH_RUNS=N repeats each (default 1).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,8 +80,17 @@ const ids = await page.evaluate(async (history) => {
 await browser.close();
 
 const flags = '--headless=new --no-sandbox --disable-gpu --no-first-run --disable-background-networking --disable-component-update --disable-sync';
-const pages = { chat: `#/c/${ids.dm}`, [`${history}-message chat`]: `#/c/${ids.big}`, list: '#/' };
-for (const [name, hash] of Object.entries(pages)) {
+const pages = { chat: `#/c/${ids.dm}`, history: `#/c/${ids.big}`, list: '#/' };
+const label = { chat: 'chat', history: `${history}-message chat`, list: 'list' };
+// CHATD_LH_PAGES=chat,list measures only those; CHATD_LH_RUNS=N runs each N times (the machine is
+// shared: one run says little).
+const only = process.env.CHATD_LH_PAGES?.split(',');
+const runs = Number(process.env.CHATD_LH_RUNS ?? 1);
+const jobs = Object.keys(pages)
+  .filter((n) => !only || only.includes(n))
+  .flatMap((n) => Array(runs).fill(n));
+for (const page of jobs) {
+  const [name, hash] = [label[page], pages[page]];
   const out = join(dir, `${name.replace(/\W+/g, '-')}.json`);
   await run(
     lighthouse,

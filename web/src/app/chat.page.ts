@@ -3,14 +3,15 @@ import { Router, RouterLink } from '@angular/router';
 import { ChatService, Conv } from './chat.service';
 import { GroupDialog, NewChatDialog } from './dialogs';
 import { MessageView } from './message-view';
-import { avatarColor, describeEvent, formatListTime } from './format';
+import { avatarColor, describeEvent, formatListTime, holdsWhiteText } from './format';
 import { plainText } from './rich';
+import { Search } from './search';
 import { Switcher } from './switcher';
 import { isNoise } from './timeline';
 
 @Component({
   selector: 'app-chat-page',
-  imports: [RouterLink, MessageView, NewChatDialog, GroupDialog, Switcher],
+  imports: [RouterLink, MessageView, NewChatDialog, GroupDialog, Switcher, Search],
   host: { '(document:keydown)': 'onKey($event)' },
   template: `
     <div class="chat-layout" [class.has-active]="activeId() !== null">
@@ -28,6 +29,9 @@ import { isNoise } from './timeline';
         <div class="sidebar-actions">
           <button type="button" class="btn btn-primary" (click)="newChatOpen.set(true)">New chat</button>
           <button type="button" class="btn btn-secondary" (click)="newGroupOpen.set(true)">New group</button>
+        </div>
+        <div class="sidebar-search">
+          <button type="button" class="btn btn-plain btn-block search-open" aria-keyshortcuts="Control+Shift+F" (click)="searchOpen.set(true)">Search messages</button>
         </div>
         <h2 class="sr-only" id="conv-list-head">Conversations</h2>
         @if (!chat.listed()) {
@@ -56,6 +60,9 @@ import { isNoise } from './timeline';
                   </span>
                   <span class="conv-bottom">
                     <span class="conv-preview" dir="auto">{{ preview(c) }}</span>
+                    @if ((c.info.unread_mentions ?? 0) > 0) {
+                      <span class="badge badge-mention"><span aria-hidden="true">@</span><span class="sr-only">mentioned you</span></span>
+                    }
                     @if (chat.unread(c) > 0) {
                       <span class="badge"><span aria-hidden="true">{{ chat.unread(c) > 99 ? '99+' : chat.unread(c) }}</span><span class="sr-only">{{ chat.unread(c) }} unread</span></span>
                     }
@@ -68,7 +75,7 @@ import { isNoise } from './timeline';
       </aside>
       <main class="main-pane" id="main">
         @if (activeId() !== null) {
-          <app-message-view [conversationId]="activeId()!" (manage)="manageOpen.set(true)" />
+          <app-message-view [conversationId]="activeId()!" [focusSeq]="focusSeq()" (manage)="manageOpen.set(true)" />
         } @else {
           <div class="placeholder">
             <p>Select a conversation, or start a new one.</p>
@@ -78,6 +85,7 @@ import { isNoise } from './timeline';
     </div>
     <app-new-chat-dialog [(open)]="newChatOpen" />
     <app-switcher [(open)]="switcherOpen" />
+    <app-search [(open)]="searchOpen" />
     <app-group-dialog [(open)]="newGroupOpen" [conversation]="null" />
     <app-group-dialog [(open)]="manageOpen" [conversation]="activeId()" />
   `,
@@ -87,6 +95,12 @@ export class ChatPage {
   private readonly router = inject(Router);
   /** Route parameter (#/c/:id). */
   readonly id = input<string>();
+  /** Query parameter ?m=SEQ (#/c/12?m=40): the message to show. */
+  readonly m = input<string>();
+  protected readonly focusSeq = computed(() => {
+    const v = Number(this.m());
+    return Number.isFinite(v) && v > 0 ? v : null;
+  });
   protected readonly activeId = computed(() => {
     const v = Number(this.id());
     return Number.isFinite(v) && v > 0 ? v : null;
@@ -97,6 +111,7 @@ export class ChatPage {
   protected readonly newGroupOpen = signal(false);
   protected readonly manageOpen = signal(false);
   protected readonly switcherOpen = signal(false);
+  protected readonly searchOpen = signal(false);
 
   constructor() {
     effect(() => this.chat.activeId.set(this.activeId()));
@@ -119,6 +134,11 @@ export class ChatPage {
 
   /** Ctrl/Cmd+K opens the quick switcher; Alt+Up/Down moves to the previous/next conversation. */
   protected onKey(e: KeyboardEvent): void {
+    if ((e.ctrlKey || e.metaKey) && e.shiftKey && !e.altKey && e.key.toLowerCase() === 'f') {
+      e.preventDefault();
+      if (!document.querySelector('dialog[open]')) this.searchOpen.set(true);
+      return;
+    }
     if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'k') {
       e.preventDefault();
       if (!document.querySelector('dialog[open]')) this.switcherOpen.set(true);
@@ -137,7 +157,9 @@ export class ChatPage {
   }
 
   protected avatarBg(c: Conv): string {
-    return avatarColor(this.chat.titleOf(c));
+    // A group's own colour when it holds the white letter readably; else one from the name.
+    const own = c.info.avatar_color;
+    return own && holdsWhiteText(own) ? own : avatarColor(this.chat.titleOf(c));
   }
 
   protected avatarOf(c: Conv): string {
@@ -150,7 +172,8 @@ export class ChatPage {
     const e = c.info.last_event;
     const direct = c.info.kind === 'direct';
     if (!e || isNoise(e, direct)) return direct ? 'No messages yet' : 'New group';
-    if (e.kind !== 'message') return describeEvent(e.kind, e.sender, e.subject, this.me()?.id ?? 0);
+    if (e.kind !== 'message') return describeEvent(e.kind, e.sender, e.subject, this.me()?.id ?? 0, { body: e.body, role: e.role, emoji: e.emoji });
+    if (e.deleted) return 'Message deleted';
     const who = e.sender.id === this.me()?.id ? 'You' : direct ? '' : e.sender.username;
     const text = plainText(e.body);
     return who ? `${who}: ${text}` : text;

@@ -1,7 +1,7 @@
 // Pure state transitions of the chat client: (state, input) -> new state, no Angular, no socket,
 // no storage, no clock (callers pass `now`). The store applies them to its signals; the unit tests
 // in web/unit/ drive them event by event.
-import { ChatEvent, ConversationInfo, UserRef } from './protocol';
+import { ChatEvent, ConversationInfo, Reaction, UserRef } from './protocol';
 
 export type MsgStatus = 'pending' | 'sent' | 'failed';
 
@@ -17,6 +17,15 @@ export interface Msg {
   client_msg_id: string;
   status: MsgStatus;
   error?: string;
+  // Issue 11 (present when the server sends them): see ChatEvent.
+  target?: number;
+  reply_to?: number;
+  mentions?: UserRef[];
+  emoji?: string;
+  role?: string;
+  edited_ts?: number;
+  deleted?: boolean;
+  reactions?: Reaction[];
 }
 
 /** A message the user wrote that the server has not acknowledged yet (kept in localStorage). */
@@ -27,6 +36,8 @@ export interface OutMsg {
   ts: number;
   status: 'pending' | 'failed';
   error?: string;
+  /** The seq of the message this one replies to. */
+  reply_to?: number;
 }
 
 export interface Conv {
@@ -95,17 +106,8 @@ export function removeConv(all: Convs, id: number): Convs {
 }
 
 export function toMsg(e: ChatEvent): Msg {
-  return {
-    key: `s${e.seq}`,
-    seq: e.seq,
-    kind: e.kind,
-    sender: e.sender,
-    subject: e.subject,
-    body: e.body,
-    ts: e.ts,
-    client_msg_id: e.client_msg_id,
-    status: 'sent',
-  };
+  const { conversation: _c, event_id: _e, ...rest } = e;
+  return { ...rest, key: `s${e.seq}`, status: 'sent' };
 }
 
 /** Inserts confirmed events into a sorted, de-duplicated list (the first copy of a seq wins). */
@@ -152,6 +154,8 @@ export function applyEvent(all: Convs, e: ChatEvent, me: number): EventResult {
   const info = { ...c.info, last_seq: Math.max(c.info.last_seq, e.seq) };
   if (!info.last_event || e.seq >= info.last_event.seq) info.last_event = e;
   if (!duplicate && e.seq > c.info.last_seq && info.unread !== undefined && isUnreadFor(e, me)) info.unread += 1;
+  if (!duplicate && e.seq > c.info.last_seq && isUnreadFor(e, me) && e.mentions?.some((u) => u.id === me))
+    info.unread_mentions = (info.unread_mentions ?? 0) + 1;
   convs = {
     ...convs,
     [e.conversation]: {
@@ -181,6 +185,7 @@ export function applyAck(all: Convs, item: OutMsg, seq: number, ts: number, me: 
       ts,
       client_msg_id: item.client_msg_id,
       status: 'sent',
+      ...(item.reply_to ? { reply_to: item.reply_to } : {}),
     };
     const info = { ...c.info, last_seq: Math.max(c.info.last_seq, seq) };
     if (!info.last_event || seq >= info.last_event.seq) {
@@ -210,7 +215,8 @@ export function applyRead(all: Convs, conv: number, user: UserRef, seq: number, 
 export function markReadUpTo(c: Conv, seq: number): Conv {
   if (seq <= c.info.read_seq) return c;
   // Read to the end: nothing unread; read part-way (on another device): unknown until counted.
-  return { ...c, info: { ...c.info, read_seq: seq, unread: seq >= c.info.last_seq ? 0 : undefined } };
+  const all = seq >= c.info.last_seq;
+  return { ...c, info: { ...c.info, read_seq: seq, unread: all ? 0 : undefined, unread_mentions: all ? 0 : c.info.unread_mentions } };
 }
 
 /** The newest page arrived (first open). */

@@ -3,6 +3,7 @@ import { AuthService } from './auth.service';
 import { ChatSocket, RequestError } from './chat.socket';
 import { ChatStore } from './chat.store';
 import { Conv, conversationList, errorText, sendOutcome, titleOf, toMsg, unread } from './chat.reducers';
+import { isChange } from './message-changes';
 import { Notifier } from './notifier';
 import { Outbox, loadJson, saveJson } from './outbox';
 import { plainText } from './rich';
@@ -10,11 +11,15 @@ import {
   ConversationInfo,
   LIMITS,
   RETRYABLE,
+  SearchHit,
   ServerFrame,
+  hasMessageChanges,
   SyncPosition,
   UserRef,
+  newClientMsgId,
   toConversation,
   toEvent,
+  toSearchHit,
 } from './protocol';
 
 export type { ConnStatus } from './chat.socket';
@@ -51,6 +56,8 @@ export class ChatService {
   readonly listed = this.store.listed;
   readonly totalUnread = this.store.totalUnread;
   readonly drafts = signal<Record<number, string>>({});
+  /** The server takes edits, deletes, reactions and replies (issue 11): else the UI offers none. */
+  readonly changes = signal(false);
   /** Text for the polite live region (new messages). */
   readonly announcement = signal('');
   /** The conversation on screen, if any (set by the message view). */
@@ -190,7 +197,9 @@ export class ChatService {
 
   private async listConversations(): Promise<void> {
     const f = await this.socket.request({ type: 'list_conversations' });
-    const list = ((f['conversations'] as Record<string, unknown>[]) ?? []).map(toConversation);
+    const raw = (f['conversations'] as Record<string, unknown>[]) ?? [];
+    if (raw.length) this.changes.set(raw.some(hasMessageChanges));
+    const list = raw.map(toConversation);
     this.store.list(list);
     saveJson(this.key('convs'), list.slice(0, CACHED_CONVERSATIONS));
   }
@@ -221,7 +230,8 @@ export class ChatService {
   private onEvent(raw: ServerFrame, live: boolean): void {
     const e = toEvent(raw);
     const res = this.store.event(e);
-    if (res.unknown || e.kind !== 'message') this.scheduleRelist();
+    // Membership and group changes alter the list's metadata; changes to a message do not.
+    if (res.unknown || (e.kind !== 'message' && !isChange(e.kind))) this.scheduleRelist();
     if (res.gapFrom !== null) void this.fillGap(e.conversation, res.gapFrom);
     if (e.sender.id === this.uid && e.client_msg_id) this.box.drop(e.client_msg_id);
     if (live && !res.duplicate && e.sender.id !== this.uid && e.kind === 'message') {
@@ -273,13 +283,13 @@ export class ChatService {
   }
 
   /** Loads one page older than the oldest event we hold (scrolling up). */
-  async loadOlder(id: number): Promise<boolean> {
+  async loadOlder(id: number, limit = 50): Promise<boolean> {
     const c = this.store.conv(id);
     if (!c || c.loading || !c.loaded || !c.hasMore || !this.socket.welcomed) return false;
     const before = c.events.length ? c.events[0].seq! : c.synced + 1;
     this.store.loading(id, true);
     try {
-      const h = await this.history({ conversation: id, before, limit: 50 });
+      const h = await this.history({ conversation: id, before, limit });
       this.store.older(id, h.events.map(toMsg), h.more);
       return h.events.length > 0;
     } catch {
@@ -308,10 +318,10 @@ export class ChatService {
 
   // ---------------------------------------------------------------- sending
 
-  send(conversation: number, text: string): void {
+  send(conversation: number, text: string, replyTo?: number): void {
     const body = text.replace(/\s+$/u, '');
     if (!body.trim()) return;
-    const item = this.box.add(conversation, body, Date.now());
+    const item = this.box.add(conversation, body, Date.now(), replyTo);
     if (item.status === 'pending') this.transmit(item.client_msg_id);
   }
 
@@ -331,7 +341,7 @@ export class ChatService {
     if (!item || item.status !== 'pending') return;
     if (!this.socket.welcomed || this.resyncing) return; // resent after (re)connect
     this.socket
-      .request({ type: 'send', conversation: item.conversation, client_msg_id: cmid, body: item.body })
+      .request({ type: 'send', conversation: item.conversation, client_msg_id: cmid, body: item.body, ...(item.reply_to ? { reply_to: item.reply_to } : {}) })
       .catch((e: RequestError) => {
         const online = !this.networkDown() && this.socket.welcomed;
         switch (sendOutcome(e.code, RETRYABLE, online)) {
@@ -353,6 +363,77 @@ export class ChatService {
       // The conversation is gone from our list (we were removed): say so instead of waiting.
       else this.box.setStatus(item.client_msg_id, 'failed', 'You are no longer in this conversation');
     }
+  }
+
+  // ---------------------------------------------------------------- changes to messages, groups
+
+  /**
+   * A change to a message (edit_message, delete_message, react, unreact): one client_msg_id for
+   * the change and its retries, so a retry after a lost answer is not applied twice. The change
+   * shows when its event comes back (to every device and member alike).
+   */
+  async change(frame: { type: string; conversation: number; target: number; body?: string; emoji?: string }): Promise<void> {
+    const req = { ...frame, client_msg_id: newClientMsgId() };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.socket.request(req);
+        return;
+      } catch (e) {
+        const err = e as RequestError;
+        if (attempt >= 2 || !(RETRYABLE.has(err.code) || err.code === 'timeout') || err.code === 'internal') throw err;
+        await new Promise((r) => setTimeout(r, 500 + Math.random() * 1000));
+      }
+    }
+  }
+
+  edit(conversation: number, target: number, body: string): Promise<void> {
+    return this.change({ type: 'edit_message', conversation, target, body: body.replace(/\s+$/u, '') });
+  }
+
+  deleteMessage(conversation: number, target: number): Promise<void> {
+    return this.change({ type: 'delete_message', conversation, target });
+  }
+
+  react(conversation: number, target: number, emoji: string, on: boolean): Promise<void> {
+    return this.change({ type: on ? 'react' : 'unreact', conversation, target, emoji });
+  }
+
+  async updateGroup(conversation: number, fields: { title?: string; description?: string; avatar_color?: string }): Promise<void> {
+    this.takeConversation(await this.socket.request({ type: 'update_group', conversation, ...fields }));
+  }
+
+  async setRole(conversation: number, username: string, role: 'admin' | 'member' | 'owner'): Promise<void> {
+    this.takeConversation(await this.socket.request({ type: 'set_role', conversation, username, role }));
+  }
+
+  /** One page of message search over the user's conversations, newest first. */
+  async searchMessages(query: string, cursor?: string): Promise<{ hits: SearchHit[]; next: string | null }> {
+    const f = await this.socket.request({ type: 'search', query, limit: 20, ...(cursor ? { cursor } : {}) });
+    const hits = ((f['hits'] as Record<string, unknown>[]) ?? []).map(toSearchHit);
+    return { hits, next: typeof f['next_cursor'] === 'string' ? f['next_cursor'] : null };
+  }
+
+  /**
+   * Loads older pages until the message `seq` is held (a jump to a quoted message, a search hit,
+   * a link); false when it cannot be reached (gone, or too far: 40 pages of 200).
+   */
+  async reach(id: number, seq: number): Promise<boolean> {
+    for (let i = 0; i < 40; i++) {
+      const c = this.store.conv(id);
+      if (!c) return false;
+      if (c.loading) {
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      if (!c.loaded) {
+        await this.loadNewest(id);
+        if (!this.store.conv(id)?.loaded) return false;
+        continue;
+      }
+      if (c.events.length && c.events[0].seq! <= seq) return c.events.some((e) => e.seq === seq);
+      if (!c.hasMore || !(await this.loadOlder(id, LIMITS.maxHistoryLimit))) return false;
+    }
+    return false;
   }
 
   // ---------------------------------------------------------------- other requests
@@ -406,7 +487,9 @@ export class ChatService {
   }
 
   private takeConversation(f: ServerFrame): number {
-    const info: ConversationInfo = toConversation(f['conversation'] as Record<string, unknown>);
+    const raw = f['conversation'] as Record<string, unknown>;
+    if (hasMessageChanges(raw)) this.changes.set(true);
+    const info: ConversationInfo = toConversation(raw);
     this.store.info(info);
     return info.id;
   }

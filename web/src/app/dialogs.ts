@@ -1,7 +1,9 @@
-import { Component, ElementRef, computed, effect, inject, input, model, signal, viewChild } from '@angular/core';
+import { Component, ElementRef, computed, effect, inject, input, model, signal, untracked, viewChild } from '@angular/core';
 import { Router } from '@angular/router';
 import { ChatService, RequestError } from './chat.service';
-import { LIMITS, UserRef } from './protocol';
+import { AVATAR_COLORS } from './format';
+import { roleOf } from './message-changes';
+import { LIMITS, MAX_DESCRIPTION_CHARS, UserRef } from './protocol';
 import { UserSearch } from './user-search';
 
 /** Opens/closes a native modal <dialog> from a boolean model (focus trap, Esc and focus return for free). */
@@ -112,18 +114,51 @@ export class NewChatDialog {
             </div>
           </form>
         } @else {
+          @if (hasRoles() && myRole() !== 'member') {
+            <form class="group-settings" (submit)="$event.preventDefault(); save()">
+              <div class="field">
+                <label [for]="uid + '-rename'">Group name</label>
+                <input [id]="uid + '-rename'" [value]="title()" (input)="title.set($any($event.target).value)" [attr.maxlength]="maxTitle" required />
+              </div>
+              <div class="field">
+                <label [for]="uid + '-desc'">Description</label>
+                <textarea [id]="uid + '-desc'" rows="2" [value]="description()" (input)="description.set($any($event.target).value)"
+                  [attr.maxlength]="maxDescription"></textarea>
+              </div>
+              <fieldset class="colours">
+                <legend>Colour</legend>
+                @for (col of colours; track col) {
+                  <label class="colour" [style.background-color]="col || null">
+                    <input type="radio" [name]="uid + '-colour'" [value]="col" [checked]="colour() === col" (change)="colour.set(col)" />
+                    <span class="sr-only">{{ col ? 'Colour ' + col : 'From the name' }}</span>
+                    @if (!col) {<span aria-hidden="true">Auto</span>}
+                  </label>
+                }
+              </fieldset>
+              <button type="submit" class="btn btn-secondary" [disabled]="busy()">Save changes</button>
+            </form>
+          } @else if (info()?.description) {
+            <p class="group-description" dir="auto">{{ info()?.description }}</p>
+          }
           <h3 class="small-head" [id]="uid + '-members'">Members ({{ members().length }})</h3>
           <ul class="member-list" [attr.aria-labelledby]="uid + '-members'">
             @for (u of members(); track u.id) {
               <li>
-                <span>{{ u.username }}{{ u.id === me()?.id ? ' (you)' : '' }}</span>
-                @if (u.id !== me()?.id) {
+                <span>{{ u.username }}{{ u.id === me()?.id ? ' (you)' : '' }}@if (roleOf(u.id) !== 'member') {<span class="role-tag">{{ roleOf(u.id) }}</span>}</span>
+                @if (u.id !== me()?.id && myRole() === 'owner' && roleOf(u.id) !== 'owner') {
+                  <button type="button" class="btn btn-small btn-plain" [disabled]="busy()" (click)="toggleAdmin(u)"
+                    [attr.aria-label]="(roleOf(u.id) === 'admin' ? 'Remove ' + u.username + ' as admin' : 'Make ' + u.username + ' an admin')">
+                    {{ roleOf(u.id) === 'admin' ? 'Remove admin' : 'Make admin' }}</button>
+                }
+                @if (u.id !== me()?.id && mayManage() && roleOf(u.id) !== 'owner') {
                   <button type="button" class="btn btn-small btn-plain" [disabled]="busy()" (click)="remove(u)" [attr.aria-label]="'Remove ' + u.username + ' from the group'">Remove</button>
                 }
               </li>
             }
           </ul>
-          <app-user-search label="Add people by username" action="add to the group" [autofocus]="true" [exclude]="memberNames()" (picked)="add($event)" />
+          @if (mayManage()) {
+            <app-user-search label="Add people by username" action="add to the group" [autofocus]="true" [exclude]="memberNames()" (picked)="add($event)" />
+          }
           <p class="form-error" role="alert">{{ error() }}</p>
           <div class="dialog-actions">
             <button type="button" class="btn btn-danger" [disabled]="busy()" (click)="leave()">Leave group</button>
@@ -152,14 +187,55 @@ export class GroupDialog {
     return id === null ? [] : (this.chat.convs()[id]?.info.members ?? []);
   });
   protected readonly memberNames = computed(() => this.members().map((u) => u.username));
+  protected readonly info = computed(() => {
+    const id = this.conversation();
+    return id === null ? undefined : this.chat.convs()[id]?.info;
+  });
+  /** A server with roles names an owner; an older one has none and lets every member manage. */
+  protected readonly hasRoles = computed(() => !!this.info()?.owner);
+  protected readonly myRole = computed(() => (this.info() ? roleOf(this.info()!, this.me()?.id ?? 0) : 'member'));
+  protected readonly mayManage = computed(() => !this.hasRoles() || this.myRole() !== 'member');
+  protected readonly description = signal('');
+  protected readonly colour = signal('');
+  protected readonly colours = ['', ...AVATAR_COLORS];
+  protected readonly maxDescription = MAX_DESCRIPTION_CHARS;
   private readonly dlg = viewChild.required<ElementRef<HTMLDialogElement>>('dlg');
 
   constructor() {
     bindDialog(() => this.open(), () => this.dlg(), () => {
+      const info = untracked(() => this.info());
       this.error.set('');
-      this.title.set('');
+      this.title.set(info?.title ?? '');
+      this.description.set(info?.description ?? '');
+      this.colour.set(info?.avatar_color ?? '');
       this.selected.set([]);
     });
+  }
+
+  protected roleOf(user: number): string {
+    const info = this.info();
+    return info ? roleOf(info, user) : 'member';
+  }
+
+  protected async save(): Promise<void> {
+    const info = this.info();
+    const title = this.title().trim();
+    if (!info) return;
+    if (!title) {
+      this.error.set('Give the group a name.');
+      return;
+    }
+    const fields: { title?: string; description?: string; avatar_color?: string } = {};
+    if (title !== info.title) fields.title = title;
+    if (this.description().trim() !== (info.description ?? '')) fields.description = this.description().trim();
+    if (this.colour() !== (info.avatar_color ?? '')) fields.avatar_color = this.colour();
+    if (!Object.keys(fields).length) return;
+    await this.act(() => this.chat.updateGroup(info.id, fields));
+  }
+
+  protected async toggleAdmin(u: UserRef): Promise<void> {
+    const role = this.roleOf(u.id) === 'admin' ? 'member' : 'admin';
+    await this.act(() => this.chat.setRole(this.conversation()!, u.username, role));
   }
 
   protected select(u: UserRef): void {

@@ -32,6 +32,7 @@ export function describeEvent(
   sender: { id: number; username: string },
   subject: { id: number; username: string } | null | undefined,
   me: number,
+  extra: { body?: string; role?: string; emoji?: string } = {},
 ): string {
   const who = sender.id === me ? 'You' : sender.username;
   const whom = !subject ? 'someone' : subject.id === me ? 'you' : subject.username;
@@ -44,6 +45,22 @@ export function describeEvent(
       return `${who} removed ${whom}`;
     case 'member_left':
       return `${subject && subject.id !== me ? subject.username : who} left`;
+    case 'renamed':
+      return `${who} renamed the group to ${extra.body ?? ''}`;
+    case 'description_changed':
+      return extra.body ? `${who} changed the description` : `${who} removed the description`;
+    case 'avatar_color_changed':
+      return `${who} changed the group colour`;
+    case 'role_changed':
+      return `${who} made ${whom} ${extra.role === 'admin' ? 'an admin' : extra.role === 'owner' ? 'the owner' : 'a member'}`;
+    case 'message_edited':
+      return `${who} edited a message`;
+    case 'message_deleted':
+      return `${who} deleted a message`;
+    case 'reaction_added':
+      return `${who} reacted ${extra.emoji ?? ''}`.trimEnd();
+    case 'reaction_removed':
+      return `${who} removed a reaction`;
     default:
       return kind;
   }
@@ -62,4 +79,17 @@ export function avatarColor(name: string): string {
     h = Math.imul(h, 16777619);
   }
   return AVATAR_COLORS[(h >>> 0) % AVATAR_COLORS.length];
+}
+
+/** Whether white text on `hex` ("#rrggbb") has a contrast of at least 4.5:1 (WCAG 1.4.3). */
+export function holdsWhiteText(hex: string): boolean {
+  const m = /^#([0-9a-f]{6})$/i.exec(hex);
+  if (!m) return false;
+  const n = parseInt(m[1], 16);
+  const lin = (v: number) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const l = 0.2126 * lin(n >> 16) + 0.7152 * lin((n >> 8) & 255) + 0.0722 * lin(n & 255);
+  return 1.05 / (l + 0.05) >= 4.5;
 }

@@ -14,10 +14,20 @@ import {
 import { RouterLink } from '@angular/router';
 import { ChatService, Msg } from './chat.service';
 import { firstUnreadSeq } from './chat.reducers';
+import { bindDialog } from './dialogs';
 import { describeEvent, formatTime } from './format';
-import { LIMITS } from './protocol';
-import { Piece, parseRich } from './rich';
+import { allowed, changedMessages, excerpt, reacted, roleOf } from './message-changes';
+import { MenuAction, MessageMenu } from './message-menu';
+import { LIMITS, Reaction } from './protocol';
+import { Piece, parseRich, plainText, withMentions } from './rich';
 import { Day, buildTimeline } from './timeline';
+
+/** The open action menu: which message, opened from which button. */
+interface OpenMenu {
+  msg: Msg;
+  anchor: HTMLElement;
+  picking: boolean;
+}
 
 /**
  * Windowed rendering: at most WINDOW_MAX events are in the DOM, a slice of the loaded ones that
@@ -31,12 +41,44 @@ function edgeKeys(days: Day[]): string {
   return `${days[0]?.rows[0]?.msg.key ?? ''}/${last?.[last.length - 1]?.msg.key ?? ''}`;
 }
 
+/** The event with this seq in a list sorted by seq (binary search). */
+function bySeq(events: Msg[], seq: number): Msg | undefined {
+  let lo = 0;
+  let hi = events.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = events[mid].seq!;
+    if (s === seq) return events[mid];
+    if (s < seq) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
+/** What went wrong with an edit, a delete or a reaction, in words. */
+function explainChange(e: unknown): string {
+  const code = (e as { code?: string })?.code;
+  switch (code) {
+    case 'forbidden':
+      return 'You are not allowed to do that.';
+    case 'not_found':
+      return 'That message is gone.';
+    case 'not_member':
+      return 'You are no longer in this conversation.';
+    case 'disconnected':
+    case 'timeout':
+      return 'Not connected. Try again in a moment.';
+    default:
+      return (e as { message?: string })?.message || 'Something went wrong.';
+  }
+}
+
 /** Pixels from an end of the list at which the window moves (or an older page is fetched). */
 const EDGE_PX = 300;
 
 @Component({
   selector: 'app-message-view',
-  imports: [RouterLink],
+  imports: [RouterLink, MessageMenu],
   template: `
     @if (conv(); as c) {
       <header class="conv-head">
@@ -73,13 +115,28 @@ const EDGE_PX = 300;
                 }
                 @let m = r.msg;
                 @if (m.kind === 'message') {
-                  <li class="msg" [attr.data-key]="m.key" [class.own]="m.sender.id === meId()" [class.pending]="m.status === 'pending'"
+                  <li class="msg" [class.flash]="m.seq === flashSeq()" [attr.data-key]="m.key" [class.own]="m.sender.id === meId()" [class.pending]="m.status === 'pending'"
                     [class.failed]="m.status === 'failed'" [class.cont]="!r.first" [class.run-end]="r.last"
                     [attr.data-seq]="m.seq" [attr.data-cmid]="m.client_msg_id">
                     <span class="msg-author" [class.sr-only]="!r.first || m.sender.id === meId() || c.info.kind === 'direct'">{{ m.sender.id === meId() ? 'You' : m.sender.username }}</span>
-                    <p class="msg-body" dir="auto">@for (p of rich(m.body); track $index) {@switch (p.k) {@case ('link') {<a [href]="p.href" target="_blank" rel="noopener noreferrer nofollow">{{ p.t }}</a>}@case ('b') {<strong>{{ p.t }}</strong>}@case ('i') {<em>{{ p.t }}</em>}@case ('code') {<code>{{ p.t }}</code>}@case ('pre') {<code class="block">{{ p.t }}</code>}@default {{{ p.t }}}}}</p>
+                    @if (m.reply_to) {
+                      @let q = quoted(m.reply_to);
+                      <button type="button" class="quote" (click)="jumpTo(m.reply_to)"
+                        [attr.aria-label]="'Reply to ' + (q ? q.who + ': ' + q.text : 'an earlier message') + '. Show it'">
+                        <span class="quote-who" aria-hidden="true">{{ q ? q.who : 'Earlier message' }}</span>
+                        <span class="quote-text" aria-hidden="true" dir="auto">{{ q ? q.text : 'Show the quoted message' }}</span>
+                      </button>
+                    }
+                    @if (m.deleted) {
+                      <p class="msg-body msg-deleted"><em>Message deleted</em></p>
+                    } @else {
+                      <p class="msg-body" dir="auto">@for (p of rich(m); track $index) {@switch (p.k) {@case ('link') {<a [href]="p.href" target="_blank" rel="noopener noreferrer nofollow">{{ p.t }}</a>}@case ('b') {<strong>{{ p.t }}</strong>}@case ('i') {<em>{{ p.t }}</em>}@case ('code') {<code>{{ p.t }}</code>}@case ('pre') {<code class="block">{{ p.t }}</code>}@case ('mention') {<span class="mention" [class.mention-me]="p.me">{{ p.t }}</span>}@default {{{ p.t }}}}}</p>
+                    }
                     <span class="msg-meta">
-                      <time [attr.datetime]="iso(m.ts)" [class.sr-only]="!r.last && m.status === 'sent'">{{ time(m.ts) }}</time>
+                      <time [attr.datetime]="iso(m.ts)" [class.sr-only]="!r.last && m.status === 'sent' && !m.edited_ts">{{ time(m.ts) }}</time>
+                      @if (m.edited_ts && !m.deleted) {
+                        <span class="msg-edited">edited</span>
+                      }
                       @if (m.sender.id === meId()) {
                         @switch (m.status) {
                           @case ('pending') { <span class="msg-state">{{ waiting() ? 'Waiting for network' : 'Sending…' }}</span> }
@@ -95,7 +152,23 @@ const EDGE_PX = 300;
                           }
                         }
                       }
+                      @if (m.seq !== null && !m.deleted) {
+                        <button type="button" class="msg-more" aria-haspopup="menu" [attr.aria-expanded]="menu()?.msg?.seq === m.seq"
+                          [attr.aria-label]="'Actions for the message from ' + (m.sender.id === meId() ? 'you' : m.sender.username) + ' at ' + time(m.ts)"
+                          (click)="openMenu(m, $event)">⋯</button>
+                      }
                     </span>
+                    @if (m.reactions?.length && !m.deleted) {
+                      <div class="reactions" role="group" aria-label="Reactions">
+                        @for (x of m.reactions; track x.emoji) {
+                          <button type="button" class="reaction" [class.mine]="mine(x)" [attr.aria-pressed]="mine(x)"
+                            [attr.aria-label]="x.emoji + ' ' + x.count + ': ' + names(x)" [title]="names(x)"
+                            (click)="toggle(m, x.emoji)">{{ x.emoji }} {{ x.count }}</button>
+                        }
+                        <button type="button" class="reaction add-reaction" aria-label="Add a reaction" aria-haspopup="dialog"
+                          (click)="openMenu(m, $event, true)">+</button>
+                      </div>
+                    }
                   </li>
                 } @else {
                   <li class="msg-event" [attr.data-key]="m.key" [attr.data-seq]="m.seq">
@@ -115,14 +188,36 @@ const EDGE_PX = 300;
         </button>
       }
       <p class="typing" data-testid="typing">{{ typingText() }}</p>
+      @if (mode(); as md) {
+        <div class="compose-mode" role="status">
+          <span class="compose-mode-text" dir="auto">{{ md.kind === 'edit' ? 'Editing your message' : 'Replying to ' + md.who + ': ' + md.text }}</span>
+          <button type="button" class="btn btn-small btn-plain" (click)="cancelMode()">{{ md.kind === 'edit' ? 'Cancel edit' : 'Cancel reply' }}</button>
+        </div>
+      }
       <form class="composer" (submit)="$event.preventDefault(); submit()">
         <label class="sr-only" for="composer-input">Message to {{ title() }}</label>
         <textarea id="composer-input" #composer rows="1" placeholder="Write a message…" [value]="draft()"
           (input)="onInput($event)" (keydown)="onKey($event)" aria-describedby="composer-hint"
           enterkeyhint="send"></textarea>
-        <span id="composer-hint" class="sr-only">Enter sends, Shift+Enter starts a new line.</span>
-        <button type="submit" class="btn btn-primary" [disabled]="!draft().trim()">Send</button>
+        <span id="composer-hint" class="sr-only">Enter sends, Shift+Enter starts a new line, Up edits your last message, Escape cancels a reply or an edit.</span>
+        <button type="submit" class="btn btn-primary" [disabled]="!draft().trim()">{{ mode()?.kind === 'edit' ? 'Save' : 'Send' }}</button>
       </form>
+      @if (actionError()) {
+        <p class="form-error" role="alert">{{ actionError() }}</p>
+      }
+      @if (menu(); as mm) {
+        <app-message-menu [anchor]="mm.anchor" [startPicking]="mm.picking" [canChange]="chat.changes()" [canEdit]="chat.changes() && can(mm.msg).edit"
+          [canDelete]="chat.changes() && can(mm.msg).remove"
+          [mine]="myEmoji(mm.msg)" (action)="onAction(mm.msg, $event)" (reacted)="onReacted(mm.msg, $event)" (closed)="menu.set(null)" />
+      }
+      <dialog #confirmDlg class="dialog" aria-labelledby="confirm-delete-title" (close)="confirming.set(null)">
+        <h2 id="confirm-delete-title">Delete this message?</h2>
+        <p>It is removed for everyone in the conversation.</p>
+        <div class="dialog-actions">
+          <button type="button" class="btn btn-secondary" data-autofocus (click)="confirming.set(null)">Cancel</button>
+          <button type="button" class="btn btn-danger" (click)="confirmDelete()">Delete</button>
+        </div>
+      </dialog>
       @if (tooLong()) {
         <p class="form-error" role="alert">The message is longer than {{ maxChars }} characters.</p>
       }
@@ -134,11 +229,24 @@ const EDGE_PX = 300;
 export class MessageView {
   protected readonly chat = inject(ChatService);
   readonly conversationId = input.required<number>();
+  /** A message to show (a link, a search hit): loaded, scrolled to and focused. */
+  readonly focusSeq = input<number | null>(null);
   readonly manage = output<void>();
   protected readonly maxChars = LIMITS.maxBodyChars;
   private readonly scroller = viewChild<ElementRef<HTMLDivElement>>('scroller');
   private readonly composer = viewChild<ElementRef<HTMLTextAreaElement>>('composer');
   private readonly heading = viewChild<ElementRef<HTMLHeadingElement>>('heading');
+  private readonly confirmDlg = viewChild<ElementRef<HTMLDialogElement>>('confirmDlg');
+  protected readonly menu = signal<OpenMenu | null>(null);
+  /** Reply to or edit of a message: the composer says which, Escape cancels. */
+  protected readonly mode = signal<{ kind: 'reply' | 'edit'; seq: number; who: string; text: string; saved: string } | null>(null);
+  protected readonly confirming = signal<Msg | null>(null);
+  protected readonly actionError = signal('');
+  protected readonly flashSeq = signal<number | null>(null);
+  /** A row to scroll to and focus after the next render. */
+  private readonly pendingFocus = signal<number | null>(null);
+  private jumped = '';
+  private modeConv = -1;
   private focusedConv = -1;
 
   protected readonly conv = computed(() => this.chat.convs()[this.conversationId()]);
@@ -210,7 +318,9 @@ export class MessageView {
     const shown = start === 0 && end === c.events.length ? c.events : c.events.slice(start, end);
     // Unsent messages sit after the newest event: only when the window reaches it.
     const tail = end === c.events.length ? out : [];
-    return buildTimeline([...shown, ...tail], c.info.kind === 'direct', this.unreadFrom());
+    const changed = changedMessages(c.events);
+    const current = changed.size ? shown.map((m) => changed.get(m.seq!) ?? m) : shown;
+    return buildTimeline([...current, ...tail], c.info.kind === 'direct', this.unreadFrom());
   });
 
   /** Messages from others that arrived below the visible part (for "Jump to latest"). */
@@ -256,6 +366,40 @@ export class MessageView {
   private richCache = new Map<string, Piece[]>();
 
   constructor() {
+    // Another conversation: no menu, no reply or edit (an edit gives its draft back).
+    effect(() => {
+      const id = this.conversationId();
+      untracked(() => {
+        const md = this.mode();
+        if (md && this.modeConv !== id) {
+          if (md.kind === 'edit') this.chat.setDraft(this.modeConv, md.saved);
+          this.mode.set(null);
+        }
+        this.menu.set(null);
+        this.actionError.set('');
+      });
+    });
+    // A message named by the URL (a copied link, a search hit): load back to it and show it.
+    effect(() => {
+      const id = this.conversationId();
+      const seq = this.focusSeq();
+      const c = this.conv();
+      const online = this.chat.status() === 'online';
+      if (seq === null || !c || (!c.loaded && !online)) return;
+      const key = `${id}/${seq}`;
+      if (this.jumped === key) return;
+      this.jumped = key;
+      untracked(() => void this.jumpTo(seq));
+    });
+    effect(() => {
+      const open = this.confirming() !== null;
+      const d = this.confirmDlg()?.nativeElement;
+      if (!d) return;
+      if (open && !d.open) {
+        d.showModal();
+        setTimeout(() => d.querySelector<HTMLElement>('[data-autofocus]')?.focus());
+      } else if (!open && d.open) d.close();
+    });
     // Opening a conversation: remember the read position (for the divider), load the newest page.
     effect(() => {
       const id = this.conversationId();
@@ -290,10 +434,19 @@ export class MessageView {
       const el = this.scroller()?.nativeElement;
       if (!el) return;
       const edges = edgeKeys(groups);
+      const focus = this.pendingFocus();
       if (id !== this.lastConv) {
         this.lastConv = id;
         this.anchor = null;
         this.toBottom(el);
+      }
+      if (focus !== null) {
+        const row = el.querySelector<HTMLElement>(`li[data-seq="${focus}"]`);
+        if (row) {
+          untracked(() => this.showRow(el, row, focus));
+          this.dividerShown = id;
+          return;
+        }
       }
       if (divider !== null && this.dividerShown !== id) {
         const line = el.querySelector<HTMLElement>('[data-testid="unread-divider"]');
@@ -327,6 +480,162 @@ export class MessageView {
       if (matchMedia('(min-width: 768px)').matches) ta.focus();
       else h.focus();
     });
+  }
+
+  /** Scrolls a row to the upper third of the list, focuses it and flashes it for 2 s. */
+  private showRow(el: HTMLElement, row: HTMLElement, seq: number): void {
+    this.pendingFocus.set(null);
+    this.anchor = null;
+    el.scrollTop += row.getBoundingClientRect().top - el.getBoundingClientRect().top - el.clientHeight / 3;
+    row.tabIndex = -1;
+    row.focus({ preventScroll: true });
+    this.flashSeq.set(seq);
+    setTimeout(() => this.flashSeq.update((s) => (s === seq ? null : s)), 2000);
+    this.onScroll();
+  }
+
+  /** Loads back to a message (a quoted one, a link, a search hit), renders it and shows it. */
+  protected async jumpTo(seq: number): Promise<void> {
+    const id = this.conversationId();
+    this.actionError.set('');
+    const ok = await this.chat.reach(id, seq);
+    const c = this.conv();
+    if (!ok || !c || id !== this.conversationId()) {
+      if (id === this.conversationId()) this.actionError.set('That message is no longer available.');
+      return;
+    }
+    const i = c.events.findIndex((e) => e.seq === seq);
+    const end = Math.min(c.events.length, i + 1 + WINDOW_STEP);
+    this.anchor = null;
+    this.windowEnd.set(end >= c.events.length ? null : c.events[end - 1].seq);
+    this.atBottom.set(false);
+    this.pendingFocus.set(seq);
+  }
+
+  /** A quoted message as the quote shows it ("Earlier message" when it is not loaded). */
+  protected quoted(seq: number): { who: string; text: string } | null {
+    const c = this.conv();
+    if (!c) return null;
+    const m = changedMessages(c.events).get(seq) ?? bySeq(c.events, seq);
+    if (!m || m.kind !== 'message') return null;
+    const who = m.sender.id === this.meId() ? 'You' : m.sender.username;
+    return { who, text: m.deleted ? 'Message deleted' : excerpt(plainText(m.body)) };
+  }
+
+  protected can(m: Msg): { edit: boolean; remove: boolean } {
+    const c = this.conv();
+    if (!c) return { edit: false, remove: false };
+    return allowed(m, this.meId(), c.info.kind, roleOf(c.info, this.meId()));
+  }
+
+  protected mine(r: Reaction): boolean {
+    return reacted(r, this.meId());
+  }
+
+  protected myEmoji(m: Msg): string[] {
+    return (m.reactions ?? []).filter((r) => this.mine(r)).map((r) => r.emoji);
+  }
+
+  protected names(r: Reaction): string {
+    const me = this.meId();
+    return r.users.map((u) => (u.id === me ? 'you' : u.username)).join(', ');
+  }
+
+  protected openMenu(m: Msg, e: Event, picking = false): void {
+    const anchor = e.currentTarget as HTMLElement;
+    const open = this.menu();
+    if (open && open.anchor === anchor) {
+      this.menu.set(null);
+      return;
+    }
+    this.menu.set({ msg: m, anchor, picking });
+  }
+
+  protected onAction(m: Msg, a: MenuAction): void {
+    const anchor = this.menu()?.anchor;
+    this.menu.set(null);
+    const id = this.conversationId();
+    const ta = this.composer()?.nativeElement;
+    switch (a) {
+      case 'reply':
+      case 'edit': {
+        const prev = this.mode();
+        const saved = prev?.kind === 'edit' ? prev.saved : this.draft();
+        this.modeConv = id;
+        if (a === 'edit') {
+          this.mode.set({ kind: 'edit', seq: m.seq!, who: '', text: '', saved });
+          this.chat.setDraft(id, m.body);
+        } else {
+          if (prev?.kind === 'edit') this.chat.setDraft(id, saved);
+          const who = m.sender.id === this.meId() ? 'yourself' : m.sender.username;
+          this.mode.set({ kind: 'reply', seq: m.seq!, who, text: excerpt(plainText(m.body), 60), saved: '' });
+        }
+        setTimeout(() => {
+          ta?.focus();
+          ta?.setSelectionRange(ta.value.length, ta.value.length);
+        });
+        return;
+      }
+      case 'delete':
+        this.confirming.set(m);
+        return;
+      case 'copy': {
+        const url = `${location.origin}${location.pathname}#/c/${id}?m=${m.seq}`;
+        anchor?.focus();
+        navigator.clipboard?.writeText(url).then(
+          () => this.chat.announcement.set('Link copied.'),
+          () => this.actionError.set(`Could not copy the link: ${url}`),
+        ) ?? this.actionError.set(`Could not copy the link: ${url}`);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  protected onReacted(m: Msg, emoji: string): void {
+    const anchor = this.menu()?.anchor;
+    this.menu.set(null);
+    anchor?.focus();
+    this.toggle(m, emoji);
+  }
+
+  protected toggle(m: Msg, emoji: string): void {
+    const on = !this.myEmoji(m).includes(emoji);
+    this.actionError.set('');
+    this.chat.react(this.conversationId(), m.seq!, emoji, on).catch((e) => this.actionError.set(explainChange(e)));
+  }
+
+  protected confirmDelete(): void {
+    const m = this.confirming();
+    this.confirming.set(null);
+    this.composer()?.nativeElement.focus();
+    if (!m || m.seq === null) return;
+    this.actionError.set('');
+    this.chat.deleteMessage(this.conversationId(), m.seq).catch((e) => this.actionError.set(explainChange(e)));
+  }
+
+  protected cancelMode(): void {
+    const md = this.mode();
+    if (!md) return;
+    if (md.kind === 'edit') {
+      this.chat.setDraft(this.conversationId(), md.saved);
+      const ta = this.composer()?.nativeElement;
+      if (ta) ta.value = md.saved;
+    }
+    this.mode.set(null);
+    this.composer()?.nativeElement.focus();
+  }
+
+  /** Up in an empty composer edits the newest own message (as in most chat apps). */
+  private editLast(): boolean {
+    const c = this.conv();
+    const seq = this.lastOwnSeq();
+    if (!c || seq === null) return false;
+    const m = changedMessages(c.events).get(seq) ?? bySeq(c.events, seq);
+    if (!m || !this.can(m).edit) return false;
+    this.onAction(m, 'edit');
+    return true;
   }
 
   private toBottom(el: HTMLElement): void {
@@ -414,30 +723,48 @@ export class MessageView {
   }
 
   protected onKey(e: KeyboardEvent): void {
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !e.altKey && !e.ctrlKey && !e.metaKey) {
+    const plain = !e.shiftKey && !e.isComposing && !e.altKey && !e.ctrlKey && !e.metaKey;
+    if (e.key === 'Enter' && plain) {
       e.preventDefault();
       this.submit();
+    } else if (e.key === 'Escape' && this.mode()) {
+      e.preventDefault();
+      this.cancelMode();
+    } else if (e.key === 'ArrowUp' && plain && !this.draft() && !this.mode() && this.chat.changes() && this.editLast()) {
+      e.preventDefault();
     }
   }
 
   protected submit(): void {
     const text = this.draft();
     if (!text.trim() || this.tooLong()) return;
-    this.chat.send(this.conversationId(), text);
-    this.chat.setDraft(this.conversationId(), '');
+    const id = this.conversationId();
+    const md = this.mode();
     const ta = this.composer()?.nativeElement;
+    this.mode.set(null);
+    if (md?.kind === 'edit') {
+      this.actionError.set('');
+      this.chat.edit(id, md.seq, text).catch((e) => this.actionError.set(explainChange(e)));
+      this.chat.setDraft(id, md.saved);
+      if (ta) ta.value = md.saved;
+      return;
+    }
+    this.chat.send(id, text, md?.kind === 'reply' ? md.seq : undefined);
+    this.chat.setDraft(id, '');
     if (ta) ta.value = '';
     this.windowEnd.set(null);
     this.atBottom.set(true);
   }
 
-  /** Parsed once per body (bodies never change once written). */
-  protected rich(body: string): Piece[] {
-    let p = this.richCache.get(body);
+  /** Parsed once per body and mentions (an edit is a new body). */
+  protected rich(m: Msg): Piece[] {
+    const body = m.body;
+    const key = m.mentions?.length ? `${body}\u0000${m.mentions.map((u) => u.username).join(',')}` : body;
+    let p = this.richCache.get(key);
     if (!p) {
-      p = parseRich(body);
+      p = withMentions(parseRich(body), m.mentions, (this.chat.me()?.username ?? '').toLowerCase());
       if (this.richCache.size > 5000) this.richCache.clear();
-      this.richCache.set(body, p);
+      this.richCache.set(key, p);
     }
     return p;
   }
@@ -451,6 +778,6 @@ export class MessageView {
   }
 
   protected describe(m: Msg): string {
-    return describeEvent(m.kind, m.sender, m.subject, this.meId());
+    return describeEvent(m.kind, m.sender, m.subject, this.meId(), { body: m.body, role: m.role, emoji: m.emoji });
   }
 }

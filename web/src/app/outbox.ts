@@ -29,8 +29,9 @@ export class Outbox {
   }
 
   /** A new message: pending, or failed at once when it is over the limit. */
-  add(conversation: number, body: string, now: number): OutMsg {
+  add(conversation: number, body: string, now: number, replyTo?: number): OutMsg {
     const item: OutMsg = { conversation, client_msg_id: newClientMsgId(), body, ts: now, status: 'pending' };
+    if (replyTo) item.reply_to = replyTo;
     if ([...body].length > LIMITS.maxBodyChars) {
       item.status = 'failed';
       item.error = `Too long (over ${LIMITS.maxBodyChars} characters)`;

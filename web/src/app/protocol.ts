@@ -13,12 +13,35 @@ export const LIMITS = {
   maxHistoryLimit: 200,
 } as const;
 
+/** protocol/limits.hpp max_description_chars (issue 11; joins LIMITS when the server has it). */
+export const MAX_DESCRIPTION_CHARS = 500;
+
+/**
+ * Whether a conversation object comes from a server with edits, reactions, replies, mentions and
+ * roles (issue 11): such a server names the fields; an older one sends none of them.
+ */
+export function hasMessageChanges(raw: Record<string, unknown>): boolean {
+  return 'owner' in raw || 'admins' in raw || 'unread_mentions' in raw;
+}
+
 export interface UserRef {
   id: number;
   username: string;
 }
 
-/** One log event. `kind` is message / created / member_added / member_removed / member_left. */
+/** One emoji on a message: how many reacted with it, and who. */
+export interface Reaction {
+  emoji: string;
+  count: number;
+  users: UserRef[];
+}
+
+/**
+ * One log event. `kind` is message / created / member_added / member_removed / member_left, or a
+ * change: message_edited / message_deleted / reaction_added / reaction_removed (naming the message
+ * by `target`), renamed / description_changed / avatar_color_changed / role_changed. The optional
+ * fields are present only when the server sends them (older servers send none).
+ */
 export interface ChatEvent {
   conversation: number;
   seq: number;
@@ -29,6 +52,19 @@ export interface ChatEvent {
   subject?: UserRef | null;
   body: string;
   ts: number; // unix ms
+  /** A change: the seq of the message it changes. */
+  target?: number;
+  /** A message: the seq of the message it quotes. */
+  reply_to?: number;
+  mentions?: UserRef[];
+  /** reaction_added / reaction_removed. */
+  emoji?: string;
+  /** member_added / role_changed: the subject's role. */
+  role?: string;
+  /** A message: its state now (history and sync carry it; live messages start unedited). */
+  edited_ts?: number;
+  deleted?: boolean;
+  reactions?: Reaction[];
 }
 
 export interface ConversationInfo {
@@ -41,6 +77,24 @@ export interface ConversationInfo {
   read_seq: number;
   /** Messages from others after read_seq, as the server counted them (absent from older servers). */
   unread?: number;
+  /** Messages after read_seq that mention the user (list_conversations only). */
+  unread_mentions?: number;
+  description?: string;
+  /** "#rrggbb", or "" for the colour derived from the name. */
+  avatar_color?: string;
+  /** Group owner's user id (0 or absent: none). */
+  owner?: number;
+  /** Admins' user ids (the owner is not listed). */
+  admins?: number[];
+}
+
+/** One search hit: enough to open the conversation at that message. */
+export interface SearchHit {
+  conversation: number;
+  seq: number;
+  sender: UserRef;
+  ts: number;
+  excerpt: string;
 }
 
 export interface SyncPosition {
@@ -73,7 +127,23 @@ export function toEvent(raw: Record<string, unknown>): ChatEvent {
     subject: (raw['subject'] as UserRef | null | undefined) ?? null,
     body: String(raw['body'] ?? ''),
     ts: Number(raw['ts'] ?? 0),
+    ...optional(raw),
   };
+}
+
+/** The fields of issue 11 that are present in `raw` (absent ones stay absent). */
+function optional(raw: Record<string, unknown>): Partial<ChatEvent> {
+  const o: Partial<ChatEvent> = {};
+  if (typeof raw['target'] === 'number') o.target = raw['target'];
+  if (typeof raw['reply_to'] === 'number') o.reply_to = raw['reply_to'];
+  if (Array.isArray(raw['mentions']) && raw['mentions'].length) o.mentions = raw['mentions'] as UserRef[];
+  if (typeof raw['emoji'] === 'string' && raw['emoji']) o.emoji = raw['emoji'];
+  if (typeof raw['role'] === 'string' && raw['role']) o.role = raw['role'];
+  if (typeof raw['edited_ts'] === 'number') o.edited_ts = raw['edited_ts'];
+  if (raw['deleted'] === true) o.deleted = true;
+  if (Array.isArray(raw['reactions']) && raw['reactions'].length)
+    o.reactions = (raw['reactions'] as Reaction[]).map((r) => ({ emoji: String(r.emoji), count: Number(r.count ?? r.users?.length ?? 0), users: r.users ?? [] }));
+  return o;
 }
 
 export function toConversation(raw: Record<string, unknown>): ConversationInfo {
@@ -87,6 +157,27 @@ export function toConversation(raw: Record<string, unknown>): ConversationInfo {
     last_event: last ? toEvent(last) : null,
     read_seq: Number(raw['read_seq'] ?? 0),
     unread: typeof raw['unread'] === 'number' ? raw['unread'] : undefined,
+    ...groupFields(raw),
+  };
+}
+
+function groupFields(raw: Record<string, unknown>): Partial<ConversationInfo> {
+  const o: Partial<ConversationInfo> = {};
+  if (typeof raw['unread_mentions'] === 'number') o.unread_mentions = raw['unread_mentions'];
+  if (typeof raw['description'] === 'string') o.description = raw['description'];
+  if (typeof raw['avatar_color'] === 'string') o.avatar_color = raw['avatar_color'];
+  if (typeof raw['owner'] === 'number') o.owner = raw['owner'];
+  if (Array.isArray(raw['admins'])) o.admins = (raw['admins'] as unknown[]).map(Number);
+  return o;
+}
+
+export function toSearchHit(raw: Record<string, unknown>): SearchHit {
+  return {
+    conversation: Number(raw['conversation']),
+    seq: Number(raw['seq']),
+    sender: (raw['sender'] as UserRef) ?? { id: 0, username: '' },
+    ts: Number(raw['ts'] ?? 0),
+    excerpt: String(raw['excerpt'] ?? ''),
   };
 }
 

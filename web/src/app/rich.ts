@@ -8,7 +8,8 @@ export type Piece =
   | { k: 'i'; t: string }
   | { k: 'code'; t: string }
   | { k: 'pre'; t: string }
-  | { k: 'link'; t: string; href: string };
+  | { k: 'link'; t: string; href: string }
+  | { k: 'mention'; t: string; me: boolean };
 
 const FENCE = /```\n?([\s\S]*?)```/g;
 // Inline forms: code first (its content is literal), then links, then emphasis. Emphasis must hug
@@ -81,6 +82,34 @@ export function safeHref(href: string): boolean {
   } catch {
     return false;
   }
+}
+
+const MENTION = /(?<![\w@])@([A-Za-z0-9_.-]*[A-Za-z0-9_])/g;
+
+/**
+ * Marks `@name` in the text pieces where the server resolved `name` to a user (`mentions`);
+ * an @word that names nobody stays text. `me` (lower case) marks the signed-in user's name.
+ */
+export function withMentions(pieces: Piece[], mentions: readonly { username: string }[] | undefined, me: string): Piece[] {
+  if (!mentions?.length) return pieces;
+  const names = new Set(mentions.map((m) => m.username.toLowerCase()));
+  const out: Piece[] = [];
+  for (const p of pieces) {
+    if (p.k !== 'text') {
+      out.push(p);
+      continue;
+    }
+    let at = 0;
+    for (const m of p.t.matchAll(MENTION)) {
+      const name = m[1].toLowerCase();
+      if (!names.has(name)) continue;
+      text(p.t.slice(at, m.index), out);
+      out.push({ k: 'mention', t: m[0], me: name === me });
+      at = m.index! + m[0].length;
+    }
+    text(p.t.slice(at), out);
+  }
+  return out;
 }
 
 /** Plain text of a body without the markup characters (previews, notifications). */

@@ -2,6 +2,7 @@
 // messages" divider, runs of messages by one author, and no membership noise in direct chats.
 import type { Msg } from './chat.reducers';
 import { dayKey, formatDay } from './format';
+import { isChange } from './message-changes';
 
 /** Messages by one author closer than this form one run (name once, time once). */
 export const RUN_GAP_MS = 5 * 60_000;
@@ -23,11 +24,14 @@ export interface Day {
 }
 
 /**
- * Events a person does not need to see: the creator "adding" themself, and in a direct chat the
- * creation and the two members being added (a direct chat has exactly those two, fixed).
+ * Events a person does not need to see as rows: changes to a message, the creator "adding"
+ * themself, and in a direct chat the creation and the two members being added (a direct chat has
+ * exactly those two, fixed).
  */
 export function isNoise(m: Pick<Msg, 'kind' | 'sender' | 'subject'>, direct: boolean): boolean {
   if (m.kind === 'message') return false;
+  // Edits, deletes and reactions show on the message they change, not as rows.
+  if (isChange(m.kind)) return true;
   if (direct) return m.kind === 'created' || m.kind === 'member_added';
   return m.kind === 'member_added' && m.subject?.id === m.sender.id;
 }
