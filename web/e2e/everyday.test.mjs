@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Chatd, DESKTOP, PHONE, chatdBin, checkScreen, eventually, freePort, launchBrowser, screenshot, wsRequests as ws } from './harness.mjs';
+import { Chatd, DESKTOP, PHONE, chatdBin, checkScreen, eventually, freePort, launchBrowser, registerUser, screenshot, wsRequests as ws } from './harness.mjs';
 
 const PASSWORD = 'correct horse battery';
 const LONG = 'averyveryverylongwordwithoutanyspaces'.repeat(8);
@@ -18,17 +18,9 @@ const users = {};
 
 /** Registers over the HTTP API; returns the session cookie's value. */
 async function register(name) {
-  const r = await fetch(`${server.url}/api/register`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: name, password: PASSWORD }),
-  });
-  const text = await r.text();
-  assert.equal(r.status, 201, `register ${name}: ${text}`);
-  users[name] = JSON.parse(text).user;
-  const m = /chatd_session=([^;]+)/.exec(r.headers.get('set-cookie') ?? '');
-  assert.ok(m, 'session cookie');
-  return m[1];
+  const { cookie, user } = await registerUser(server, name, PASSWORD);
+  users[name] = user;
+  return cookie;
 }
 
 /** A browser context signed in as `name` (its own session unless `cookie` is given). */

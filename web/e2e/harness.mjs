@@ -276,3 +276,17 @@ export async function wsRequests(p, frames) {
     return out;
   }, frames);
 }
+
+/** Registers `name` over the HTTP API of `server`; returns the session cookie's value and the user. */
+export async function registerUser(server, name, password) {
+  const r = await fetch(`${server.url}/api/register`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: name, password }),
+  });
+  const text = await r.text();
+  if (r.status !== 201) throw new Error(`register ${name}: ${r.status} ${text}`);
+  const m = /chatd_session=([^;]+)/.exec(r.headers.get('set-cookie') ?? '');
+  if (!m) throw new Error(`register ${name}: no session cookie`);
+  return { cookie: m[1], user: JSON.parse(text).user };
+}

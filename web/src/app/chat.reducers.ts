@@ -1,12 +1,15 @@
 // Pure state transitions of the chat client: (state, input) -> new state, no Angular, no socket,
 // no storage, no clock (callers pass `now`). The store applies them to its signals; the unit tests
 // in web/unit/ drive them event by event.
-import { ChatEvent, ConversationInfo, Reaction, UserRef } from './protocol';
+import { ChatEvent, ConversationInfo, UserRef } from './protocol';
 
 export type MsgStatus = 'pending' | 'sent' | 'failed';
 
+/** The issue-11 fields an event may carry (see ChatEvent). */
+type EventExtras = Pick<ChatEvent, 'target' | 'reply_to' | 'mentions' | 'emoji' | 'role' | 'edited_ts' | 'deleted' | 'reactions'>;
+
 /** A message or membership event as the view shows it. */
-export interface Msg {
+export interface Msg extends EventExtras {
   key: string;
   seq: number | null; // null until the server acked it
   kind: string;
@@ -17,15 +20,6 @@ export interface Msg {
   client_msg_id: string;
   status: MsgStatus;
   error?: string;
-  // Issue 11 (present when the server sends them): see ChatEvent.
-  target?: number;
-  reply_to?: number;
-  mentions?: UserRef[];
-  emoji?: string;
-  role?: string;
-  edited_ts?: number;
-  deleted?: boolean;
-  reactions?: Reaction[];
 }
 
 /** A message the user wrote that the server has not acknowledged yet (kept in localStorage). */
