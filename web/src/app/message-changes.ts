@@ -39,12 +39,13 @@ export function changedMessages(events: Msg[]): Map<number, Msg> {
 }
 
 /** One change applied to a message (a new object; the same one when nothing changes). */
-export function applyChange(m: Msg, c: Pick<Msg, 'kind' | 'sender' | 'body' | 'ts' | 'emoji'>): Msg {
+export function applyChange(m: Msg, c: Pick<Msg, 'kind' | 'sender' | 'body' | 'ts' | 'emoji' | 'mentions'>): Msg {
   switch (c.kind) {
     case 'message_edited':
-      return m.deleted ? m : { ...m, body: c.body, edited_ts: c.ts };
+      // The edit's mentions replace the message's (docs/protocol.md, message_edited).
+      return m.deleted ? m : { ...m, body: c.body, mentions: c.mentions, edited_ts: c.ts };
     case 'message_deleted':
-      return { ...m, body: '', deleted: true, reactions: undefined };
+      return { ...m, body: '', deleted: true, reactions: undefined, mentions: undefined };
     case 'reaction_added':
       return c.emoji ? { ...m, reactions: addReaction(m.reactions ?? [], c.emoji, c.sender) } : m;
     case 'reaction_removed':
