@@ -70,7 +70,8 @@ test('the server\'s event frame reads back field by field', () => {
     ),
   });
   // Every field of the frame was read (none ignored because of a name the client does not know).
-  const object = fixture.objects.event;
+  // (Issue 11's fields and `attachments` are absent when empty, so an example may leave them out.)
+  const object = fixture.objects.event.filter((f) => !ISSUE_11.has(f) && f !== 'attachments');
   for (const f of object) assert.ok(f in raw, `example event lacks ${f}`);
 });
 
@@ -85,5 +86,5 @@ test('the server\'s conversation frame reads back field by field', () => {
   assert.equal(c.read_seq, raw.read_seq);
   assert.equal(c.unread, raw.unread);
   assert.deepEqual(c.last_event, p.toEvent(raw.last_event));
-  for (const f of fixture.objects.conversation) assert.ok(f in raw, `example conversation lacks ${f}`);
+  for (const f of fixture.objects.conversation.filter((x) => !ISSUE_11.has(x))) assert.ok(f in raw, `example conversation lacks ${f}`);
 });
