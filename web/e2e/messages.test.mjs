@@ -194,7 +194,9 @@ describe('what a message can be (issue 11)', { concurrency: false }, () => {
     const box = a.getByLabel(/^Message to/);
     await box.fill('Sounds good');
     await box.press('Enter');
-    for (const p of [a, b]) await row(p, 'Sounds good').getByRole('button', { name: /^Reply to bob: The plan for Friday/ }).waitFor();
+    // The quote names the original's author (Bob reads it as his own: "You").
+    await row(a, 'Sounds good').getByRole('button', { name: /^Reply to bob\s*: The plan for Friday/ }).waitFor();
+    await row(b, 'Sounds good').getByRole('button', { name: /^Reply to You\s*: The plan for Friday/ }).waitFor();
     // Edit (Up in the empty composer edits the newest own message).
     await box.press('ArrowUp');
     await a.getByRole('status').filter({ hasText: 'Editing your message' }).waitFor();
@@ -222,7 +224,7 @@ describe('what a message can be (issue 11)', { concurrency: false }, () => {
     await eventually(async () => assert.equal(await chip.getAttribute('aria-pressed'), 'false'));
     // The quote jumps to the original on the phone (scrolled away first).
     await b.getByTestId('messages').evaluate((el) => (el.scrollTop = el.scrollHeight));
-    await row(b, 'Sounds great').getByRole('button', { name: /^Reply to bob/ }).click();
+    await row(b, 'Sounds great').getByRole('button', { name: /^Reply to You/ }).click();
     const original = row(b, 'The plan for Friday');
     await eventually(async () => assert.equal(await original.evaluate((el) => el === document.activeElement), true));
     // Delete with confirmation: the text is gone for both, a marker stays.
@@ -247,8 +249,8 @@ describe('what a message can be (issue 11)', { concurrency: false }, () => {
     // Roles: Bob (the owner) makes Alice an admin and renames the group; Alice may then delete Bob's message.
     await b.getByRole('button', { name: 'Members' }).click();
     const members = b.getByRole('dialog', { name: 'Group members' });
-    await members.getByRole('button', { name: 'Make alice an admin' }).click();
-    await members.getByRole('button', { name: 'Remove alice as admin' }).waitFor();
+    await members.getByRole('button', { name: 'Make admin: alice' }).click();
+    await members.getByRole('button', { name: 'Remove admin: alice' }).waitFor();
     await members.getByLabel('Group name').fill('Trip 2026');
     await members.getByLabel('Description').fill('Where and when');
     await members.getByRole('button', { name: 'Save changes' }).click();

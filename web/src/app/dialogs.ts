@@ -147,7 +147,7 @@ export class NewChatDialog {
                 <span>{{ u.username }}{{ u.id === me()?.id ? ' (you)' : '' }}@if (roleOf(u.id) !== 'member') {<span class="role-tag">{{ roleOf(u.id) }}</span>}</span>
                 @if (u.id !== me()?.id && myRole() === 'owner' && roleOf(u.id) !== 'owner') {
                   <button type="button" class="btn btn-small btn-plain" [disabled]="busy()" (click)="toggleAdmin(u)"
-                    [attr.aria-label]="(roleOf(u.id) === 'admin' ? 'Remove ' + u.username + ' as admin' : 'Make ' + u.username + ' an admin')">
+                    [attr.aria-label]="(roleOf(u.id) === 'admin' ? 'Remove admin: ' : 'Make admin: ') + u.username">
                     {{ roleOf(u.id) === 'admin' ? 'Remove admin' : 'Make admin' }}</button>
                 }
                 @if (u.id !== me()?.id && mayManage() && roleOf(u.id) !== 'owner') {

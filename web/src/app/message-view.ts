@@ -121,10 +121,9 @@ const EDGE_PX = 300;
                     <span class="msg-author" [class.sr-only]="!r.first || m.sender.id === meId() || c.info.kind === 'direct'">{{ m.sender.id === meId() ? 'You' : m.sender.username }}</span>
                     @if (m.reply_to) {
                       @let q = quoted(m.reply_to);
-                      <button type="button" class="quote" (click)="jumpTo(m.reply_to)"
-                        [attr.aria-label]="'Reply to ' + (q ? q.who + ': ' + q.text : 'an earlier message') + '. Show it'">
-                        <span class="quote-who" aria-hidden="true">{{ q ? q.who : 'Earlier message' }}</span>
-                        <span class="quote-text" aria-hidden="true" dir="auto">{{ q ? q.text : 'Show the quoted message' }}</span>
+                      <button type="button" class="quote" (click)="jumpTo(m.reply_to)" aria-describedby="quote-hint">
+                        <span class="sr-only">Reply to </span><span class="quote-who">{{ q ? q.who : 'an earlier message' }}</span><span class="sr-only">: </span>
+                        <span class="quote-text" dir="auto">{{ q ? q.text : 'Show the quoted message' }}</span>
                       </button>
                     }
                     @if (m.deleted) {
@@ -199,6 +198,7 @@ const EDGE_PX = 300;
         <textarea id="composer-input" #composer rows="1" placeholder="Write a message…" [value]="draft()"
           (input)="onInput($event)" (keydown)="onKey($event)" aria-describedby="composer-hint"
           enterkeyhint="send"></textarea>
+        <span id="quote-hint" class="sr-only">Shows the quoted message.</span>
         <span id="composer-hint" class="sr-only">Enter sends, Shift+Enter starts a new line, Up edits your last message, Escape cancels a reply or an edit.</span>
         <button type="submit" class="btn btn-primary" [disabled]="!draft().trim()">{{ mode()?.kind === 'edit' ? 'Save' : 'Send' }}</button>
       </form>
