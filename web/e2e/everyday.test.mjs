@@ -172,14 +172,14 @@ describe('chatd web client in everyday use', { concurrency: false }, () => {
     // and one time is shown for the run (the others stay for screen readers).
     const visibleTimes = await e.locator('li.msg time:not(.sr-only)').count();
     assert.ok(visibleTimes <= 3, `${visibleTimes} visible times for 31 messages in two runs`);
-    await checkScreen(e, 'unread-divider', { sizes: [DESKTOP] });
+    await checkScreen(e, 'unread-divider');
 
     // Scrolled up, a new message: "Jump to latest (1 new)", which goes to the bottom.
     await e.getByTestId('messages').evaluate((el) => (el.scrollTop = 0));
     await ws(page.frank, [{ type: 'send', conversation: id, client_msg_id: 'late', body: 'the latest' }]);
     const jump = e.getByRole('button', { name: /Jump to latest \(1 new\)/ });
     await jump.waitFor();
-    await checkScreen(e, 'jump-to-latest', { sizes: [DESKTOP] });
+    await checkScreen(e, 'jump-to-latest');
     await jump.click();
     await jump.waitFor({ state: 'detached' });
     await eventually(async () => {
