@@ -394,10 +394,7 @@ void on_hello(self_ptr self, const protocol::hello_req& r) {
   auto& st = self->state;
   if (st.hello_done || st.hello_pending)
     return send_error(self, error_code::already_authenticated, "hello was already sent", r.id);
-  if (r.version != protocol::protocol_version)
-    return send_error(
-        self, error_code::unsupported_version,
-        "this server speaks protocol version " + std::to_string(protocol::protocol_version), r.id);
+  // The version is checked by the parser: another one never becomes a hello_req.
   st.hello_pending = true;
   auto ref = r.id;
   self->request(st.rt->shard_of_user(st.user), caf::infinite, attach_atom_v, st.user,

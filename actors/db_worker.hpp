@@ -1,7 +1,7 @@
 #pragma once
 // A small pool of detached actors that run blocking database work off CAF's scheduler threads.
-// Each worker owns its own persistence::database connection (SOCI sessions are not thread-safe)
-// and reopens it after the database was unavailable.
+// Their connections come from persistence::connection_pool, the one home of blocking database
+// work (auth uses it too): one connection per worker, dropped when lost, reopened by the next job.
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -10,15 +10,17 @@
 
 #include "actors/handles.hpp"
 #include "actors/messages.hpp"
+#include "persistence/database.hpp"
 #include "persistence/result.hpp"
 
 namespace chat::actors {
 
 /// Spawns `n` detached workers behind one round-robin pool handle. Send it db_job requests.
-/// The workers are also appended to `workers` (so stop() can wait for their connections to close).
-/// `rt` receives outage reports (weak: the workers must not keep the runtime alive).
-db_pool_actor spawn_db_pool(caf::actor_system& sys, std::string db_url, std::size_t n,
-                            std::vector<caf::actor>& workers, std::weak_ptr<runtime> rt);
+/// Their connections come from one persistence::connection_pool (rt->db_connections; losses
+/// and reconnects are logged, component actors); the workers are appended to rt->db_workers (so
+/// stop() can wait for them).
+db_pool_actor spawn_db_pool(caf::actor_system& sys, persistence::db_config db, std::size_t n,
+                            const runtime_ptr& rt);
 
 /// A persistence error as the caf::error a job replies with (unavailable stays unavailable,
 /// not_found stays not_found, everything else is internal).

@@ -21,6 +21,7 @@
 #include "actors/server.hpp"
 #include "logging/logger.hpp"
 #include "metrics/registry.hpp"
+#include "persistence/connection_pool.hpp"
 #include "persistence/outage_log.hpp"
 #include "persistence/types.hpp"
 #include "protocol/error_code.hpp"
@@ -141,6 +142,8 @@ struct runtime {
   log_writer_actor log_writer;
   db_pool_actor db;
   std::vector<caf::actor> db_workers;  ///< behind `db`; stop() waits for them
+  /// The workers' connections; stop() closes them once the workers are gone.
+  std::shared_ptr<persistence::connection_pool> db_connections;
   std::vector<directory_shard> shards;
   std::shared_ptr<chat::metrics::registry> metrics;  ///< the process's one registry
   std::atomic<bool> stopping{false};

@@ -114,6 +114,8 @@ class server_impl final : public server {
         self->receive([&](caf::down_msg&) { ++down; },
                       caf::after(rest) >> [&] { timed_out = true; });
       }
+      // The workers are gone: their connections are idle now.
+      if (rt_->db_connections) rt_->db_connections->close_idle();
     }
   }
 
@@ -193,9 +195,9 @@ persistence::result<std::unique_ptr<server>> server::start(
   auto rt = std::make_shared<runtime>();
   rt->cfg = cfg;
   rt->metrics = registry ? std::move(registry) : std::make_shared<chat::metrics::registry>();
+  rt->db = spawn_db_pool(sys, (*db)->config(), db_workers, rt);
   rt->log_writer =
       spawn_log_writer(sys, std::shared_ptr<persistence::database>(std::move(*db)), rt);
-  rt->db = spawn_db_pool(sys, cfg.db_url, db_workers, rt->db_workers, rt);
   for (std::size_t i = 0; i < cfg.directory_shards; ++i)
     rt->shards.push_back(spawn_directory_shard(sys, rt, i));
   return std::unique_ptr<server>(std::make_unique<server_impl>(sys, std::move(rt)));

@@ -541,15 +541,6 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
       reject_4001(ref, "the first frame must be a hello with a token (or upgrade with a cookie)");
       return;
     }
-    if (hello->version != protocol::protocol_version) {
-      // Nothing authenticated this socket yet, so there is no second try (docs/protocol.md, 3).
-      st_.stats.ws_closed_4001.Increment();
-      enqueue_own(serialize_error(
-          protocol::error_code::unsupported_version,
-          fmt::format("this server speaks protocol version {}", protocol::protocol_version), ref));
-      begin_close(4001, "not authenticated");
-      return;
-    }
     std::string token = *hello->token;
     parser_.reset();
     // Stop reading until the token is checked: frames after hello wait in the socket. The

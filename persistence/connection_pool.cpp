@@ -55,6 +55,16 @@ int connection_pool::open_connections() const {
   return open_;
 }
 
+void connection_pool::close_idle() {
+  std::vector<std::unique_ptr<database>> closing;
+  {
+    std::lock_guard lock(mu_);
+    closing.swap(idle_);
+    open_ -= static_cast<int>(closing.size());
+  }
+  cv_.notify_all();
+}  // closed here, outside the lock
+
 void connection_pool::put_back(std::unique_ptr<database> db) {
   {
     std::lock_guard lock(mu_);

@@ -82,6 +82,8 @@ class connection_pool {
 
   /// Connections open now (idle or leased).
   int open_connections() const;
+  /// Closes the idle connections (at shutdown: leased ones stay with their callers).
+  void close_idle();
 
  private:
   void put_back(std::unique_ptr<database> db);

@@ -213,7 +213,22 @@ TEST_CASE(
   REQUIRE(std::holds_alternative<p::error_frame>(f));
   CHECK(std::get<p::error_frame>(f).code == p::error_code::unavailable);
   CHECK(took < 10s);
+  // A read (a database worker's job) fails too, and says so.
+  auto listed = alice.call(p::list_conversations_req{alice.next_id()}, 30s);
+  REQUIRE(std::holds_alternative<p::error_frame>(listed));
+  CHECK(std::get<p::error_frame>(listed).code == p::error_code::unavailable);
   proxy.up();
+  // A later read reconnects (the client retries `unavailable` with backoff, as the protocol says).
+  auto relisted = alice.call(p::list_conversations_req{alice.next_id()}, 30s);
+  for (int i = 0; i < 20 && std::holds_alternative<p::error_frame>(relisted); ++i) {
+    std::this_thread::sleep_for(100ms);
+    relisted = alice.call(p::list_conversations_req{alice.next_id()}, 30s);
+  }
+  REQUIRE(std::holds_alternative<p::conversations_frame>(relisted));
+  CHECK(std::get<p::conversations_frame>(relisted).conversations.size() == 1);
+  CHECK((logged("database workers: connection lost") ||
+         logged("database workers: reconnect failed")));
+  CHECK(logged("database workers: reconnected to the database"));
 
   // The client retries with the same client_msg_id: stored once, next seq, no gap.
   auto retried = alice.send_msg(conv.id, "m2", "during the outage");
