@@ -150,7 +150,16 @@ persistence::result<std::unique_ptr<service>> service::create(config cfg) {
 
 service_impl::service_impl(config cfg, persistence::db_config db)
     : cfg_(std::move(cfg)),
-      pool_(std::move(db), cfg_.db_pool_size),
+      pool_(std::move(db), cfg_.db_pool_size, std::chrono::seconds(5),
+            [this](persistence::connection_pool::event e, std::string_view detail) {
+              using event = persistence::connection_pool::event;
+              if (e == event::reconnected)
+                log("database: reconnected");
+              else
+                log(fmt::format("database: {}: {}",
+                                e == event::lost ? "connection lost" : "reconnect failed", detail),
+                    logging::level::warn);
+            }),
       hasher_(cfg_.fast_password_hashing),
       login_ip_(cfg_.login_per_ip.burst, cfg_.login_per_ip.per_minute),
       login_user_(cfg_.login_per_username.burst, cfg_.login_per_username.per_minute),
@@ -246,9 +255,8 @@ http_response service_impl::route(const http_request& req) {
 
 // ---- sessions -------------------------------------------------------------------------------
 
-persistence::result<service_impl::issued> service_impl::issue_session(db_pool::lease& db,
-                                                                      persistence::user_id u,
-                                                                      std::string_view user_agent) {
+persistence::result<service_impl::issued> service_impl::issue_session(
+    persistence::connection_pool::lease& db, persistence::user_id u, std::string_view user_agent) {
   issued out;
   out.token = random_token(32);
   const std::int64_t now = now_ms();
@@ -263,7 +271,7 @@ persistence::result<service_impl::issued> service_impl::issue_session(db_pool::l
   return out;
 }
 
-service_impl::found_session service_impl::session_of_token(db_pool::lease& db,
+service_impl::found_session service_impl::session_of_token(persistence::connection_pool::lease& db,
                                                            std::string_view token) {
   // Our tokens have one shape: anything else is refused without touching the database.
   if (!looks_like_token(token)) return std::optional<current_session>{};
@@ -304,8 +312,8 @@ service_impl::found_session service_impl::session_of_token(db_pool::lease& db,
   return std::optional<current_session>{std::move(cur)};
 }
 
-service_impl::found_session service_impl::session_of_request(db_pool::lease& db,
-                                                             const http_request& req) {
+service_impl::found_session service_impl::session_of_request(
+    persistence::connection_pool::lease& db, const http_request& req) {
   // An explicit Authorization header wins over an ambient cookie.
   if (auto t = bearer_token(req.authorization)) return session_of_token(db, *t);
   if (auto t = cookie_value(req.cookie, session_cookie)) {
@@ -345,11 +353,13 @@ session_check service_impl::identity_of(Find&& find) {
 }
 
 session_check service_impl::authenticate(const http_request& req) {
-  return identity_of([&](db_pool::lease& db) { return session_of_request(db, req); });
+  return identity_of(
+      [&](persistence::connection_pool::lease& db) { return session_of_request(db, req); });
 }
 
 session_check service_impl::authenticate_token(std::string_view token) {
-  return identity_of([&](db_pool::lease& db) { return session_of_token(db, token); });
+  return identity_of(
+      [&](persistence::connection_pool::lease& db) { return session_of_token(db, token); });
 }
 
 http_response service_impl::signed_in(int status, const persistence::user& u, const issued& s,
@@ -361,8 +371,8 @@ http_response service_impl::signed_in(int status, const persistence::user& u, co
   return r;
 }
 
-http_response service_impl::db_failure(db_pool::lease* db, const persistence::error& e,
-                                       std::string_view what) {
+http_response service_impl::db_failure(persistence::connection_pool::lease* db,
+                                       const persistence::error& e, std::string_view what) {
   if (e.code == persistence::errc::unavailable) {
     log_unavailable(what, e);
     if (db) db->broken();

@@ -8,12 +8,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auth/db_pool.hpp"
 #include "auth/hash_pool.hpp"
 #include "auth/password.hpp"
 #include "auth/rate_limiter.hpp"
 #include "auth/service.hpp"
 #include "logging/logger.hpp"
+#include "persistence/connection_pool.hpp"
 #include "persistence/outage_log.hpp"
 #include "persistence/types.hpp"
 
@@ -78,18 +78,20 @@ class service_impl final : public service {
   /// an unknown/expired one, or the database error (then the lease is marked broken if the
   /// connection is gone).
   using found_session = persistence::result<std::optional<current_session>>;
-  found_session session_of_token(db_pool::lease& db, std::string_view token);
-  found_session session_of_request(db_pool::lease& db, const http_request& req);
+  found_session session_of_token(persistence::connection_pool::lease& db, std::string_view token);
+  found_session session_of_request(persistence::connection_pool::lease& db,
+                                   const http_request& req);
   /// The check `find(db)` yields on a pooled connection; database trouble is logged (rate
   /// limited) and answered `unavailable`, never thrown.
   template <class Find>
   session_check identity_of(Find&& find);
-  persistence::result<issued> issue_session(db_pool::lease& db, persistence::user_id u,
-                                            std::string_view user_agent);
+  persistence::result<issued> issue_session(persistence::connection_pool::lease& db,
+                                            persistence::user_id u, std::string_view user_agent);
   /// 201/200 body {"user":..., "token"?} with the session cookie.
   http_response signed_in(int status, const persistence::user& u, const issued& s, bool want_token,
                           bool tls);
-  http_response db_failure(db_pool::lease* db, const persistence::error& e, std::string_view what);
+  http_response db_failure(persistence::connection_pool::lease* db, const persistence::error& e,
+                           std::string_view what);
   /// One rate-limited log line and a count per database fault that a client hears as 503.
   void log_unavailable(std::string_view what, const persistence::error& e);
   http_response rate_limited(rate_limiter& rl, std::string_view key, std::string_view what,
@@ -105,7 +107,7 @@ class service_impl final : public service {
 
  private:
   config cfg_;
-  db_pool pool_;
+  persistence::connection_pool pool_;  ///< the one home of blocking database work
   persistence::outage_log outages_;
   password_hasher hasher_;
   rate_limiter login_ip_, login_user_, register_ip_, lookup_ip_, oidc_ip_;
