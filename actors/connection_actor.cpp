@@ -34,6 +34,7 @@ using clock_type = std::chrono::steady_clock;
 constexpr int abuse_close_after = 100;   ///< rate-limited frames in a row before close 1008
 constexpr std::size_t max_stashed = 64;  ///< frames held while hello is being answered
 constexpr double list_cost = 4;          ///< list_conversations in db-work units (search: 1)
+constexpr auto sync_poll_interval = std::chrono::milliseconds(5);  ///< replay waiting for reads
 
 struct connection_state {
   runtime_ptr rt;
@@ -170,8 +171,22 @@ void end_replay(self_ptr self, int op, persistence::conversation_id conv, seq_t 
   if (done) send_frame(self, *done);
 }
 
+void sync_page(self_ptr self, int op, std::string ref, persistence::conversation_id conv,
+               seq_t cursor, seq_t from);
+
+/// Flow control of a replay: the next page is fetched only once the client has read most of the
+/// previous ones (the socket's backlog is below the gateway's throttle mark), so a long gap is
+/// caught up at the client's pace instead of overflowing its queue (4008).
+void next_sync_page(self_ptr self, int op, std::string ref, persistence::conversation_id conv,
+                    seq_t cursor, seq_t from) {
+  if (self->state.closed) return;
+  if (!self->state.sink->congested()) return sync_page(self, op, std::move(ref), conv, cursor, from);
+  self->delayed_send(self, sync_poll_interval, resume_atom_v, op, std::move(ref), conv, cursor,
+                     from);
+}
+
 /// One page of a replay through the conversation actor (which checks membership and serves it
-/// from its tail or the log); the next page is asked for when this one is written.
+/// from its tail or the log); the next page is asked for when the client has read the previous.
 void sync_page(self_ptr self, int op, std::string ref, persistence::conversation_id conv,
                seq_t cursor, seq_t from) {
   protocol::history_req h;
@@ -190,7 +205,7 @@ void sync_page(self_ptr self, int op, std::string ref, persistence::conversation
           if (self->state.tracker.on_replayed(conv, e.seq)) send_frame(self, e);
         }
         if (page->has_more && next > cursor)
-          sync_page(self, op, ref, conv, next, from);
+          next_sync_page(self, op, ref, conv, next, from);
         else
           end_replay(self, op, conv, from, true);
       },
@@ -584,6 +599,8 @@ connection_actor::behavior_type connection_behavior(self_ptr self, runtime_ptr r
       [=](frame_atom, std::string& text) { on_frame(self, text); },
       [=](push_msg& m) { on_push(self, m); },
       [=](closed_atom) { finish(self); },
+      [=](resume_atom, int op, std::string& ref, persistence::conversation_id conv, seq_t cursor,
+          seq_t from) { next_sync_page(self, op, std::move(ref), conv, cursor, from); },
       [=](shutdown_atom) { finish(self, 1001, "server shutting down"); },
       [=](sync_hold_atom) { release_hold(self); },
       [=](kick_atom, std::uint16_t code, std::string& reason) {

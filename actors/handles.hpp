@@ -37,6 +37,10 @@ using connection_actor = caf::typed_actor<
     caf::reacts_to<closed_atom>,
     // user actor: a live event (seq > 0) or an unsequenced frame (typing, read) to write.
     caf::reacts_to<push_msg>,
+    // internal: a sync replay waited for the client to read; fetch the next page (op, sync ref,
+    // conversation, cursor, the client's last_seq).
+    caf::reacts_to<resume_atom, int, std::string, persistence::conversation_id, persistence::seq_t,
+                   persistence::seq_t>,
     // server::stop: close the socket with 1001 "server shutting down" and stop.
     caf::reacts_to<shutdown_atom>,
     // internal: server_config::sync_hold after welcome passed without a request; write live.

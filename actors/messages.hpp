@@ -170,6 +170,7 @@ CAF_ADD_ATOM(chat_actors, chat::actors, inspect_atom, "inspect")  ///< admin -> 
 CAF_ADD_ATOM(chat_actors, chat::actors, list_atom, "list")        ///< admin -> shard: children
 CAF_ADD_ATOM(chat_actors, chat::actors, kick_atom, "kick")        ///< admin -> ... -> connection
 CAF_ADD_ATOM(chat_actors, chat::actors, status_atom, "status")    ///< server -> admin: rates
+CAF_ADD_ATOM(chat_actors, chat::actors, resume_atom, "resume")  ///< connection: next sync page
 
 CAF_END_TYPE_ID_BLOCK(chat_actors)
 

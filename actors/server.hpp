@@ -58,8 +58,8 @@ struct sink_stats {
 
 /// Where one connection's outbound frames go; implemented by the gateway's WebSocket session.
 /// Called from CAF worker threads: implementations must not block (post to their own executor).
-/// The sink owns the bounded outbound queue: when it overflows it closes the socket itself with
-/// close code 4008 "slow consumer" and then reports on_closed().
+/// The sink owns the bounded outbound queue: when the client stops reading it closes the socket
+/// itself with close code 4008 "slow consumer" and then reports on_closed().
 class frame_sink {
  public:
   virtual ~frame_sink() = default;
@@ -69,6 +69,8 @@ class frame_sink {
   virtual void close(std::uint16_t code, std::string reason) = 0;
   /// For chatctl inspect; thread-safe, never blocks.
   virtual sink_stats stats() const { return {}; }
+  /// True while the client has much unread data queued: bulk senders (a sync replay) wait.
+  virtual bool congested() const { return false; }
 };
 
 struct server_config {

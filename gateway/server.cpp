@@ -38,6 +38,8 @@
 
 #include "actors/server.hpp"
 #include "auth/service.hpp"
+#include "gateway/backlog.hpp"
+#include "gateway/coalescing_stream.hpp"
 #include "gateway/origin_policy.hpp"
 #include "gateway/static_files.hpp"
 #include "logging/logger.hpp"
@@ -299,7 +301,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
         st_(st),
         slot_(std::move(slot)),
         hello_timer_(ws_.get_executor()),
-        auth_timer_(ws_.get_executor()) {
+        auth_timer_(ws_.get_executor()),
+        guard_timer_(ws_.get_executor()),
+        backlog_(st.cfg.backlog) {
     st_.stats.ws_sessions.Increment();
     error_code ec;
     auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
@@ -316,6 +320,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   // Authenticates (cookie / Bearer) before accepting; no credentials -> accept and wait for hello.
   void run(http::request<http::string_body> req) {
     req_ = std::move(req);
+    // Every write (the 101 answer too) goes through the coalescing layer (see pump()).
+    layer().set_owner(this->weak_from_this());
+    layer().on_flushed([this](error_code ec) { on_flushed(ec); });
     bool has_cookie = !util::cookie_value(sv(req_[http::field::cookie]), auth::session_cookie)
                            .value_or("")
                            .empty();
@@ -377,6 +384,10 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
       }
       return out;
     }
+    bool congested() const override {
+      auto s = session.lock();
+      return s && s->congested_.load(std::memory_order_relaxed);
+    }
     std::weak_ptr<websocket_session> session;
   };
 
@@ -429,7 +440,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     res->prepare_payload();
     beast::get_lowest_layer(ws_).expires_after(st_.cfg.http_timeout);
     // Through the TLS layer when there is one: ws_.next_layer() is the connection's stream.
-    http::async_write(ws_.next_layer(), *res,
+    http::async_write(ws_.next_layer().next_layer(), *res,
                       [self = this->shared_from_this(), res](error_code ec, std::size_t) {
                         auto& s = beast::get_lowest_layer(self->ws_);
                         s.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -479,6 +490,12 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
 
   void do_read() {
     if (closing_ || finished_) return;
+    if (backlog_.should_throttle()) {
+      // Backpressure: this client's own requests wait in the kernel until it has read enough.
+      if (!read_paused_) st_.stats.ws_throttled.Increment();
+      read_paused_ = true;
+      return;
+    }
     // Read in pieces so an oversized message is noticed before it is buffered whole.
     ws_.async_read_some(
         buffer_, 16 * 1024,
@@ -586,26 +603,33 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
 
   void enqueue(std::shared_ptr<const std::string> frame) {
     if (closing_ || finished_) return;
-    if (queue_.size() >= protocol::limits::max_outbound_queue) {
-      // A consumer this far behind resyncs on reconnect; never let it hold frames or slow a sender.
-      st_.stats.ws_closed_4008.Increment();
-      if (writing_) {
-        queue_.erase(queue_.begin() + 1, queue_.end());
-      } else {
-        queue_.clear();
-      }
-      recount();
-      begin_close(4008, "slow consumer");
-      return;
-    }
+    backlog_.queued(frame->size());
     count_queued(1, static_cast<std::int64_t>(frame->size()));
     queue_.push_back(std::move(frame));
-    if (!writing_) do_write();
+    if (backlog_.over_max()) return slow_consumer();
+    if (backlog_.should_throttle()) congested_.store(true, std::memory_order_relaxed);
+    // A write still running when more frames come: watch it (cheap: one timer per period).
+    if (layer().flushing()) arm_stall_check();
+    pump();
   }
 
-  void do_write() {
-    writing_ = true;
+  auto& layer() { return ws_.next_layer(); }
+
+  // Hands queued frames to the coalescing layer (each write completes at once, buffered), up to
+  // batch_bytes, then releases them to the socket in one write. One batch in flight at a time.
+  void pump() {
+    if (pumping_ || finished_ || layer().flushing()) return;
+    if (queue_.empty()) {
+      if (close_reason_ && !close_started_) do_close();
+      return;
+    }
+    pumping_ = true;
+    layer().hold();
     ws_.text(true);
+    write_front();
+  }
+
+  void write_front() {
     // The handler holds the frame too: finish() may clear the queue while this write runs.
     auto frame = queue_.front();
     ws_.async_write(net::buffer(*frame), [self = this->shared_from_this(), frame](
@@ -613,25 +637,90 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   }
 
   void on_write(error_code ec) {
-    writing_ = false;
     if (ec) {
+      pumping_ = false;
+      layer().release();
       fail(ec, "ws write");
       return finish();
     }
     if (finished_) return;
     count_queued(-1, -static_cast<std::int64_t>(queue_.front()->size()));
+    batch_bytes_ += queue_.front()->size();
     queue_.pop_front();
-    if (!queue_.empty()) return do_write();
-    if (close_reason_ && !close_started_) do_close();
+    if (!queue_.empty() && layer().pending_bytes() < st_.cfg.backlog.batch_bytes)
+      return write_front();
+    pumping_ = false;
+    in_flight_ = batch_bytes_;
+    batch_bytes_ = 0;
+    backlog_.write_started(std::chrono::steady_clock::now());
+    backlog_.in_flight(in_flight_);
+    layer().release();
+    if (!layer().flushing()) on_flushed({});  // nothing to write (write error already reported)
   }
 
-  // Flush what is queued, then the close frame.
+  // The socket accepted everything handed to it (or failed).
+  void on_flushed(error_code ec) {
+    if (ec) {
+      fail(ec, "ws write");
+      return finish();
+    }
+    backlog_.accepted(in_flight_, std::chrono::steady_clock::now());
+    backlog_.in_flight(0);
+    in_flight_ = 0;
+    if (!backlog_.should_throttle()) congested_.store(false, std::memory_order_relaxed);
+    if (read_paused_ && backlog_.may_resume() && !closing_ && !finished_) {
+      read_paused_ = false;
+      do_read();
+    }
+    pump();
+  }
+
+  // Checked while frames wait behind a running write; idle sockets arm no timer.
+  void arm_stall_check() {
+    if (stall_armed_ || closing_ || finished_) return;
+    stall_armed_ = true;
+    auto period = std::max<std::chrono::milliseconds>(std::chrono::milliseconds(50),
+                                                      st_.cfg.backlog.stall_timeout / 4);
+    guard_timer_.expires_after(period);
+    guard_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      if (ec || self->closing_ || self->finished_) return;
+      self->stall_armed_ = false;
+      if (self->backlog_.stalled(std::chrono::steady_clock::now())) return self->slow_consumer();
+      if (self->backlog_.bytes() > 0) self->arm_stall_check();
+    });
+  }
+
+  // The client does not read (or not nearly enough): drop what it has not been handed yet and
+  // close 4008; begin_close bounds how long the close frame may take.
+  void slow_consumer() {
+    st_.stats.ws_closed_4008.Increment();
+    auto keep = pumping_ ? 1 : 0;  // the frame inside a running write stays
+    while (queue_.size() > static_cast<std::size_t>(keep)) {
+      backlog_.dropped(queue_.back()->size());
+      queue_.pop_back();
+    }
+    recount();
+    begin_close(4008, "slow consumer");
+  }
+
+  // Flush what is queued, then the close frame; a peer that does not take them within
+  // close_grace loses its socket (reset, so its kernel buffers are freed at once).
   void begin_close(std::uint16_t code, std::string_view reason) {
     if (closing_ || finished_) return;
     closing_ = true;
     hello_timer_.cancel();
     close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), bsv(reason));
-    if (!writing_ && queue_.empty()) do_close();
+    stall_armed_ = false;
+    guard_timer_.expires_after(st_.cfg.backlog.close_grace);
+    guard_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      if (ec || self->finished_) return;
+      auto& sock = beast::get_lowest_layer(self->ws_).socket();
+      error_code ignored;
+      sock.set_option(net::socket_base::linger(true, 0), ignored);
+      sock.close(ignored);
+      self->finish();
+    });
+    pump();
   }
 
   void do_close() {
@@ -646,6 +735,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     if (finished_) return;
     finished_ = true;
     hello_timer_.cancel();
+    guard_timer_.cancel();
     queue_.clear();
     recount();
     report_closed();
@@ -671,7 +761,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     queued_bytes_.store(bytes, std::memory_order_relaxed);
   }
 
-  websocket::stream<Stream> ws_;
+  websocket::stream<coalescing_stream<Stream>> ws_;
   std::string peer_;
   std::atomic<std::int64_t> queued_frames_{0}, queued_bytes_{0};
   server::impl& st_;
@@ -680,6 +770,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   net::steady_timer auth_timer_;
   std::chrono::steady_clock::time_point auth_deadline_{};
   bool auth_answered_ = true;
+  net::steady_timer guard_timer_;  ///< stall checks while congested, then the close grace
+  backlog backlog_;
+  std::atomic<bool> congested_{false};  ///< read by the actor side (sync replay waits)
   http::request<http::string_body> req_;
   beast::flat_buffer buffer_;
   std::deque<std::shared_ptr<const std::string>> queue_;
@@ -687,7 +780,11 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   std::unique_ptr<protocol::parser> parser_;  // only while waiting for hello
   std::uint64_t registry_id_ = 0;
   std::optional<websocket::close_reason> close_reason_;
-  bool writing_ = false;
+  std::size_t batch_bytes_ = 0;  ///< frame bytes in the batch being handed to the layer
+  std::size_t in_flight_ = 0;    ///< frame bytes in the socket write now running
+  bool pumping_ = false;
+  bool read_paused_ = false;
+  bool stall_armed_ = false;
   bool closing_ = false;
   bool close_started_ = false;
   bool finished_ = false;

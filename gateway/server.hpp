@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/backlog.hpp"
 #include "persistence/result.hpp"
 
 namespace chat::actors {
@@ -49,6 +50,8 @@ struct config {
   /// Open connections from one client address (TCP peer; loopback is exempt with trust_proxy);
   /// more are closed at accept. 0 = no cap.
   int max_connections_per_ip = 256;
+  /// Outbound backpressure per WebSocket: write batching, read throttling, 4008 rules.
+  backlog_limits backlog;
 };
 
 /// One listening server. Thread-safe; start() once, stop() once (the destructor stops too).

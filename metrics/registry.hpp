@@ -62,6 +62,7 @@ class registry {
   prometheus::Counter& ws_closed_1013;      ///< ...{reason="close_1013"}: hello token not checkable
   prometheus::Counter& refused_per_ip;      ///< chatd_connections_refused_per_ip_total
   prometheus::Counter& accept_errors;       ///< chatd_accept_errors_total
+  prometheus::Counter& ws_throttled;        ///< chatd_ws_throttled_total (reads paused: backlog)
 
   /// One log-writer commit of `events` events that took `took`.
   void observe_commit(std::size_t events, std::chrono::microseconds took);

@@ -38,6 +38,10 @@ stage "fault suite (short form)"
 # SIGKILL, MariaDB outages, full disk, login flood, stuck readers, fd limit, mass reconnect.
 scripts/faults.sh short
 
+stage "bench smoke"
+# Every chat-bench scenario in its seconds-long form (completion and output only, no timing).
+scripts/bench-smoke.sh "$root/build"
+
 if [[ -x scripts/fuzz.sh ]]; then
   stage "fuzz"
   scripts/fuzz.sh "${CHAT_FUZZ_SECONDS:-60}"

@@ -189,6 +189,10 @@ parsed_settings parse_settings(int argc, const char* const* argv) {
   app.add_option("--max-batch", s.actors.max_batch, "most events the log writer commits at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  app.add_option("--scheduler", s.scheduler,
+                 "CAF scheduler: sharing sleeps when idle; stealing polls (more idle CPU)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sharing", "stealing"}));
   add_duration(app, "--shutdown-deadline", s.shutdown_deadline,
                "longest graceful shutdown on SIGTERM/SIGINT");
 
@@ -218,6 +222,29 @@ parsed_settings parse_settings(int argc, const char* const* argv) {
                  "HTTP request header limit in bytes")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 20))
+      ->group(limits_group);
+  // Backpressure per WebSocket (docs/operations.md, "Slow clients").
+  const auto bytes_range = CLI::Range(std::size_t{1024}, std::size_t{1} << 30);
+  app.add_option("--ws-batch-bytes", s.gateway.backlog.batch_bytes,
+                 "most bytes coalesced into one socket write")
+      ->capture_default_str()
+      ->check(bytes_range)
+      ->group(limits_group);
+  app.add_option("--ws-throttle-bytes", s.gateway.backlog.throttle_bytes,
+                 "unread bytes above which a client's reads pause and a sync replay waits")
+      ->capture_default_str()
+      ->check(bytes_range)
+      ->group(limits_group);
+  app.add_option("--ws-max-backlog-bytes", s.gateway.backlog.max_bytes,
+                 "unread bytes above which a client is closed with 4008")
+      ->capture_default_str()
+      ->check(bytes_range)
+      ->group(limits_group);
+  add_duration(app, "--ws-stall-timeout", s.gateway.backlog.stall_timeout,
+               "close 4008 when the socket accepted nothing this long while frames wait")
+      ->group(limits_group);
+  add_duration(app, "--ws-close-grace", s.gateway.backlog.close_grace,
+               "how long a closing socket may take to take its close frame before it is reset")
       ->group(limits_group);
   add_duration(app, "--session-ttl", s.auth.session_ttl,
                "sign-in sessions last this long after their last use")

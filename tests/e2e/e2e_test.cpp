@@ -520,8 +520,12 @@ CHAT_E2E_CASE(slow_consumer,
   }
   auto elapsed = std::chrono::steady_clock::now() - t0;
   CHECK(elapsed < 60s);
-  CHECK(b->wait_closed(30s) == 4008);
+  // Bob never reads, so he is reset after the close grace (tests/e2e/backpressure_test.cpp
+  // checks the close frame of a reader that comes back in time).
+  b->wait_closed(30s);
+  CHECK(b->closed());
   auto m = http_request(srv.metrics_port(), "GET", "/metrics");
+  INFO(m.body);
   CHECK(m.body.find("chatd_ws_refused_total{reason=\"close_4008\"} 1") != std::string::npos);
   // Alice's connection is still fine.
   auto id = a->next_id();

@@ -1,0 +1,183 @@
+// Backpressure over real sockets: a long sync gap is replayed at the reader's pace, a slow but
+// steady reader is throttled instead of closed, a reader that stops reading gets 4008 and loses
+// its socket within the configured grace (not the 60 s idle timeout).
+#include <thread>
+
+#include "tests/e2e/harness.hpp"
+
+using namespace chat::e2e;
+using namespace chat;
+
+namespace {
+
+const std::vector<std::string> fast_sends{"--requests-per-second", "100000", "--request-burst",
+                                          "100000"};
+
+std::vector<std::string> with(std::vector<std::string> extra) {
+  auto args = fast_sends;
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+// A sample's value from /metrics (-1 when missing).
+long long metric(std::uint16_t port, const std::string& sample) {
+  auto m = http_request(port, "GET", "/metrics");
+  auto at = m.body.find("\n" + sample + " ");
+  if (at == std::string::npos) return -1;
+  return std::stoll(m.body.substr(at + sample.size() + 2));
+}
+
+const std::string closed_4008 = "chatd_ws_refused_total{reason=\"close_4008\"}";
+
+// Sends n messages keeping `window` unacknowledged; returns the last ack's seq. Frames other
+// than acks are read and dropped (this client is the sender, not the subject).
+std::int64_t send_many(chat_client& c, protocol::id_t conv, int n, const std::string& body,
+                       int window, const std::string& tag) {
+  int sent = 0, acked = 0;
+  std::int64_t last = 0;
+  auto send_one = [&] {
+    c.send(protocol::send_req{tag + std::to_string(sent), conv, tag + std::to_string(sent), body});
+    ++sent;
+  };
+  while (sent < std::min(n, window)) send_one();
+  while (acked < n) {
+    auto f = c.next(30s);
+    REQUIRE(f);
+    REQUIRE_FALSE(std::holds_alternative<protocol::error_frame>(*f));
+    if (auto* a = std::get_if<protocol::ack_frame>(&*f)) {
+      ++acked;
+      last = std::max(last, a->seq);
+      if (sent < n) send_one();
+    }
+  }
+  return last;
+}
+
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return pred();
+}
+
+}  // namespace
+
+CHAT_E2E_CASE(long_gap_sync, "A 5,000-event gap is caught up by one sync without 4008", "") {
+  chatd_server srv(kind, fast_sends);
+  auto alice = register_user(srv.port(), "alice");
+  auto bob = register_user(srv.port(), "bob");
+  auto a = chat_client::open(srv.port(), alice);
+  auto conv = a->open_direct("bob");
+  const int gap = 5000;
+  auto last = send_many(*a, conv, gap, std::string(600, 'g'), 128, "gap");
+
+  auto b = chat_client::open(srv.port(), bob);
+  auto id = b->next_id();
+  b->send(protocol::sync_req{id, {{conv, 0}}});
+  std::int64_t expect_seq = 0;
+  int messages = 0;
+  bool done = false;
+  while (!done) {
+    auto f = b->next(20s);
+    INFO("after " << messages << " messages, closed " << b->closed() << " code "
+                  << b->close_code());
+    REQUIRE(f);
+    if (auto* e = std::get_if<protocol::event_frame>(&*f)) {
+      REQUIRE(e->seq > expect_seq);  // in order, once
+      expect_seq = e->seq;
+      if (e->type == "message") ++messages;
+    } else if (auto* d = std::get_if<protocol::sync_done_frame>(&*f)) {
+      REQUIRE(d->ref == id);
+      REQUIRE(d->positions.size() == 1);
+      CHECK(d->positions[0].last_seq == last);
+      done = true;
+    }
+  }
+  CHECK(messages == gap);
+  CHECK(expect_seq == last);
+  CHECK(metric(srv.port(), closed_4008) == 0);
+}
+
+CHAT_E2E_CASE(steady_reader_throttled,
+              "A client that reads slowly but steadily is throttled, never closed", "") {
+  chatd_server srv(kind, with({"--ws-throttle-bytes", "16384"}));
+  auto alice = register_user(srv.port(), "alice");
+  auto bob = register_user(srv.port(), "bob");
+  protocol::id_t conv = 0;
+  {
+    auto a = chat_client::open(srv.port(), alice);
+    conv = a->open_direct("bob");
+  }
+  auto b = chat_client::open(srv.port(), bob);
+  // Bob keeps 256 sends in flight and reads his acks and echoed events slowly: his unread bytes
+  // pass the throttle mark again and again; his reads pause instead of his queue overflowing.
+  const int total = 2000, window = 256;
+  int sent = 0, acked = 0, frames = 0;
+  auto send_one = [&] {
+    b->send(protocol::send_req{"s" + std::to_string(sent), conv, "s" + std::to_string(sent),
+                               std::string(200, 's')});
+    ++sent;
+  };
+  while (sent < window) send_one();
+  while (acked < total) {
+    auto f = b->next(30s);
+    INFO("acked " << acked << " closed " << b->closed() << " code " << b->close_code());
+    REQUIRE(f);
+    REQUIRE_FALSE(std::holds_alternative<protocol::error_frame>(*f));
+    if (++frames % 16 == 0) std::this_thread::sleep_for(1ms);
+    if (std::holds_alternative<protocol::ack_frame>(*f)) {
+      ++acked;
+      if (sent < total) send_one();
+    }
+  }
+  CHECK(metric(srv.port(), "chatd_ws_throttled_total") > 0);
+  CHECK(metric(srv.port(), closed_4008) == 0);
+  auto id = b->next_id();
+  b->send(protocol::ping_req{id});
+  b->expect<protocol::pong_frame>([&](const protocol::pong_frame& p) { return p.ref == id; });
+}
+
+CHAT_E2E_CASE(stopped_reader_closed_promptly,
+              "A reader that stops reading gets 4008 and its close frame, and loses its socket "
+              "within the grace",
+              "") {
+  chatd_server srv(kind, with({"--ws-stall-timeout", "1s", "--ws-close-grace", "5s"}));
+  auto alice = register_user(srv.port(), "alice");
+  auto bob = register_user(srv.port(), "bob");
+  auto a = chat_client::open(srv.port(), alice);
+  auto b = chat_client::open(srv.port(), bob);
+  auto conv = a->open_direct("bob");
+  // Bob reads nothing while Alice sends ~12 MB: the kernel buffers fill, then the socket takes
+  // nothing for the stall timeout.
+  send_many(*a, conv, 3000, std::string(3900, 'z'), 64, "w");  // never waits for Bob
+  REQUIRE(eventually([&] { return metric(srv.port(), closed_4008) == 1; }, 30s));
+  // Reading again within the grace: what was in flight, then the close frame.
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK(b->wait_closed(15s) == 4008);
+  CHECK(eventually([&] { return metric(srv.port(), "chatd_ws_sessions") == 1; }, 10s));
+  CHECK(std::chrono::steady_clock::now() - t0 < 15s);
+  // Alice is unaffected.
+  auto id = a->next_id();
+  a->send(protocol::ping_req{id});
+  a->expect<protocol::pong_frame>([&](const protocol::pong_frame& p) { return p.ref == id; });
+}
+
+CHAT_E2E_CASE(dead_reader_reset, "A reader that never reads again loses its socket after the grace",
+              "") {
+  chatd_server srv(kind, with({"--ws-stall-timeout", "1s", "--ws-close-grace", "1s"}));
+  auto alice = register_user(srv.port(), "alice");
+  auto bob = register_user(srv.port(), "bob");
+  auto a = chat_client::open(srv.port(), alice);
+  auto b = chat_client::open(srv.port(), bob);
+  auto conv = a->open_direct("bob");
+  send_many(*a, conv, 3000, std::string(3900, 'z'), 64, "w");  // never waits for Bob
+  REQUIRE(eventually([&] { return metric(srv.port(), closed_4008) == 1; }, 30s));
+  // Bob never reads: his session (and its kernel buffers) is gone well before the 60 s idle
+  // timeout.
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK(eventually([&] { return metric(srv.port(), "chatd_ws_sessions") == 1; }, 15s));
+  CHECK(std::chrono::steady_clock::now() - t0 < 15s);
+}
