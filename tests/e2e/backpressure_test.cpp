@@ -152,7 +152,7 @@ CHAT_E2E_CASE(stopped_reader_closed_promptly,
   auto conv = a->open_direct("bob");
   // Bob reads nothing while Alice sends ~12 MB: the kernel buffers fill, then the socket takes
   // nothing for the stall timeout.
-  send_many(*a, conv, 3000, std::string(3900, 'z'), 64, "w");  // never waits for Bob
+  send_many(*a, conv, 6000, std::string(3900, 'z'), 64, "w");  // never waits for Bob
   REQUIRE(eventually([&] { return metric(srv.port(), closed_4008) == 1; }, 30s));
   // Reading again within the grace: what was in flight, then the close frame.
   auto t0 = std::chrono::steady_clock::now();
@@ -173,7 +173,7 @@ CHAT_E2E_CASE(dead_reader_reset, "A reader that never reads again loses its sock
   auto a = chat_client::open(srv.port(), alice);
   auto b = chat_client::open(srv.port(), bob);
   auto conv = a->open_direct("bob");
-  send_many(*a, conv, 3000, std::string(3900, 'z'), 64, "w");  // never waits for Bob
+  send_many(*a, conv, 6000, std::string(3900, 'z'), 64, "w");  // never waits for Bob
   REQUIRE(eventually([&] { return metric(srv.port(), closed_4008) == 1; }, 30s));
   // Bob never reads: his session (and its kernel buffers) is gone well before the 60 s idle
   // timeout.
