@@ -80,7 +80,10 @@ CHAT_E2E_CASE(long_gap_sync, "A 5,000-event gap is caught up by one sync without
   std::int64_t expect_seq = 0;
   int messages = 0;
   bool done = false;
+  int frames = 0;
   while (!done) {
+    // A phone on a slow link: it reads steadily, pausing now and then.
+    if (++frames % 20 == 0) std::this_thread::sleep_for(2ms);
     auto f = b->next(20s);
     INFO("after " << messages << " messages, closed " << b->closed() << " code "
                   << b->close_code());
