@@ -180,7 +180,8 @@ void sync_page(self_ptr self, int op, std::string ref, persistence::conversation
 void next_sync_page(self_ptr self, int op, std::string ref, persistence::conversation_id conv,
                     seq_t cursor, seq_t from) {
   if (self->state.closed) return;
-  if (!self->state.sink->congested()) return sync_page(self, op, std::move(ref), conv, cursor, from);
+  if (!self->state.sink->congested())
+    return sync_page(self, op, std::move(ref), conv, cursor, from);
   self->delayed_send(self, sync_poll_interval, resume_atom_v, op, std::move(ref), conv, cursor,
                      from);
 }

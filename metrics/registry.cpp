@@ -86,8 +86,9 @@ registry::registry()
       accept_errors(counter(*reg_, "chatd_accept_errors_total",
                             "Failed accepts (out of descriptors and friends pause accepting with "
                             "backoff).")),
-      ws_throttled(counter(*reg_, "chatd_ws_throttled_total",
-                           "Times a WebSocket paused reading: the client had too much unread data.")),
+      ws_throttled(
+          counter(*reg_, "chatd_ws_throttled_total",
+                  "Times a WebSocket paused reading: the client had too much unread data.")),
       errors_(BuildCounter()
                   .Name("chatd_errors_total")
                   .Help("Protocol error frames sent, by code.")

@@ -206,6 +206,24 @@ parsed_settings parse_settings(int argc, const char* const* argv) {
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1e7))
       ->group(limits_group);
+  app.add_option_function<std::string>(
+         "--sync-hold",
+         [&s](const std::string& v) {
+           s.actors.sync_hold = duration_cast<milliseconds>(*util::parse_duration(v));
+         },
+         "after welcome, live events wait at most this long for the client's first request, so "
+         "a sync sent after welcome replays before them (docs/protocol.md 10); 0 writes them at "
+         "once")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            return util::parse_duration(v)
+                       ? ""
+                       : "wants a duration like 1s, 250ms or 0, got '" + v + "'";
+          },
+          ""))
+      ->type_name("TIME")
+      ->default_str(util::format_duration(s.actors.sync_hold))
+      ->group(limits_group);
   add_duration(app, "--hello-timeout", s.gateway.hello_timeout,
                "a credential-less WebSocket must send hello this fast")
       ->group(limits_group);

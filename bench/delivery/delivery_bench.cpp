@@ -39,6 +39,8 @@ struct options {
   int messages = 2000;  // per sender
   int window = 32;
   int idle = 1000;
+  bool sync = true;       // --sync 0: stay silent after welcome (as the bench did before)
+  std::string sync_hold;  // --sync-hold TIME: passed to chatd (empty: chatd's default)
 };
 
 // The chatd under test: die() must not leave it running (exit() skips local destructors).
@@ -82,7 +84,7 @@ std::optional<protocol::server_frame> read_frame(ws_client& c, milliseconds time
   return std::get<protocol::server_frame>(std::move(p));
 }
 
-std::unique_ptr<ws_client> connect(std::uint16_t port, const account& a, int i) {
+std::unique_ptr<ws_client> connect(std::uint16_t port, const account& a, int i, bool sync) {
   auto r = ws_client::connect(port, {{"Cookie", "chatd_session=" + a.cookie}}, 10s, source_ip(i));
   if (!r.client) die("upgrade: " + std::to_string(r.http_status) + " " + r.error);
   r.client->send_text(protocol::serialize(
@@ -92,6 +94,16 @@ std::unique_ptr<ws_client> connect(std::uint16_t port, const account& a, int i) 
     if (!f) die("no welcome");
     if (std::holds_alternative<protocol::welcome_frame>(*f)) break;
     if (auto* e = std::get_if<protocol::error_frame>(&*f)) die("hello refused: " + e->message);
+  }
+  // As real clients do after welcome: sync what it holds (nothing yet), which also ends the
+  // server's welcome hold of live events (docs/protocol.md 10).
+  if (!sync) return std::move(r.client);
+  r.client->send_text(protocol::serialize(protocol::request{protocol::sync_req{"sync", {}}}));
+  while (true) {
+    auto f = read_frame(*r.client, 10s);
+    if (!f) die("no sync_done");
+    if (std::holds_alternative<protocol::sync_done_frame>(*f)) break;
+    if (auto* e = std::get_if<protocol::error_frame>(&*f)) die("sync refused: " + e->message);
   }
   return std::move(r.client);
 }
@@ -112,10 +124,15 @@ options parse(int argc, char** argv) {
       o.messages = std::stoi(v);
     else if (k == "--window")
       o.window = std::stoi(v);
+    else if (k == "--sync")
+      o.sync = v != "0";
+    else if (k == "--sync-hold")
+      o.sync_hold = v;
     else if (k == "--idle")
       o.idle = std::stoi(v);
     else
-      die("unknown flag " + k + " (--chatd --db --members --senders --messages --window --idle)");
+      die("unknown flag " + k +
+          " (--chatd --db --members --senders --messages --window --idle --sync --sync-hold)");
   }
   if (argc % 2 == 0) die("flags come in pairs");
   o.senders = std::min(o.senders, o.members);
@@ -137,9 +154,11 @@ int main(int argc, char** argv) {
     db_file = "/tmp/chatd-bench-" + std::to_string(::getpid()) + ".db";
     o.db = "sqlite:" + db_file;
   }
-  e2e::chatd_process srv(
-      o.chatd, {"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--db", o.db,
-                "--requests-per-second", "100000", "--request-burst", "100000"});
+  std::vector<std::string> args{
+      "--listen", "127.0.0.1:0",           "--metrics-listen", "127.0.0.1:0",     "--db",
+      o.db,       "--requests-per-second", "100000",           "--request-burst", "100000"};
+  if (!o.sync_hold.empty()) args.insert(args.end(), {"--sync-hold", o.sync_hold});
+  e2e::chatd_process srv(o.chatd, args);
   g_chatd = &srv;
   if (!srv.wait_listening()) die("chatd did not start:\n" + srv.log());
   auto port = srv.port();
@@ -150,7 +169,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < o.members; ++i)
     users.push_back(register_user(port, "member" + std::to_string(i), i));
   std::vector<std::unique_ptr<ws_client>> socks;
-  for (int i = 0; i < o.members; ++i) socks.push_back(connect(port, users[i], i));
+  for (int i = 0; i < o.members; ++i) socks.push_back(connect(port, users[i], i, o.sync));
   protocol::create_group_req g{"g", "bench", {}};
   for (int i = 1; i < o.members; ++i) g.members.push_back(users[i].name);
   socks[0]->send_text(protocol::serialize(protocol::request{g}));
@@ -283,7 +302,7 @@ int main(int argc, char** argv) {
     long before = srv.rss_kib();
     std::vector<std::unique_ptr<ws_client>> idle;
     for (int i = 0; i < o.idle; ++i)
-      idle.push_back(connect(port, idle_users[i / per_user], o.members + i / per_user));
+      idle.push_back(connect(port, idle_users[i / per_user], o.members + i / per_user, o.sync));
     std::this_thread::sleep_for(2s);
     long after = srv.rss_kib();
     std::printf(
