@@ -350,12 +350,16 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     });
   }
 
-  // Called from CAF threads through the sink: hop onto our strand.
+  // Called from CAF threads through the sink: hop onto our strand. Frames gather in the inbox and
+  // one post carries all that arrived before the strand ran (one handoff per batch, not per frame).
   void post_send(std::shared_ptr<const std::string> frame) {
-    net::post(ws_.get_executor(),
-              [self = this->shared_from_this(), frame = std::move(frame)]() mutable {
-                self->enqueue(std::move(frame));
-              });
+    {
+      std::lock_guard<std::mutex> guard{inbox_mu_};
+      inbox_.push_back(std::move(frame));
+      if (inbox_posted_) return;
+      inbox_posted_ = true;
+    }
+    net::post(ws_.get_executor(), [self = this->shared_from_this()] { self->drain_inbox(); });
   }
 
   void post_close(std::uint16_t code, std::string reason) {
@@ -601,6 +605,19 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     enqueue(std::make_shared<const std::string>(std::move(frame)));
   }
 
+  void drain_inbox() {
+    {
+      std::lock_guard<std::mutex> guard{inbox_mu_};
+      draining_.swap(inbox_);
+      inbox_posted_ = false;
+    }
+    for (auto& f : draining_) enqueue(std::move(f));
+    draining_.clear();
+    // A burst keeps no large buffer around on an idle connection.
+    if (draining_.capacity() > 256)
+      std::vector<std::shared_ptr<const std::string>>().swap(draining_);
+  }
+
   void enqueue(std::shared_ptr<const std::string> frame) {
     if (closing_ || finished_) return;
     backlog_.queued(frame->size());
@@ -776,6 +793,10 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   http::request<http::string_body> req_;
   beast::flat_buffer buffer_;
   std::deque<std::shared_ptr<const std::string>> queue_;
+  std::mutex inbox_mu_;  ///< guards the two below (CAF threads add, the strand drains)
+  std::vector<std::shared_ptr<const std::string>> inbox_;
+  bool inbox_posted_ = false;
+  std::vector<std::shared_ptr<const std::string>> draining_;  ///< the strand's side of the inbox
   std::shared_ptr<actors::connection> conn_;
   std::unique_ptr<protocol::parser> parser_;  // only while waiting for hello
   std::uint64_t registry_id_ = 0;

@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
   if (!prepare_schema(o)) return 1;
 
   caf::actor_system_config caf_cfg;
-  caf_cfg.set("scheduler.max-threads", 2);
+  caf_cfg.set("scheduler.max-threads", o.actor_threads);
   // The sharing policy's workers wait on a condition variable when idle; work stealing polls
   // (measured: up to a third of a core at a 200/s DM echo).
   caf_cfg.set("scheduler.policy",

@@ -189,6 +189,10 @@ parsed_settings parse_settings(int argc, const char* const* argv) {
   app.add_option("--max-batch", s.actors.max_batch, "most events the log writer commits at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  app.add_option("--actor-threads", s.actor_threads,
+                 "CAF scheduler threads (actors; blocking database work has its own threads)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   app.add_option("--scheduler", s.scheduler,
                  "CAF scheduler: sharing sleeps when idle; stealing polls (more idle CPU)")
       ->capture_default_str()

@@ -3,6 +3,7 @@
 // chat-multi). Every scenario is one command that stops by itself; each run prints a table row
 // and one JSON line (also appended to OUT/results.jsonl); fan-out also plots latency percentiles
 // against offered rate, one line per server (OUT/fanout-latency.png, gnuplot). bench/README.md.
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
@@ -149,7 +150,17 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   app.add_option("--out", out_dir, "results folder (results.jsonl, plots, server logs)");
   app.add_flag("--smoke", smoke, "seconds-long form (CI): tiny counts and rates");
+  bool pin = true;
+  app.add_flag("--pin,!--no-pin", pin,
+               "server on CPU 0, this client on CPU 1 (when there are two or more)");
   CLI11_PARSE(app, argc, argv);
+  if (pin && std::thread::hardware_concurrency() >= 2) {
+    o.target.server_cpu = 0;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(1, &set);
+    ::sched_setaffinity(0, sizeof set, &set);
+  }
 
   if (smoke) {
     o.seconds = 1;

@@ -136,8 +136,8 @@ std::string send_frame(std::int64_t conv, const std::string& id, const std::stri
          R"(,"client_msg_id":")" + id + R"(","body":")" + body + R"("})";
 }
 
-/// Opens `n` connections (at most `concurrency` handshakes at a time); for chatd each says hello
-/// and counts as ready at its welcome. Returns the time each took (open → ready), µs.
+/// Opens `n` connections (at most `concurrency` handshakes at a time); for chatd each says hello,
+/// syncs after its welcome and counts as ready at its sync_done. Returns the time each took (open → ready), µs.
 latencies connect_all(driver& d, const target& t, int n, int concurrency,
                       const std::vector<account>& accounts, std::chrono::milliseconds limit) {
   latencies times;
@@ -168,6 +168,10 @@ latencies connect_all(driver& d, const target& t, int n, int concurrency,
     };
     c->on_text = [&](ws_conn& self, std::string_view text) {
       if (starts_with(text, R"({"type":"welcome")")) {
+        // As real clients do: sync after welcome (nothing held yet), which also ends the
+        // server's welcome hold of live events.
+        self.send(R"({"type":"sync","id":"s","positions":[]})");
+      } else if (starts_with(text, R"({"type":"sync_done")")) {
         self.on_text = nullptr;
         done_one(self, true);
       } else if (starts_with(text, R"({"type":"error")")) {

@@ -22,6 +22,7 @@ struct target_config {
   std::string source_dir;  ///< the checkout (bench/reference/...)
   int server_threads = 1;
   std::vector<std::string> chatd_args;  ///< extra flags
+  int server_cpu = -1;                  ///< >= 0: the server runs on this CPU only
 };
 
 class target {
