@@ -71,8 +71,10 @@ CHAT_E2E_CASE(long_gap_sync, "A 5,000-event gap is caught up by one sync without
   auto bob = register_user(srv.port(), "bob");
   auto a = chat_client::open(srv.port(), alice);
   auto conv = a->open_direct("bob");
+  // ~20 MB: more than the 16 MiB a client may leave unread, so a replay pushed out faster than
+  // the reader takes it would end in 4008; paced by the reader's backlog it never does.
   const int gap = 5000;
-  auto last = send_many(*a, conv, gap, std::string(600, 'g'), 128, "gap");
+  auto last = send_many(*a, conv, gap, std::string(3900, 'g'), 128, "gap");
 
   auto b = chat_client::open(srv.port(), bob);
   auto id = b->next_id();
@@ -82,8 +84,8 @@ CHAT_E2E_CASE(long_gap_sync, "A 5,000-event gap is caught up by one sync without
   bool done = false;
   int frames = 0;
   while (!done) {
-    // A phone on a slow link: it reads steadily, pausing now and then.
-    if (++frames % 20 == 0) std::this_thread::sleep_for(2ms);
+    // A phone on a slow link: it reads steadily, a few MB/s.
+    if (++frames % 2 == 0) std::this_thread::sleep_for(1ms);
     auto f = b->next(20s);
     INFO("after " << messages << " messages, closed " << b->closed() << " code "
                   << b->close_code());
