@@ -66,13 +66,16 @@ bool eventually(Pred pred, std::chrono::milliseconds limit) {
 }  // namespace
 
 CHAT_E2E_CASE(long_gap_sync, "A 5,000-event gap is caught up by one sync without 4008", "") {
-  chatd_server srv(kind, fast_sends);
+  // Tighter limits than the defaults, so what loopback buffers take does not decide the case: a
+  // paced replay keeps at most the throttle mark plus one page (~0.8 MB) unread.
+  chatd_server srv(kind,
+                   with({"--ws-throttle-bytes", "262144", "--ws-max-backlog-bytes", "2097152"}));
   auto alice = register_user(srv.port(), "alice");
   auto bob = register_user(srv.port(), "bob");
   auto a = chat_client::open(srv.port(), alice);
   auto conv = a->open_direct("bob");
-  // ~20 MB: more than the 16 MiB a client may leave unread, so a replay pushed out faster than
-  // the reader takes it would end in 4008; paced by the reader's backlog it never does.
+  // ~20 MB, ten times what the client may leave unread: a replay pushed out faster than the
+  // reader takes it ends in 4008; paced by the reader's backlog it never does.
   const int gap = 5000;
   auto last = send_many(*a, conv, gap, std::string(3900, 'g'), 128, "gap");
 
