@@ -137,14 +137,20 @@ std::string send_frame(std::int64_t conv, const std::string& id, const std::stri
 }
 
 /// Opens `n` connections (at most `concurrency` handshakes at a time); for chatd each says hello,
-/// syncs after its welcome and counts as ready at its sync_done. Returns the time each took (open → ready), µs.
+/// syncs after its welcome and counts as ready at its sync_done. Returns the time each took (open →
+/// ready), µs.
 latencies connect_all(driver& d, const target& t, int n, int concurrency,
                       const std::vector<account>& accounts, std::chrono::milliseconds limit) {
   latencies times;
   int started = 0, ready = 0, failed = 0;
+  std::vector<char> settled(static_cast<std::size_t>(n), 0);  // ready or failed, by index
+  const std::size_t first = d.conns.size();
   endpoint ep{"127.0.0.1", t.port(), t.ws_path()};
   std::function<void()> start_next;
   auto done_one = [&](ws_conn& c, bool ok) {
+    auto& s = settled[static_cast<std::size_t>(c.index)];
+    if (s) return;
+    s = 1;
     if (ok) {
       ++ready;
       times.add(us_since(c.started));
@@ -167,28 +173,28 @@ latencies connect_all(driver& d, const target& t, int n, int concurrency,
       self.send(R"({"type":"hello","id":"h","version":1})");
     };
     c->on_text = [&](ws_conn& self, std::string_view text) {
+      if (settled[static_cast<std::size_t>(self.index)]) return;
       if (starts_with(text, R"({"type":"welcome")")) {
         // As real clients do: sync after welcome (nothing held yet), which also ends the
         // server's welcome hold of live events.
         self.send(R"({"type":"sync","id":"s","positions":[]})");
       } else if (starts_with(text, R"({"type":"sync_done")")) {
-        self.on_text = nullptr;
         done_one(self, true);
       } else if (starts_with(text, R"({"type":"error")")) {
-        self.on_text = nullptr;
         done_one(self, false);
       }
     };
-    c->on_closed = [&](ws_conn& self, int) {
-      if (self.on_text) {
-        self.on_text = nullptr;
-        done_one(self, false);
-      }
-    };
+    c->on_closed = [&](ws_conn& self, int) { done_one(self, false); };
     c->open(ep, conn_ip(i), cookie);
   };
   for (int k = 0; k < std::min(n, concurrency); ++k) start_next();
   d.run_until([&] { return ready + failed >= n; }, limit);
+  // The handlers refer to this function's locals: none may run after it returns.
+  for (auto i = first; i < d.conns.size(); ++i) {
+    d.conns[i]->on_open = nullptr;
+    d.conns[i]->on_text = nullptr;
+    d.conns[i]->on_closed = nullptr;
+  }
   if (ready < n)
     throw std::runtime_error(std::to_string(n - ready) + " of " + std::to_string(n) +
                              " connections failed to open");
