@@ -106,7 +106,7 @@ CHAT_E2E_CASE(long_gap_sync, "A 5,000-event gap is caught up by one sync without
   }
   CHECK(messages == gap);
   CHECK(expect_seq == last);
-  CHECK(metric(srv.port(), closed_4008) == 0);
+  CHECK(metric(srv.metrics_port(), closed_4008) == 0);
 }
 
 CHAT_E2E_CASE(steady_reader_throttled,
@@ -145,8 +145,8 @@ CHAT_E2E_CASE(steady_reader_throttled,
     }
   }
   CHECK(pings > 0);
-  CHECK(metric(srv.port(), "chatd_ws_throttled_total") > 0);
-  CHECK(metric(srv.port(), closed_4008) == 0);
+  CHECK(metric(srv.metrics_port(), "chatd_ws_throttled_total") > 0);
+  CHECK(metric(srv.metrics_port(), closed_4008) == 0);
 }
 
 CHAT_E2E_CASE(stopped_reader_closed_promptly,
@@ -162,11 +162,11 @@ CHAT_E2E_CASE(stopped_reader_closed_promptly,
   // Bob reads nothing while Alice sends ~12 MB: the kernel buffers fill, then the socket takes
   // nothing for the stall timeout.
   send_many(*a, conv, 6000, std::string(3900, 'z'), 64, "w");  // never waits for Bob
-  REQUIRE(eventually([&] { return metric(srv.port(), closed_4008) == 1; }, 30s));
+  REQUIRE(eventually([&] { return metric(srv.metrics_port(), closed_4008) == 1; }, 30s));
   // Reading again within the grace: what was in flight, then the close frame.
   auto t0 = std::chrono::steady_clock::now();
   CHECK(b->wait_closed(15s) == 4008);
-  CHECK(eventually([&] { return metric(srv.port(), "chatd_ws_sessions") == 1; }, 10s));
+  CHECK(eventually([&] { return metric(srv.metrics_port(), "chatd_ws_sessions") == 1; }, 10s));
   CHECK(std::chrono::steady_clock::now() - t0 < 15s);
   // Alice is unaffected.
   auto id = a->next_id();
@@ -183,10 +183,10 @@ CHAT_E2E_CASE(dead_reader_reset, "A reader that never reads again loses its sock
   auto b = chat_client::open(srv.port(), bob);
   auto conv = a->open_direct("bob");
   send_many(*a, conv, 6000, std::string(3900, 'z'), 64, "w");  // never waits for Bob
-  REQUIRE(eventually([&] { return metric(srv.port(), closed_4008) == 1; }, 30s));
+  REQUIRE(eventually([&] { return metric(srv.metrics_port(), closed_4008) == 1; }, 30s));
   // Bob never reads: his session (and its kernel buffers) is gone well before the 60 s idle
   // timeout.
   auto t0 = std::chrono::steady_clock::now();
-  CHECK(eventually([&] { return metric(srv.port(), "chatd_ws_sessions") == 1; }, 15s));
+  CHECK(eventually([&] { return metric(srv.metrics_port(), "chatd_ws_sessions") == 1; }, 15s));
   CHECK(std::chrono::steady_clock::now() - t0 < 15s);
 }
