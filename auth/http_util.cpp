@@ -17,11 +17,10 @@ std::optional<std::string> bearer_token(std::string_view authorization) {
   return std::string(t);
 }
 
-http_response json_error(int status, std::string_view code, std::string_view message) {
+http_response json_error(http_error code, std::string_view message) {
   http_response r;
-  r.status = status;
-  nlohmann::json j{{"error", code}, {"message", message}};
-  r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.status = status_of(code);
+  r.body = error_body(code, message);
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
 }

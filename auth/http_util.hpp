@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/http_error.hpp"
 #include "auth/service.hpp"
 #include "util/cookie.hpp"
 #include "util/uri.hpp"
@@ -21,8 +22,8 @@ inline std::string url_encode(std::string_view s) {
 /// The token of "Bearer <token>", or nothing.
 std::optional<std::string> bearer_token(std::string_view authorization);
 
-/// {"error":code,"message":message} with `status`.
-http_response json_error(int status, std::string_view code, std::string_view message);
+/// The error `code` (its status from the one table, auth/http_error.hpp) with this message.
+http_response json_error(http_error code, std::string_view message);
 /// Set-Cookie value for the session cookie (Max-Age in seconds; 0 clears it).
 std::string session_cookie_header(std::string_view token, long long max_age_s, bool secure);
 /// Printable, bounded copy of untrusted text for log lines.

@@ -84,13 +84,13 @@ http_response service_impl::do_providers(const http_request&) {
 http_response service_impl::do_oidc(const http_request& req, std::string_view provider,
                                     std::string_view step) {
   if (!oidc_->find(provider)) {
-    return json_error(404, "unknown_provider", "No such sign-in provider.");
+    return json_error(http_error::unknown_provider, "No such sign-in provider.");
   }
   if (!oidc_ip_.allow(req.remote_ip, now_ms())) {
     return rate_limited(oidc_ip_, req.remote_ip, "oidc", req);
   }
   const std::string base = base_url(req);
-  if (base.empty()) return json_error(400, "bad_request", "Missing or invalid Host header.");
+  if (base.empty()) return json_error(http_error::bad_request, "Missing or invalid Host header.");
   const std::string redirect_uri = fmt::format("{}/auth/oidc/{}/callback", base, provider);
 
   if (step == "start") {
@@ -112,7 +112,7 @@ http_response service_impl::do_oidc(const http_request& req, std::string_view pr
                            cookie(state_cookie, s.state, "/auth/oidc/", 600, req.tls));
     return r;
   }
-  if (step != "callback") return json_error(404, "not_found", "No such endpoint.");
+  if (step != "callback") return json_error(http_error::not_found, "No such endpoint.");
 
   const std::string code = query_param(req.target, "code").value_or("");
   const std::string state = query_param(req.target, "state").value_or("");
@@ -179,7 +179,7 @@ http_response service_impl::do_signup_info(const http_request& req) {
   const auto ticket = cookie_value(req.cookie, signup_cookie);
   auto who = ticket ? oidc_->peek_signup(*ticket) : std::nullopt;
   if (!who) {
-    return json_error(404, "no_pending_signup", "There is no sign-in waiting for a username.");
+    return json_error(http_error::no_pending_signup, "There is no sign-in waiting for a username.");
   }
   const auto* p = oidc_->find(who->provider);
   return json_ok(200, json{{"provider", who->provider},
@@ -198,10 +198,11 @@ http_response service_impl::do_choose_username(const http_request& req) {
   const auto ticket = cookie_value(req.cookie, signup_cookie);
   auto who = ticket ? oidc_->peek_signup(*ticket) : std::nullopt;
   if (!who) {
-    return json_error(400, "no_pending_signup",
+    return json_error(http_error::no_pending_signup,
                       "There is no sign-in waiting for a username; sign in again.");
   }
-  if (auto p = check_username(username)) return json_error(400, "invalid_username", p->message);
+  if (auto p = check_username(username))
+    return json_error(http_error::invalid_username, p->message);
   auto db = pool_.acquire();
   if (!db) return db_failure(nullptr, db.err(), "choose-username");
   persistence::user_store users(**db);
@@ -210,20 +211,20 @@ http_response service_impl::do_choose_username(const http_request& req) {
   if (!known) return db_failure(&*db, known.err(), "choose-username");
   if (known->has_value()) {
     oidc_->drop_signup(*ticket);
-    return json_error(409, "identity_already_linked",
+    return json_error(http_error::identity_already_linked,
                       "This sign-in already has a username; sign in again.");
   }
   auto u = users.create(username);
   if (!u) {
     if (u.err().code == persistence::errc::duplicate) {
-      return json_error(409, "username_taken", "This username is taken.");
+      return json_error(http_error::username_taken, "This username is taken.");
     }
     return db_failure(&*db, u.err(), "choose-username");
   }
   if (auto st = users.link_identity(who->issuer, who->subject, u->id); !st) {
     if (st.err().code == persistence::errc::duplicate) {
       oidc_->drop_signup(*ticket);
-      return json_error(409, "identity_already_linked",
+      return json_error(http_error::identity_already_linked,
                         "This sign-in already has a username; sign in again.");
     }
     return db_failure(&*db, st.err(), "choose-username (link)");

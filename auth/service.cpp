@@ -80,7 +80,7 @@ static bool json_or_none(std::string_view content_type) {
 
 static std::optional<http_response> require_json(const http_request& req) {
   if (json_or_none(req.content_type)) return std::nullopt;
-  return json_error(415, "unsupported_media_type", "Send the body as application/json.");
+  return json_error(http_error::unsupported_media_type, "Send the body as application/json.");
 }
 
 body_result parse_body(const http_request& req) {
@@ -90,16 +90,16 @@ body_result parse_body(const http_request& req) {
     return r;
   }
   if (req.body.size() > max_body_bytes) {
-    r.error = json_error(413, "body_too_large", "The request body is too large.");
+    r.error = json_error(http_error::body_too_large, "The request body is too large.");
     return r;
   }
   if (json_depth(req.body) > 4) {
-    r.error = json_error(400, "bad_request", "The body is nested too deeply.");
+    r.error = json_error(http_error::bad_request, "The body is nested too deeply.");
     return r;
   }
   r.j = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (r.j.is_discarded() || !r.j.is_object()) {
-    r.error = json_error(400, "bad_request", "The body must be a JSON object.");
+    r.error = json_error(http_error::bad_request, "The body must be a JSON object.");
   }
   return r;
 }
@@ -108,7 +108,7 @@ body_result parse_body(const http_request& req) {
 std::optional<http_response> get_string(const json& j, const char* key, std::string& out) {
   const auto it = j.find(key);
   if (it == j.end() || !it->is_string()) {
-    return json_error(400, "bad_request", fmt::format("\"{}\" must be a string.", key));
+    return json_error(http_error::bad_request, fmt::format("\"{}\" must be a string.", key));
   }
   out = it->get<std::string>();
   return std::nullopt;
@@ -118,7 +118,7 @@ static std::optional<http_response> get_optional_bool(const json& j, const char*
   const auto it = j.find(key);
   if (it == j.end() || it->is_null()) return std::nullopt;
   if (!it->is_boolean()) {
-    return json_error(400, "bad_request", fmt::format("\"{}\" must be true or false.", key));
+    return json_error(http_error::bad_request, fmt::format("\"{}\" must be true or false.", key));
   }
   out = it->get<bool>();
   return std::nullopt;
@@ -199,7 +199,7 @@ http_response service_impl::handle(const http_request& req) {
   } catch (...) {
     log("internal error (unknown exception)", logging::level::err);
   }
-  return json_error(500, "internal", "Something went wrong on the server.");
+  return json_error(http_error::internal, "Something went wrong on the server.");
 }
 
 void service_impl::handle_async(const http_request& req, std::function<void(http_response)> done) {
@@ -210,7 +210,7 @@ void service_impl::handle_async(const http_request& req, std::function<void(http
   if (hashers_->try_submit(job)) return;
   persistence::error busy{persistence::errc::unavailable, "password hashing queue full"};
   log_unavailable("sign-in", busy);
-  auto r = json_error(503, "unavailable", "Sign-in is busy; try again in a moment.");
+  auto r = json_error(http_error::unavailable, "Sign-in is busy; try again in a moment.");
   r.headers.emplace_back("Retry-After", "1");
   done(std::move(r));
 }
@@ -220,7 +220,7 @@ http_response service_impl::route(const http_request& req) {
   const std::string_view m = req.method;
   auto only = [&](std::string_view method, auto&& fn) -> http_response {
     if (m != method) {
-      auto r = json_error(405, "method_not_allowed", fmt::format("Use {}.", method));
+      auto r = json_error(http_error::method_not_allowed, fmt::format("Use {}.", method));
       r.headers.emplace_back("Allow", std::string(method));
       return r;
     }
@@ -250,7 +250,7 @@ http_response service_impl::route(const http_request& req) {
                   [&] { return do_oidc(req, rest.substr(0, slash), rest.substr(slash + 1)); });
     }
   }
-  return json_error(404, "not_found", "No such endpoint.");
+  return json_error(http_error::not_found, "No such endpoint.");
 }
 
 // ---- sessions -------------------------------------------------------------------------------
@@ -376,14 +376,14 @@ http_response service_impl::db_failure(persistence::connection_pool::lease* db,
   if (e.code == persistence::errc::unavailable) {
     log_unavailable(what, e);
     if (db) db->broken();
-    auto r =
-        json_error(503, "unavailable", "The server cannot reach its database; try again soon.");
+    auto r = json_error(http_error::unavailable,
+                        "The server cannot reach its database; try again soon.");
     r.headers.emplace_back("Retry-After", "1");
     return r;
   }
   log(fmt::format("{}: database error ({}): {}", what, persistence::to_string(e.code), e.message),
       logging::level::err);
-  return json_error(500, "internal", "Something went wrong on the server.");
+  return json_error(http_error::internal, "Something went wrong on the server.");
 }
 
 void service_impl::log_unavailable(std::string_view what, const persistence::error& e) {
@@ -396,7 +396,7 @@ http_response service_impl::rate_limited(rate_limiter& rl, std::string_view key,
                                          std::string_view what, const http_request& req) {
   const auto wait_ms = rl.retry_after_ms(key, now_ms());
   log(fmt::format("rate limited: {} ip={}", what, log_safe(req.remote_ip)));
-  auto r = json_error(429, "rate_limited", "Too many attempts; wait a moment and try again.");
+  auto r = json_error(http_error::rate_limited, "Too many attempts; wait a moment and try again.");
   r.headers.emplace_back("Retry-After",
                          std::to_string(std::max<std::int64_t>(1, (wait_ms + 999) / 1000)));
   return r;
@@ -426,19 +426,22 @@ http_response service_impl::do_register(const http_request& req) {
   std::string username, password;
   bool want_token = false;
   if (auto e = read_credentials(req, username, password, want_token)) return *e;
-  if (auto p = check_username(username)) return json_error(400, "invalid_username", p->message);
-  if (auto p = password_problem(password, username)) return json_error(400, "weak_password", *p);
+  if (auto p = check_username(username))
+    return json_error(http_error::invalid_username, p->message);
+  if (auto p = password_problem(password, username))
+    return json_error(http_error::weak_password, *p);
 
   // The expensive hash first, so the window between creating the user and storing it stays small.
   auto hash = hasher_.hash(password);
-  if (!hash) return json_error(503, "unavailable", "The server is out of memory; try again soon.");
+  if (!hash)
+    return json_error(http_error::unavailable, "The server is out of memory; try again soon.");
   auto db = pool_.acquire();
   if (!db) return db_failure(nullptr, db.err(), "register");
   persistence::user_store users(**db);
   auto u = users.create(username);
   if (!u) {
     if (u.err().code == persistence::errc::duplicate) {
-      return json_error(409, "username_taken", "This username is taken.");
+      return json_error(http_error::username_taken, "This username is taken.");
     }
     return db_failure(&*db, u.err(), "register");
   }
@@ -461,7 +464,7 @@ http_response service_impl::do_login(const http_request& req) {
   bool want_token = false;
   if (auto e = read_credentials(req, username, password, want_token)) return *e;
   const auto invalid = [&] {
-    return json_error(401, "invalid_credentials", "Wrong username or password.");
+    return json_error(http_error::invalid_credentials, "Wrong username or password.");
   };
   // Bounded before any work; also bounds the rate-limiter key.
   if (username.size() > max_username_chars || password.size() > max_password_bytes) {
@@ -508,7 +511,7 @@ http_response service_impl::do_login(const http_request& req) {
   if (found->disabled()) {
     log(fmt::format("login refused (account disabled) user id={} ip={}", uid,
                     log_safe(req.remote_ip)));
-    return json_error(403, "account_disabled", "This account has been disabled.");
+    return json_error(http_error::account_disabled, "This account has been disabled.");
   }
   std::optional<std::string> rehashed;
   if (hasher_.needs_rehash(*stored)) rehashed = hasher_.hash(password);
@@ -547,7 +550,7 @@ http_response service_impl::do_me(const http_request& req) {
   auto found = session_of_request(*db, req);
   if (!found) return db_failure(nullptr, found.err(), "me");
   auto& cur = *found;
-  if (!cur) return json_error(401, "unauthenticated", "Not signed in.");
+  if (!cur) return json_error(http_error::unauthenticated, "Not signed in.");
   auto r = json_ok(200, json{{"user", {{"id", cur->who.user}, {"username", cur->who.username}}}});
   if (cur->renewed && cur->from_cookie) {
     r.headers.emplace_back("Set-Cookie", session_cookie_header(cur->token, ttl_s(), req.tls));
@@ -560,7 +563,7 @@ http_response service_impl::do_username(const http_request& req) {
     return rate_limited(lookup_ip_, req.remote_ip, "username lookup", req);
   }
   auto name = query_param(req.target, "name");
-  if (!name) return json_error(400, "bad_request", "Pass the username as ?name=.");
+  if (!name) return json_error(http_error::bad_request, "Pass the username as ?name=.");
   if (auto p = check_username(*name)) {
     return json_ok(200, json{{"available", false}, {"reason", p->reason}, {"message", p->message}});
   }
@@ -583,7 +586,7 @@ http_response service_impl::do_sessions(const http_request& req) {
   auto found = session_of_request(*db, req);
   if (!found) return db_failure(nullptr, found.err(), "sessions");
   auto& cur = *found;
-  if (!cur) return json_error(401, "unauthenticated", "Not signed in.");
+  if (!cur) return json_error(http_error::unauthenticated, "Not signed in.");
   persistence::session_store sessions(**db);
   auto list = sessions.list_for_user(cur->who.user);
   if (!list) return db_failure(&*db, list.err(), "sessions");
@@ -607,8 +610,8 @@ http_response service_impl::do_session_delete(const http_request& req, std::stri
   auto found = session_of_request(*db, req);
   if (!found) return db_failure(nullptr, found.err(), "session revoke");
   auto& cur = *found;
-  if (!cur) return json_error(401, "unauthenticated", "Not signed in.");
-  if (id.size() != 16) return json_error(404, "not_found", "No such session.");
+  if (!cur) return json_error(http_error::unauthenticated, "Not signed in.");
+  if (id.size() != 16) return json_error(http_error::not_found, "No such session.");
   persistence::session_store sessions(**db);
   auto list = sessions.list_for_user(cur->who.user);
   if (!list) return db_failure(&*db, list.err(), "session revoke");
@@ -629,7 +632,7 @@ http_response service_impl::do_session_delete(const http_request& req, std::stri
       return r;
     }
   }
-  return json_error(404, "not_found", "No such session.");
+  return json_error(http_error::not_found, "No such session.");
 }
 
 }  // namespace chat::auth

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "actors/server.hpp"
+#include "auth/http_error.hpp"
 #include "auth/service.hpp"
 #include "gateway/backlog.hpp"
 #include "gateway/coalescing_stream.hpp"
@@ -214,15 +215,6 @@ void fail(const error_code& ec, const char* what) {
   CHAT_LOG_WARN("gateway", "{}: {}", what, ec.message());
 }
 
-std::string error_json(std::string_view code, std::string_view message) {
-  std::string s = "{\"error\":";
-  protocol::append_json_string(s, code);
-  s += ",\"message\":";
-  protocol::append_json_string(s, message);
-  s += "}";
-  return s;
-}
-
 // For the Angular build: its inlined critical CSS (style-src 'unsafe-inline', also needed for
 // component styles) and the one onload handler that switches the stylesheet's media
 // (`this.media='all'`, allowed by its hash). connect-src 'self' covers ws(s):// to this host.
@@ -334,17 +326,16 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
     auto areq = to_auth_request(req_, beast::get_lowest_layer(ws_).socket(), st_.cfg, is_tls);
     // The auth service blocks on the database: ask it on the pool, answer on our strand, and
     // answer 503 if that takes longer than auth_wait (a stalled database or a full pool).
-    start_auth_timer([self = this->shared_from_this()] {
-      self->reject_http(http::status::service_unavailable);
-    });
+    start_auth_timer(
+        [self = this->shared_from_this()] { self->reject_http(auth::http_error::unavailable); });
     net::post(*st_.pool, [self = this->shared_from_this(), areq = std::move(areq),
                           deadline = auth_deadline_] {
       auto who = self->checked_in_time(deadline, [&] { return self->st_.auth.authenticate(areq); });
       net::post(self->ws_.get_executor(), [self, who = std::move(who)]() mutable {
         if (!self->take_auth_answer()) return;  // the timer answered already
         // "Cannot check" is not "signed out": the client keeps its session and retries.
-        if (who.unavailable()) return self->reject_http(http::status::service_unavailable);
-        if (!who) return self->reject_http(http::status::unauthorized);
+        if (who.unavailable()) return self->reject_http(auth::http_error::unavailable);
+        if (!who) return self->reject_http(auth::http_error::unauthenticated);
         self->do_accept(who.who);
       });
     });
@@ -427,20 +418,21 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   }
 
   // Refuses the upgrade: 401 for an invalid or expired session, 503 when it could not be checked.
-  void reject_http(http::status status) {
-    const bool unavailable = status == http::status::service_unavailable;
+  void reject_http(auth::http_error code) {
+    const bool unavailable = code == auth::http_error::unavailable;
     if (unavailable)
       st_.stats.ws_rejected_503.Increment();
     else
       st_.stats.ws_rejected_401.Increment();
-    auto res = std::make_shared<http::response<http::string_body>>(status, req_.version());
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(auth::status_of(code)), req_.version());
     res->set(http::field::server, "chatd");
     res->set(http::field::content_type, "application/json");
     res->set(http::field::cache_control, "no-store");
     if (unavailable) res->set(http::field::retry_after, "1");
     res->keep_alive(false);
-    res->body() = unavailable ? error_json("unavailable", "cannot check the session now; retry")
-                              : error_json("unauthenticated", "invalid or expired session");
+    res->body() = auth::error_body(
+        code, unavailable ? "cannot check the session now; retry" : "invalid or expired session");
     res->prepare_payload();
     beast::get_lowest_layer(ws_).expires_after(st_.cfg.http_timeout);
     // Through the TLS layer when there is one: ws_.next_layer() is the connection's stream.
@@ -859,15 +851,14 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
   void on_read(error_code ec) {
     if (ec == http::error::end_of_stream) return do_eof();
     if (ec == http::error::body_limit)
-      return send_error(http::status::payload_too_large, 11, "body_too_large",
-                        "request body too large", false);
+      return send_error(auth::http_error::body_too_large, 11, "request body too large", false);
     if (ec == http::error::header_limit)
-      return send_error(http::status::request_header_fields_too_large, 11, "headers_too_large",
-                        "request headers too large", false);
+      return send_error(auth::http_error::headers_too_large, 11, "request headers too large",
+                        false);
     if (ec && ec.category() == http::make_error_code(http::error::bad_version).category() &&
         ec != http::error::partial_message) {
       // Malformed (two lengths, Content-Length with Transfer-Encoding, HTTP/2.0 ...): say so.
-      return send_error(http::status::bad_request, 11, "bad_request",
+      return send_error(auth::http_error::bad_request, 11,
                         fmt::format("malformed HTTP request: {}", ec.message()), false);
     }
     if (ec) return fail(ec, "http read");
@@ -877,17 +868,17 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     if (metrics_only_) return handle_metrics_port(req);
     if (websocket::is_upgrade(req)) {
       if (path != "/ws")
-        return send_error(http::status::not_found, req.version(), "not_found",
-                          "no WebSocket endpoint here", false);
+        return send_error(auth::http_error::not_found, req.version(), "no WebSocket endpoint here",
+                          false);
       if (!st_.accepting)
-        return send_error(http::status::service_unavailable, req.version(), "unavailable",
-                          "server shutting down", false);
+        return send_error(auth::http_error::unavailable, req.version(), "server shutting down",
+                          false);
       // A browser attaches the session cookie to upgrades from any page: only our own origin
       // (and the configured ones) may open a socket.
       if (!st_.origins.allows(sv(req[http::field::origin]), sv(req[http::field::host]),
                               request_is_tls(req, lowest().socket(), st_.cfg, is_tls))) {
         st_.stats.ws_rejected_origin.Increment();
-        return send_error(http::status::forbidden, req.version(), "forbidden_origin",
+        return send_error(auth::http_error::forbidden_origin, req.version(),
                           "this Origin may not open a WebSocket here", false);
       }
       std::make_shared<websocket_session<Stream>>(std::move(stream_), st_, std::move(slot_))
@@ -906,7 +897,7 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
       return send_text(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
                        st_.stats.render(), "no-store");
     }
-    send_error(http::status::not_found, req.version(), "not_found", "only /metrics and /healthz",
+    send_error(auth::http_error::not_found, req.version(), "only /metrics and /healthz",
                req.keep_alive());
   }
 
@@ -918,20 +909,20 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
       return send_text(req, http::status::ok, "text/plain; charset=utf-8", "ok\n", "no-store");
     }
     if (path == "/metrics")  // only on --metrics-listen; never the web client's fallback page
-      return send_error(http::status::not_found, req.version(), "not_found",
+      return send_error(auth::http_error::not_found, req.version(),
                         "metrics are served on the --metrics-listen port only", req.keep_alive());
     if (path == "/ws")
-      return send_error(http::status::upgrade_required, req.version(), "upgrade_required",
+      return send_error(auth::http_error::upgrade_required, req.version(),
                         "GET /ws with a WebSocket upgrade", req.keep_alive());
     if (st_.auth.handles(target)) return handle_auth(std::move(req));
     if (path.rfind("/api/", 0) == 0 || path == "/api" || path.rfind("/auth/", 0) == 0)
-      return send_error(http::status::not_found, req.version(), "not_found", "no such endpoint",
+      return send_error(auth::http_error::not_found, req.version(), "no such endpoint",
                         req.keep_alive());
     if (!st_.cfg.web_root.empty() && (get || head)) return handle_static(req);
     if (!get && !head)
-      return send_error(http::status::method_not_allowed, req.version(), "method_not_allowed",
-                        "method not allowed", req.keep_alive());
-    send_error(http::status::not_found, req.version(), "not_found", "not found", req.keep_alive());
+      return send_error(auth::http_error::method_not_allowed, req.version(), "method not allowed",
+                        req.keep_alive());
+    send_error(auth::http_error::not_found, req.version(), "not found", req.keep_alive());
   }
 
   void handle_auth(http::request<http::string_body>&& req) {
@@ -975,17 +966,14 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
         resolve_static(st_.cfg.web_root, sv(req.target()), sv(req[http::field::accept_encoding]));
     using outcome = static_lookup::outcome;
     if (found.result == outcome::forbidden)
-      return send_error(http::status::bad_request, req.version(), "bad_path", "bad path",
-                        req.keep_alive());
+      return send_error(auth::http_error::bad_path, req.version(), "bad path", req.keep_alive());
     if (found.result == outcome::not_found)
-      return send_error(http::status::not_found, req.version(), "not_found", "not found",
-                        req.keep_alive());
+      return send_error(auth::http_error::not_found, req.version(), "not found", req.keep_alive());
     error_code ec;
     http::file_body::value_type body;
     body.open(found.path.c_str(), beast::file_mode::scan, ec);
     if (ec)
-      return send_error(http::status::not_found, req.version(), "not_found", "not found",
-                        req.keep_alive());
+      return send_error(auth::http_error::not_found, req.version(), "not found", req.keep_alive());
     auto size = body.size();
     auto decorate = [&](auto& res) {
       res.set(http::field::server, "chatd");
@@ -1029,14 +1017,16 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
     send(std::move(res));
   }
 
-  void send_error(http::status status, unsigned version, std::string_view code,
-                  std::string_view message, bool keep_alive) {
-    http::response<http::string_body> res{status, version};
+  /// An error from the one table (auth/http_error.hpp): its status, the {"error","message"} body.
+  void send_error(auth::http_error code, unsigned version, std::string_view message,
+                  bool keep_alive) {
+    http::response<http::string_body> res{static_cast<http::status>(auth::status_of(code)),
+                                          version};
     res.set(http::field::server, "chatd");
     res.set(http::field::content_type, "application/json");
     res.set(http::field::cache_control, "no-store");
     res.keep_alive(keep_alive);
-    res.body() = error_json(code, message);
+    res.body() = auth::error_body(code, message);
     res.prepare_payload();
     send(std::move(res));
   }

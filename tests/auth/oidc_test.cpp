@@ -175,10 +175,13 @@ TEST_CASE("Sign in through a real OpenID provider, choose a username, and keep i
       const std::string token = *set_cookie(done, "chatd_session");
       REQUIRE(body_json(o.f.request("GET", "/api/me", "", cookie_of(token)))["user"]["username"] ==
               chosen);
-      // The ticket is single use.
-      REQUIRE(
-          o.f.post("/api/choose-username", {{"username", chosen + "2"}}, signup_cookie).status ==
-          400);
+      // The ticket is single use: afterwards there is no pending sign-up (the same 404 as GET).
+      auto used = o.f.post("/api/choose-username", {{"username", chosen + "2"}}, signup_cookie);
+      REQUIRE(used.status == 404);
+      REQUIRE(body_json(used)["error"] == "no_pending_signup");
+      auto gone = o.f.request("GET", "/api/choose-username", "", signup_cookie);
+      REQUIRE(gone.status == 404);
+      REQUIRE(body_json(gone)["error"] == "no_pending_signup");
 
       REQUIRE(o.f.request("POST", "/api/logout", "", cookie_of(token)).status == 204);
       REQUIRE(o.f.request("GET", "/api/me", "", cookie_of(token)).status == 401);
