@@ -336,14 +336,24 @@ void on_list(self_ptr self, const protocol::list_conversations_req& r) {
           ci.id = s.c.id;
           ci.kind = kind_name(s.c.kind);
           ci.title = s.c.title;
+          ci.description = s.c.description;
+          ci.avatar_color = s.c.avatar_color;
           ci.last_seq = s.c.last_seq;
           ci.read_seq = s.read_seq;
           ci.unread = s.unread;
-          for (auto& m : s.members) ci.members.push_back({m.id, m.username});
+          ci.unread_mentions = s.unread_mentions;
+          name_map names;
+          for (std::size_t i = 0; i < s.members.size(); ++i) {
+            const auto& m = s.members[i];
+            ci.members.push_back({m.id, m.username});
+            names.emplace(m.id, m.username);  // also for the last event's mentions
+            if (s.c.kind == persistence::conversation_kind::direct || i >= s.roles.size()) continue;
+            if (s.roles[i] == "owner") ci.owner = m.id;
+            if (s.roles[i] == "admin") ci.admins.push_back(m.id);
+          }
           if (s.last_event) {
-            name_map names{{s.last_event->sender, s.last_sender_name}};
-            if (s.last_event->subject != 0)
-              names.emplace(s.last_event->subject, s.last_subject_name);
+            names[s.last_event->sender] = s.last_sender_name;
+            if (s.last_event->subject != 0) names[s.last_event->subject] = s.last_subject_name;
             ci.last_event = to_event_frame(*s.last_event, names);
           }
           ci.unread = s.unread;
@@ -478,10 +488,15 @@ void on_request(self_ptr self, protocol::request& req) {
         } else if constexpr (std::is_same_v<T, protocol::history_req> ||
                              std::is_same_v<T, protocol::leave_req> ||
                              std::is_same_v<T, protocol::typing_req> ||
-                             std::is_same_v<T, protocol::read_req>) {
+                             std::is_same_v<T, protocol::read_req> ||
+                             std::is_same_v<T, protocol::edit_message_req> ||
+                             std::is_same_v<T, protocol::delete_message_req> ||
+                             std::is_same_v<T, protocol::react_req> ||
+                             std::is_same_v<T, protocol::update_group_req>) {
           ask_conv(self, make_cmd(self, r.conversation, r), r.id);
         } else if constexpr (std::is_same_v<T, protocol::add_member_req> ||
-                             std::is_same_v<T, protocol::remove_member_req>) {
+                             std::is_same_v<T, protocol::remove_member_req> ||
+                             std::is_same_v<T, protocol::set_role_req>) {
           on_member_change(self, r);
         } else if constexpr (std::is_same_v<T, protocol::sync_req>) {
           start_sync(self, r);

@@ -12,13 +12,16 @@
 #include "actors/append_pipeline.hpp"
 #include "actors/db_worker.hpp"
 #include "actors/frames.hpp"
+#include "actors/group_rules.hpp"
 #include "actors/idempotency_window.hpp"
 #include "actors/member_projection.hpp"
+#include "actors/message_state.hpp"
 #include "actors/messages.hpp"
 #include "actors/observed_actor.hpp"
 #include "logging/logger.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/event_store.hpp"
+#include "persistence/kinds.hpp"
 #include "persistence/user_store.hpp"
 #include "protocol/limits.hpp"
 #include "util/clock.hpp"
@@ -36,6 +39,9 @@ using protocol::error_code;
 constexpr std::size_t tail_capacity = 256;     ///< recent events kept in memory for history
 constexpr std::size_t window_capacity = 4096;  ///< recent (sender, client_msg_id) -> (seq, ts)
 constexpr int max_page = protocol::limits::max_history_limit;
+constexpr std::size_t message_state_cap = 2048;  ///< states kept for messages older than the tail
+
+namespace kind = persistence::kind;
 
 enum class reply_kind { none, ack, conversation, ok };
 
@@ -68,6 +74,7 @@ struct conversation_state {
   caf::error load_error;
   persistence::conversation info;
   member_projection members;
+  message_projection messages;  ///< current state of the tail's messages and of loaded ones
   name_map names;
   std::deque<event> tail;
   idempotency_window<waiter> window{window_capacity};
@@ -83,12 +90,34 @@ using self_ptr = observed_pointer<conversation_actor, conversation_state>;
 /// Recomputes the projected member set after queued events were dropped or failed.
 void reproject(conversation_state& st) {
   st.members.reproject([&](auto&& f) { st.log.for_each_pending(f); });
+  st.messages.reproject([&](auto&& f) { st.log.for_each_pending(f); });
+}
+
+seq_t tail_front(const conversation_state& st) {
+  return st.tail.empty() ? st.log.last_seq() + 1 : st.tail.front().seq;
 }
 
 void remember(conversation_state& st, const event& e) {
   st.tail.push_back(e);
   if (st.tail.size() > tail_capacity) st.tail.pop_front();
   st.window.remember(e.sender, e.client_msg_id, e.seq, e.created_at_ms);
+  st.messages.committed(e);
+  if (e.type == kind::message_deleted) {
+    // The store blanked these in the log; the copies in memory go the same way.
+    for (auto& t : st.tail)
+      if (t.seq == e.target || (t.target == e.target && t.type == kind::message_edited)) {
+        t.payload.clear();
+        t.mentions.clear();
+      }
+  }
+}
+
+/// An event of the log as a client sees it: a message in its current state.
+protocol::event_frame render(const conversation_state& st, const event& e) {
+  auto f = to_event_frame(e, st.names);
+  if (e.type == kind::message)
+    if (auto* s = st.messages.durable(e.seq)) apply_state(f, *s, st.names);
+  return f;
 }
 
 protocol::conversation_info info_of(const conversation_state& st) {
@@ -101,7 +130,13 @@ protocol::conversation_info info_of(const conversation_state& st) {
     ci.members.push_back({u, i == st.names.end() ? std::string{} : i->second});
   }
   ci.last_seq = st.log.last_seq();
-  if (!st.tail.empty()) ci.last_event = to_event_frame(st.tail.back(), st.names);
+  if (!st.tail.empty()) ci.last_event = render(st, st.tail.back());
+  ci.description = st.info.description;
+  ci.avatar_color = st.info.avatar_color;
+  for (auto& [u, r] : st.members.durable_roles()) {
+    if (r == role::owner) ci.owner = u;
+    if (r == role::admin) ci.admins.push_back(u);
+  }
   return ci;
 }
 
@@ -165,6 +200,14 @@ void commit_one(self_ptr self, queued& q) {
   recipients.insert(st.members.durable().begin(), st.members.durable().end());
   recipients.insert(q.also_to.begin(), q.also_to.end());
   remember(st, e);
+  if (e.type == kind::renamed) st.info.title = e.payload;
+  if (e.type == kind::description_changed) st.info.description = e.payload;
+  if (e.type == kind::avatar_color_changed) st.info.avatar_color = e.payload;
+  st.messages.trim(tail_front(st), message_state_cap, [&](seq_t seq) {
+    bool named = false;
+    st.log.for_each_pending([&](const event& p) { named = named || p.target == seq; });
+    return named;
+  });
   fan_out(self, recipients, e.seq, share(to_event_frame(e, st.names)));
   switch (q.kind) {
     case reply_kind::ack:
@@ -203,7 +246,7 @@ void answer_from_log(self_ptr self, queued q) {
                   if (!*found)
                     return caf::make_message(
                         make_chat_error(error_code::internal, "duplicate not found"));
-                  return caf::make_message(event_page{{**found}, {}});
+                  return caf::make_message(event_page{{**found}, {}, {}});
                 }})
       .then(
           [=](event_page& page) mutable {
@@ -308,6 +351,7 @@ void enqueue(self_ptr self, event e, reply_kind kind = reply_kind::none, reply_p
              std::string ref = {}, std::vector<user_id> also_to = {}) {
   auto& st = self->state;
   st.members.queued(e);
+  st.messages.queued(e);
   st.log.push({std::move(e), kind, std::move(rp), std::move(ref), {}, std::move(also_to)});
 }
 
@@ -317,34 +361,191 @@ caf::error not_member() {
 
 // ---- requests ----
 
-caf::result<frame_reply> on_send(self_ptr self, const requester& from,
-                                 const protocol::send_req& r) {
+/// The members a body mentions (by their usernames as this conversation knows them).
+std::vector<user_id> mentions_in(const conversation_state& st, std::string_view body,
+                                 user_id sender) {
+  std::vector<std::pair<user_id, std::string>> candidates;
+  for (auto u : st.members.projected())
+    if (auto it = st.names.find(u); it != st.names.end()) candidates.emplace_back(u, it->second);
+  return find_mentions(body, candidates, sender, protocol::limits::max_mentions_per_message);
+}
+
+void handle_change(self_ptr self, const requester& from, const protocol::request& req,
+                   reply_promise rp);
+
+/// Reads a message older than the tail (with its changes) from the log, then asks again.
+void load_target(self_ptr self, seq_t target, requester from, protocol::request req,
+                 reply_promise rp) {
   auto& st = self->state;
-  if (!st.members.will_be_member(from.user)) return not_member();
+  ++st.outstanding;
+  auto conv = st.id;
+  self->request(
+          st.rt->db, caf::infinite, db_job{[conv, target](persistence::database& db) {
+            persistence::event_store log{db};
+            loaded_message out;
+            auto last = log.last_seq(conv);
+            if (!last) return error_message(last.err());
+            out.as_of = *last;
+            auto read = log.read_after(conv, target - 1, 1);
+            if (!read) return error_message(read.err());
+            if (read->empty() || read->front().seq != target || read->front().type != kind::message)
+              return caf::make_message(std::move(out));
+            auto changes = log.changes_of(conv, target, target);
+            if (!changes) return error_message(changes.err());
+            out.found = true;
+            out.state = message_state::of(read->front());
+            for (auto& c : *changes) out.state.apply(c);
+            return caf::make_message(std::move(out));
+          }})
+      .then(
+          [=](loaded_message& m) mutable {
+            auto& st = self->state;
+            --st.outstanding;
+            if (!m.found) {
+              rp.deliver(make_chat_error(error_code::not_found, "no message with that seq"));
+            } else if (!st.tail.empty() && st.tail.front().seq > m.as_of + 1) {
+              // More was written meanwhile than the tail holds: read it again.
+              load_target(self, target, from, req, rp);
+            } else {
+              std::vector<event> newer;
+              for (auto& e : st.tail)
+                if (e.seq > m.as_of) newer.push_back(e);
+              st.messages.loaded(std::move(m.state), newer);
+              reproject(st);
+              handle_change(self, from, req, rp);
+            }
+            check_idle(self);
+          },
+          [=](caf::error& err) mutable {
+            --self->state.outstanding;
+            rp.deliver(err);
+            check_idle(self);
+          });
+}
+
+/// Sends, edits, deletes and reactions: idempotent by (sender, client_msg_id), answered with an
+/// ack once durable. A change names its message by seq (a send may name the one it quotes); a
+/// message older than the tail is read from the log first.
+void handle_change(self_ptr self, const requester& from, const protocol::request& req,
+                   reply_promise rp) {
+  auto& st = self->state;
+  if (!st.members.will_be_member(from.user)) return rp.deliver(not_member()), void();
+  std::string ref, cmid;
+  std::optional<seq_t> target;
+  std::visit(
+      [&](const auto& r) {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, protocol::send_req>) {
+          ref = r.id;
+          cmid = r.client_msg_id;
+          target = r.reply_to;
+        } else if constexpr (std::is_same_v<T, protocol::edit_message_req> ||
+                             std::is_same_v<T, protocol::delete_message_req> ||
+                             std::is_same_v<T, protocol::react_req>) {
+          ref = r.id;
+          cmid = r.client_msg_id;
+          target = r.target;
+        }
+      },
+      req);
   using window_t = idempotency_window<waiter>;
-  auto found = st.window.find(from.user, r.client_msg_id);
+  auto found = st.window.find(from.user, cmid);
   if (auto* s = std::get_if<window_t::stored>(&found))
-    return ack_of(st, r.id, r.client_msg_id, s->seq, s->ts, true);
-  auto rp = self->make_response_promise<frame_reply>();
-  if (std::holds_alternative<window_t::pending>(found)) {
-    st.window.wait(from.user, r.client_msg_id, {rp, r.id});  // the original is on its way
-    return rp;
+    return rp.deliver(ack_of(st, ref, cmid, s->seq, s->ts, true)), void();
+  if (std::holds_alternative<window_t::pending>(found))
+    return st.window.wait(from.user, cmid, {rp, ref}), void();  // the original is on its way
+  const message_state* msg = nullptr;
+  if (target) {
+    msg = st.messages.projected(*target);
+    if (!msg && *target < tail_front(st)) return load_target(self, *target, from, req, rp);
+    if (!msg)
+      return rp.deliver(make_chat_error(error_code::not_found, "no message with that seq")), void();
   }
-  st.window.begin(from.user, r.client_msg_id);
-  enqueue(self, make_event(st, "message", from.user, 0, r.body, r.client_msg_id), reply_kind::ack,
-          rp, r.id);
+  const bool group = st.info.kind == persistence::conversation_kind::group;
+  auto gone = [] { return make_chat_error(error_code::not_found, "that message was deleted"); };
+  std::optional<event> ev;
+  std::optional<caf::error> refused;
+  std::optional<frame_reply> repeat;  // the state asked for is already there
+  std::visit(
+      [&](const auto& r) {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, protocol::send_req>) {
+          if (msg && msg->deleted) return refused.emplace(gone()), void();
+          ev = make_event(st, std::string(kind::message), from.user, 0, r.body, cmid);
+          ev->reply_to = r.reply_to.value_or(0);
+          ev->mentions = mentions_in(st, r.body, from.user);
+        } else if constexpr (std::is_same_v<T, protocol::edit_message_req>) {
+          if (msg->deleted) return refused.emplace(gone()), void();
+          if (!may_edit(from.user, msg->author))
+            return refused.emplace(make_chat_error(error_code::forbidden,
+                                                   "only the author may edit a message")),
+                   void();
+          ev = make_event(st, std::string(kind::message_edited), from.user, 0, r.body, cmid);
+          ev->mentions = mentions_in(st, r.body, msg->author);
+        } else if constexpr (std::is_same_v<T, protocol::delete_message_req>) {
+          if (!may_delete(from.user, st.members.will_have_role(from.user), msg->author, group))
+            return refused.emplace(make_chat_error(
+                       error_code::forbidden,
+                       group ? "only the author, an admin or the owner may delete this message"
+                             : "only the author may delete a message")),
+                   void();
+          if (msg->deleted && msg->deleted_seq != 0)  // 0: that delete is still queued
+            return repeat.emplace(ack_of(st, ref, cmid, msg->deleted_seq, msg->deleted_at, true)),
+                   void();
+          ev = make_event(st, std::string(kind::message_deleted), from.user, 0, {}, cmid);
+        } else if constexpr (std::is_same_v<T, protocol::react_req>) {
+          if (msg->deleted) return refused.emplace(gone()), void();
+          auto* mine = msg->reaction(from.user, r.emoji);
+          if (!r.remove && mine && mine->seq != 0)  // 0: still queued, the state dedupes it
+            return repeat.emplace(ack_of(st, ref, cmid, mine->seq, mine->ts, true)), void();
+          if (r.remove && !mine)
+            return refused.emplace(
+                       make_chat_error(error_code::not_found, "you have no such reaction there")),
+                   void();
+          bool new_kind = true;
+          for (auto& x : msg->reactions) new_kind = new_kind && x.emoji != r.emoji;
+          if (!r.remove && new_kind &&
+              msg->distinct_emoji() >= protocol::limits::max_reactions_per_message)
+            return refused.emplace(make_chat_error(
+                       error_code::bad_field, "that message has the most different reactions")),
+                   void();
+          ev = make_event(st, std::string(r.remove ? kind::reaction_removed : kind::reaction_added),
+                          from.user, 0, r.emoji, cmid);
+        }
+      },
+      req);
+  if (refused) return rp.deliver(*refused), void();
+  if (repeat) return rp.deliver(std::move(*repeat)), void();
+  if (!ev)
+    return rp.deliver(make_chat_error(error_code::internal, "not a message request")), void();
+  if (target && ev->type != kind::message) ev->target = *target;
+  st.window.begin(from.user, cmid);
+  enqueue(self, std::move(*ev), reply_kind::ack, rp, ref);
   flush(self);
+}
+
+caf::result<frame_reply> on_change(self_ptr self, const requester& from,
+                                   const protocol::request& req) {
+  auto rp = self->make_response_promise<frame_reply>();
+  handle_change(self, from, req, rp);
   return rp;
 }
 
+/// A history page; `state_of(seq)` gives a message's current state (nullptr: as logged).
+template <class StateOf>
 frame_reply page_reply(const conversation_state& st, const std::string& ref,
-                       const std::vector<event>& events, const name_map& names, bool has_more) {
+                       const std::vector<event>& events, const name_map& names, bool has_more,
+                       StateOf&& state_of) {
   protocol::history_frame h;
   h.ref = ref;
   h.conversation = st.id;
   h.has_more = has_more;
   h.events.reserve(events.size());
-  for (auto& e : events) h.events.push_back(to_event_frame(e, names));
+  for (auto& e : events) {
+    h.events.push_back(to_event_frame(e, names));
+    if (e.type == kind::message)
+      if (const message_state* s = state_of(e.seq)) apply_state(h.events.back(), *s, names);
+  }
   return frame_reply{std::move(h)};
 }
 
@@ -365,13 +566,14 @@ caf::result<frame_reply> on_history(self_ptr self, const requester& from,
     hi = before - 1;
     lo = std::max<seq_t>(1, before - limit);
   }
-  if (lo > hi) return page_reply(st, r.id, {}, st.names, false);
+  auto from_memory = [&](seq_t seq) { return st.messages.durable(seq); };
+  if (lo > hi) return page_reply(st, r.id, {}, st.names, false, from_memory);
   bool has_more = forward ? hi < st.log.last_seq() : lo > 1;
   seq_t tail_front = st.tail.empty() ? st.log.last_seq() + 1 : st.tail.front().seq;
   if (lo >= tail_front) {
     std::vector<event> events(st.tail.begin() + (lo - tail_front),
                               st.tail.begin() + (hi - tail_front + 1));
-    return page_reply(st, r.id, events, st.names, has_more);
+    return page_reply(st, r.id, events, st.names, has_more, from_memory);
   }
   auto rp = self->make_response_promise<frame_reply>();
   ++st.outstanding;
@@ -387,10 +589,19 @@ caf::result<frame_reply> on_history(self_ptr self, const requester& from,
                   std::set<user_id> unknown;
                   for (auto& e : *read) {
                     if (e.seq > hi) break;
-                    for (auto id : {e.sender, e.subject})
-                      if (id != 0 && !known.count(id)) unknown.insert(id);
                     page.events.push_back(std::move(e));
                   }
+                  // The messages' current state: every change naming them, whatever its seq.
+                  auto changes = persistence::event_store{db}.changes_of(conv, lo, hi);
+                  if (!changes) return error_message(changes.err());
+                  page.changes = std::move(*changes);
+                  for (auto* list : {&page.events, &page.changes})
+                    for (auto& e : *list) {
+                      for (auto id : {e.sender, e.subject})
+                        if (id != 0 && !known.count(id)) unknown.insert(id);
+                      for (auto id : e.mentions)
+                        if (!known.count(id)) unknown.insert(id);
+                    }
                   for (auto id : unknown) {
                     auto u = users.find_by_id(id);
                     if (u && *u) page.names.push_back({id, (*u)->username});
@@ -402,7 +613,15 @@ caf::result<frame_reply> on_history(self_ptr self, const requester& from,
             auto& st = self->state;
             --st.outstanding;
             for (auto& n : page.names) st.names.emplace(n.id, n.username);
-            rp.deliver(page_reply(st, ref, page.events, st.names, has_more));
+            std::vector<event> all = page.events;
+            all.insert(all.end(), page.changes.begin(), page.changes.end());
+            std::sort(all.begin(), all.end(),
+                      [](const event& a, const event& b) { return a.seq < b.seq; });
+            auto states = fold_messages(all);
+            rp.deliver(page_reply(st, ref, page.events, st.names, has_more, [&](seq_t seq) {
+              auto it = states.find(seq);
+              return it == states.end() ? nullptr : &it->second;
+            }));
             check_idle(self);
           },
           [=](caf::error& err) mutable {
@@ -439,9 +658,12 @@ caf::result<frame_reply> on_create(self_ptr self, const conv_cmd& cmd, const std
   for (auto& m : cmd.members) initial.push_back(m.id);
   enqueue(self, make_event(st, "created", cmd.from.user, 0, title), reply_kind::none, {}, {},
           initial);
+  const bool group = st.info.kind == persistence::conversation_kind::group;
   for (std::size_t i = 0; i < cmd.members.size(); ++i) {
     bool last = i + 1 == cmd.members.size();
-    enqueue(self, make_event(st, "member_added", cmd.from.user, cmd.members[i].id),
+    // The creator owns a group (the payload of member_added is the role).
+    std::string role = group && cmd.members[i].id == cmd.from.user ? "owner" : "";
+    enqueue(self, make_event(st, "member_added", cmd.from.user, cmd.members[i].id, role),
             last ? reply_kind::conversation : reply_kind::none, last ? rp : reply_promise{}, ref,
             initial);
   }
@@ -463,6 +685,10 @@ caf::result<frame_reply> on_member_change(self_ptr self, const conv_cmd& cmd,
       return make_chat_error(error_code::too_many_members, "group member limit reached");
   } else if (!st.members.will_be_member(cmd.subject)) {
     return make_chat_error(error_code::not_member, "that user is not a member");
+  } else if (!may_remove(st.members.will_have_role(cmd.from.user),
+                         st.members.will_have_role(cmd.subject))) {
+    return make_chat_error(error_code::forbidden,
+                           "only the owner, or an admin for plain members, may remove someone");
   }
   auto rp = self->make_response_promise<frame_reply>();
   enqueue(self, make_event(st, add ? "member_added" : "member_removed", cmd.from.user, cmd.subject),
@@ -477,10 +703,84 @@ caf::result<frame_reply> on_leave(self_ptr self, const requester& from,
   if (st.info.kind == persistence::conversation_kind::direct)
     return make_chat_error(error_code::forbidden, "direct conversations cannot be left");
   if (!st.members.will_be_member(from.user)) return not_member();
+  if (st.members.will_have_role(from.user) == role::owner && st.members.projected().size() > 1)
+    return make_chat_error(error_code::forbidden,
+                           "the owner must hand the group over (set_role owner) before leaving");
   auto rp = self->make_response_promise<frame_reply>();
   enqueue(self, make_event(st, "member_left", from.user, from.user), reply_kind::ok, rp, r.id);
   flush(self);
   return rp;
+}
+
+/// Queues `events` and answers with the conversation once the last is durable (or now, when
+/// there is nothing to change).
+caf::result<frame_reply> enqueue_all(self_ptr self, std::vector<event> events,
+                                     const std::string& ref) {
+  auto& st = self->state;
+  if (events.empty()) return frame_reply{protocol::conversation_frame{ref, info_of(st)}};
+  auto rp = self->make_response_promise<frame_reply>();
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    bool last = i + 1 == events.size();
+    enqueue(self, std::move(events[i]), last ? reply_kind::conversation : reply_kind::none,
+            last ? rp : reply_promise{}, ref);
+  }
+  flush(self);
+  return rp;
+}
+
+caf::result<frame_reply> on_update_group(self_ptr self, const requester& from,
+                                         const protocol::update_group_req& r) {
+  auto& st = self->state;
+  if (st.info.kind == persistence::conversation_kind::direct)
+    return make_chat_error(error_code::forbidden, "direct conversations have no group settings");
+  if (!st.members.will_be_member(from.user)) return not_member();
+  if (!may_update_group(st.members.will_have_role(from.user)))
+    return make_chat_error(error_code::forbidden,
+                           "only admins and the owner may change the group's settings");
+  // The values once every queued change is durable: settings already in effect add no event.
+  auto now = st.info;
+  st.log.for_each_pending([&](const event& e) {
+    if (e.type == kind::renamed) now.title = e.payload;
+    if (e.type == kind::description_changed) now.description = e.payload;
+    if (e.type == kind::avatar_color_changed) now.avatar_color = e.payload;
+  });
+  std::vector<event> events;
+  if (r.title && *r.title != now.title)
+    events.push_back(make_event(st, std::string(kind::renamed), from.user, 0, *r.title));
+  if (r.description && *r.description != now.description)
+    events.push_back(
+        make_event(st, std::string(kind::description_changed), from.user, 0, *r.description));
+  if (r.avatar_color && *r.avatar_color != now.avatar_color)
+    events.push_back(
+        make_event(st, std::string(kind::avatar_color_changed), from.user, 0, *r.avatar_color));
+  return enqueue_all(self, std::move(events), r.id);
+}
+
+caf::result<frame_reply> on_set_role(self_ptr self, const conv_cmd& cmd,
+                                     const protocol::set_role_req& r) {
+  auto& st = self->state;
+  if (st.info.kind == persistence::conversation_kind::direct)
+    return make_chat_error(error_code::forbidden, "direct conversations have no roles");
+  if (!st.members.will_be_member(cmd.from.user)) return not_member();
+  if (!may_set_role(st.members.will_have_role(cmd.from.user)))
+    return make_chat_error(error_code::forbidden, "only the owner may give roles");
+  if (!st.members.will_be_member(cmd.subject))
+    return make_chat_error(error_code::not_member, "that user is not a member");
+  if (!cmd.subject_name.empty()) st.names[cmd.subject] = cmd.subject_name;
+  const auto wanted = role_of(r.role);
+  if (cmd.subject == cmd.from.user && wanted != role::owner)
+    return make_chat_error(error_code::forbidden,
+                           "hand ownership to someone else (set_role owner) instead");
+  std::vector<event> events;
+  if (st.members.will_have_role(cmd.subject) != wanted) {
+    events.push_back(make_event(st, std::string(kind::role_changed), cmd.from.user, cmd.subject,
+                                role_name(wanted)));
+    // One owner: handing the group over makes the old owner an admin.
+    if (wanted == role::owner)
+      events.push_back(make_event(st, std::string(kind::role_changed), cmd.from.user, cmd.from.user,
+                                  role_name(role::admin)));
+  }
+  return enqueue_all(self, std::move(events), r.id);
 }
 
 caf::result<frame_reply> on_typing(self_ptr self, const requester& from,
@@ -541,8 +841,15 @@ caf::result<frame_reply> dispatch(self_ptr self, conv_cmd& cmd) {
   return std::visit(
       [&](auto& r) -> caf::result<frame_reply> {
         using T = std::decay_t<decltype(r)>;
-        if constexpr (std::is_same_v<T, protocol::send_req>) {
-          return on_send(self, from, r);
+        if constexpr (std::is_same_v<T, protocol::send_req> ||
+                      std::is_same_v<T, protocol::edit_message_req> ||
+                      std::is_same_v<T, protocol::delete_message_req> ||
+                      std::is_same_v<T, protocol::react_req>) {
+          return on_change(self, from, cmd.req);
+        } else if constexpr (std::is_same_v<T, protocol::update_group_req>) {
+          return on_update_group(self, from, r);
+        } else if constexpr (std::is_same_v<T, protocol::set_role_req>) {
+          return on_set_role(self, cmd, r);
         } else if constexpr (std::is_same_v<T, protocol::history_req>) {
           return on_history(self, from, r);
         } else if constexpr (std::is_same_v<T, protocol::open_direct_req>) {
@@ -580,6 +887,9 @@ caf::message load_snapshot(persistence::database& db, persistence::conversation_
   auto members = convs.members(id);
   if (!members) return error_message(members.err());
   snap.members = std::move(*members);
+  auto roles = convs.roles(id);
+  if (!roles) return error_message(roles.err());
+  snap.roles = std::move(*roles);
   persistence::event_store events{db};
   auto last = events.last_seq(id);
   if (!last) return error_message(last.err());
@@ -643,7 +953,9 @@ conversation_actor::behavior_type conversation(self_ptr self, persistence::conve
           [=](conv_snapshot& snap) {
             auto& st = self->state;
             st.info = snap.info;
-            st.members.load({snap.members.begin(), snap.members.end()});
+            std::map<user_id, role> roles;
+            for (auto& [u, r] : snap.roles) roles[u] = role_of(r);
+            st.members.load({snap.members.begin(), snap.members.end()}, roles);
             for (auto& n : snap.names) st.names[n.id] = n.username;
             st.log.set_last_seq(snap.last_seq);
             for (auto& e : snap.tail) remember(st, e);

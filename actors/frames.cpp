@@ -1,8 +1,10 @@
 #include "actors/frames.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 
+#include "persistence/kinds.hpp"
 #include "protocol/serializer.hpp"
 
 namespace chat::actors {
@@ -27,7 +29,34 @@ protocol::event_frame to_event_frame(const persistence::event& e, const name_map
   if (e.subject != 0) f.subject = ref_of(e.subject, names);
   f.body = e.payload;
   f.ts = e.created_at_ms;
+  namespace kind = persistence::kind;
+  if (e.target != 0) f.target = e.target;
+  if (e.reply_to != 0) f.reply_to = e.reply_to;
+  for (auto u : e.mentions) f.mentions.push_back(ref_of(u, names));
+  if (e.type == kind::reaction_added || e.type == kind::reaction_removed) {
+    f.emoji = e.payload;
+    f.body.clear();
+  } else if (e.type == kind::member_added || e.type == kind::role_changed) {
+    f.role = e.payload.empty() ? std::string("member") : e.payload;
+    f.body.clear();
+  }
   return f;
+}
+
+void apply_state(protocol::event_frame& f, const message_state& s, const name_map& names) {
+  f.body = s.deleted ? std::string{} : s.body;
+  f.deleted = s.deleted;
+  f.mentions.clear();
+  for (auto u : s.mentions) f.mentions.push_back(ref_of(u, names));
+  if (s.edited_at != 0) f.edited_ts = s.edited_at;
+  f.reactions.clear();
+  for (const auto& r : s.reactions) {
+    auto it = std::find_if(f.reactions.begin(), f.reactions.end(),
+                           [&](const protocol::reaction_info& x) { return x.emoji == r.emoji; });
+    if (it == f.reactions.end()) it = f.reactions.insert(f.reactions.end(), {r.emoji, 0, {}});
+    ++it->count;
+    it->users.push_back(ref_of(r.user, names));
+  }
 }
 
 shared_frame share(const protocol::server_frame& f) {

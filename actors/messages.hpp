@@ -13,6 +13,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/message_state.hpp"
 #include "actors/server.hpp"
 #include "persistence/database.hpp"
 #include "persistence/result.hpp"
@@ -93,6 +94,7 @@ struct db_job {
 struct conv_snapshot {
   persistence::conversation info;
   std::vector<persistence::user_id> members;
+  std::vector<std::pair<persistence::user_id, std::string>> roles;  ///< every member's role
   std::vector<protocol::user_ref> names;  ///< members and everyone in the tail
   persistence::seq_t last_seq = 0;
   std::vector<persistence::event> tail;  ///< the newest events, ascending
@@ -102,6 +104,15 @@ struct conv_snapshot {
 struct event_page {
   std::vector<persistence::event> events;
   std::vector<protocol::user_ref> names;
+  std::vector<persistence::event> changes;  ///< changes to the page's messages (any seq)
+};
+
+/// A message older than a conversation's tail, read from the log with its changes: `as_of` is
+/// the log's last seq when the read began (later events come from the tail).
+struct loaded_message {
+  bool found = false;  ///< false: no message at that seq
+  message_state state;
+  persistence::seq_t as_of = 0;
 };
 
 /// Users (and possibly the conversation) a database job resolved for a connection.
@@ -127,6 +138,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::append_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::db_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::conv_snapshot)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::event_page)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::loaded_message)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::resolved)
 // Admin answers (actors/server.hpp) stay in this process too.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::actor_report)
@@ -150,6 +162,7 @@ CAF_ADD_TYPE_ID(chat_actors, (chat::actors::append_outcome))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::db_job))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::conv_snapshot))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::event_page))
+CAF_ADD_TYPE_ID(chat_actors, (chat::actors::loaded_message))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::resolved))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::actor_report))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::live_status))

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "persistence/event_store.hpp"
 #include "persistence/sql_error.hpp"
 
 namespace chat::persistence {
@@ -21,7 +22,8 @@ conversation_kind kind_of(std::string_view s) {
 // cannot drift from it.
 constexpr std::string_view conversation_select =
     "SELECT c.id, c.kind, c.title, c.created_at, "
-    "COALESCE((SELECT MAX(e.seq) FROM conversation_events e WHERE e.conversation_id = c.id), 0) "
+    "COALESCE((SELECT MAX(e.seq) FROM conversation_events e WHERE e.conversation_id = c.id), 0), "
+    "c.description, c.avatar_color "
     "FROM conversations c ";
 
 result<std::optional<conversation>> find_by_key(database& db, const std::string& key) {
@@ -29,7 +31,7 @@ result<std::optional<conversation>> find_by_key(database& db, const std::string&
   std::string kind;
   db.sql() << fmt::format("{} WHERE c.direct_key = :k", conversation_select), soci::use(key),
       soci::into(c.id), soci::into(kind), soci::into(c.title), soci::into(c.created_at_ms),
-      soci::into(c.last_seq);
+      soci::into(c.last_seq), soci::into(c.description), soci::into(c.avatar_color);
   if (!db.sql().got_data()) return std::optional<conversation>{};
   c.kind = kind_of(kind);
   return std::optional<conversation>{std::move(c)};
@@ -110,7 +112,7 @@ result<std::optional<conversation>> conversation_store::find(conversation_id id)
     std::string kind;
     db_.sql() << fmt::format("{} WHERE c.id = :i", conversation_select), soci::use(id),
         soci::into(c.id), soci::into(kind), soci::into(c.title), soci::into(c.created_at_ms),
-        soci::into(c.last_seq);
+        soci::into(c.last_seq), soci::into(c.description), soci::into(c.avatar_color);
     if (!db_.sql().got_data()) return std::optional<conversation>{};
     c.kind = kind_of(kind);
     return std::optional<conversation>{std::move(c)};
@@ -131,6 +133,35 @@ result<std::vector<user_id>> conversation_store::members(conversation_id id) {
     return out;
   } catch (...) {
     return detail::current_error(db_, "members");
+  }
+}
+
+result<std::vector<std::pair<user_id, std::string>>> conversation_store::roles(conversation_id id) {
+  try {
+    std::vector<std::pair<user_id, std::string>> out;
+    user_id u = 0;
+    std::string role;
+    soci::statement st = (db_.sql().prepare << "SELECT user_id, role FROM memberships WHERE "
+                                               "conversation_id = :c ORDER BY user_id",
+                          soci::use(id), soci::into(u), soci::into(role));
+    st.execute();
+    while (st.fetch()) out.emplace_back(u, role);
+    return out;
+  } catch (...) {
+    return detail::current_error(db_, "roles");
+  }
+}
+
+result<std::int64_t> conversation_store::unread_mentions(conversation_id c, user_id u,
+                                                         seq_t after) {
+  try {
+    std::int64_t n = 0;
+    db_.sql() << "SELECT COUNT(*) FROM mentions WHERE conversation_id = :c AND user_id = :u AND "
+                 "seq > :s",
+        soci::use(c), soci::use(u), soci::use(after), soci::into(n);
+    return n;
+  } catch (...) {
+    return detail::current_error(db_, "unread_mentions");
   }
 }
 
@@ -157,11 +188,13 @@ result<std::vector<conversation>> conversation_store::conversations_of(user_id u
              "COALESCE((SELECT MAX(e.seq) FROM conversation_events e WHERE e.conversation_id = "
              "c.id), 0), "
              "COALESCE((SELECT e.created_at FROM conversation_events e WHERE e.conversation_id = "
-             "c.id ORDER BY e.seq DESC LIMIT 1), c.created_at) AS last_activity "
+             "c.id ORDER BY e.seq DESC LIMIT 1), c.created_at) AS last_activity, "
+             "c.description, c.avatar_color "
              "FROM conversations c JOIN memberships m ON m.conversation_id = c.id "
              "WHERE m.user_id = :u ORDER BY last_activity DESC, c.id DESC"),
          soci::use(u), soci::into(c.id), soci::into(kind), soci::into(c.title),
-         soci::into(c.created_at_ms), soci::into(c.last_seq), soci::into(last_activity));
+         soci::into(c.created_at_ms), soci::into(c.last_seq), soci::into(last_activity),
+         soci::into(c.description), soci::into(c.avatar_color));
     st.execute();
     while (st.fetch()) {
       c.kind = kind_of(kind);
@@ -182,7 +215,7 @@ result<std::vector<conversation_summary>> conversation_store::summaries_of(user_
       std::string kind;
       std::int64_t last_activity = 0;
       seq_t read = 0;
-      std::int64_t unread = 0;
+      std::int64_t unread = 0, mentioned = 0;
       soci::statement st =
           (db_.sql().prepare
                << "SELECT c.id, c.kind, c.title, c.created_at, "
@@ -194,45 +227,56 @@ result<std::vector<conversation_summary>> conversation_store::summaries_of(user_
                   // Unread in the same statement (not a COUNT per conversation): messages by
                   // others after the read position; membership events never count.
                   "(SELECT COUNT(*) FROM conversation_events e WHERE e.conversation_id = c.id "
-                  "AND e.seq > COALESCE(r.seq, 0) AND e.type = 'message' AND e.sender_id <> :v) "
+                  "AND e.seq > COALESCE(r.seq, 0) AND e.type = 'message' AND e.sender_id <> :v), "
+                  "c.description, c.avatar_color, "
+                  // Mentions of the user after the read position (the mentions projection).
+                  "(SELECT COUNT(*) FROM mentions x WHERE x.conversation_id = c.id AND "
+                  "x.user_id = :w AND x.seq > COALESCE(r.seq, 0)) "
                   "FROM memberships m JOIN conversations c ON c.id = m.conversation_id "
                   "LEFT JOIN read_positions r ON r.conversation_id = m.conversation_id AND "
                   "r.user_id = m.user_id "
                   "WHERE m.user_id = :u ORDER BY last_activity DESC, c.id DESC",
-           soci::use(u), soci::use(u), soci::into(c.id), soci::into(kind), soci::into(c.title),
-           soci::into(c.created_at_ms), soci::into(c.last_seq), soci::into(last_activity),
-           soci::into(read), soci::into(unread));
+           soci::use(u), soci::use(u), soci::use(u), soci::into(c.id), soci::into(kind),
+           soci::into(c.title), soci::into(c.created_at_ms), soci::into(c.last_seq),
+           soci::into(last_activity), soci::into(read), soci::into(unread),
+           soci::into(c.description), soci::into(c.avatar_color), soci::into(mentioned));
       st.execute();
       while (st.fetch()) {
         c.kind = kind_of(kind);
         at.emplace(c.id, out.size());
-        out.push_back({c, read, unread, {}, std::nullopt, {}, {}});
+        out.push_back({c, read, unread, mentioned, {}, {}, std::nullopt, {}, {}});
       }
     }
     if (out.empty()) return out;
     {  // 2: every member of those conversations, with usernames
       conversation_id conv = 0;
       user member;
+      std::string role;
       soci::statement st =
-          (db_.sql().prepare << "SELECT m.conversation_id, us.id, us.username "
+          (db_.sql().prepare << "SELECT m.conversation_id, us.id, us.username, m.role "
                                 "FROM memberships mine JOIN memberships m ON "
                                 "m.conversation_id = mine.conversation_id "
                                 "JOIN users us ON us.id = m.user_id "
                                 "WHERE mine.user_id = :u ORDER BY m.conversation_id, us.id",
-           soci::use(u), soci::into(conv), soci::into(member.id), soci::into(member.username));
+           soci::use(u), soci::into(conv), soci::into(member.id), soci::into(member.username),
+           soci::into(role));
       st.execute();
       while (st.fetch())
-        if (auto it = at.find(conv); it != at.end()) out[it->second].members.push_back(member);
+        if (auto it = at.find(conv); it != at.end()) {
+          out[it->second].members.push_back(member);
+          out[it->second].roles.push_back(role);
+        }
     }
     {  // 3: the last event of each, with the names it mentions
       event e;
       soci::indicator msg_ind = soci::i_ok;
-      std::string sender_name, subject_name;
+      std::string sender_name, subject_name, mention_text;
       soci::statement st =
           (db_.sql().prepare
                << "SELECT e.conversation_id, e.seq, e.event_id, e.type, e.sender_id, "
                   "e.client_msg_id, e.subject_id, e.payload, e.created_at, "
-                  "COALESCE(su.username, ''), COALESCE(sj.username, '') "
+                  "COALESCE(su.username, ''), COALESCE(sj.username, ''), e.target_seq, "
+                  "e.reply_to, e.mentions "
                   "FROM memberships mine JOIN conversation_events e ON "
                   "e.conversation_id = mine.conversation_id AND e.seq = (SELECT MAX(x.seq) FROM "
                   "conversation_events x WHERE x.conversation_id = mine.conversation_id) "
@@ -242,10 +286,12 @@ result<std::vector<conversation_summary>> conversation_store::summaries_of(user_
            soci::use(u), soci::into(e.conversation), soci::into(e.seq), soci::into(e.event_id),
            soci::into(e.type), soci::into(e.sender), soci::into(e.client_msg_id, msg_ind),
            soci::into(e.subject), soci::into(e.payload), soci::into(e.created_at_ms),
-           soci::into(sender_name), soci::into(subject_name));
+           soci::into(sender_name), soci::into(subject_name), soci::into(e.target),
+           soci::into(e.reply_to), soci::into(mention_text));
       st.execute();
       while (st.fetch()) {
         if (msg_ind != soci::i_ok) e.client_msg_id.clear();
+        e.mentions = decode_ids(mention_text);
         auto it = at.find(e.conversation);
         if (it == at.end()) continue;
         auto& s = out[it->second];

@@ -2,6 +2,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "persistence/database.hpp"
@@ -16,7 +17,9 @@ struct conversation_summary {
   /// Messages by others after read_seq (membership events and the user's own messages, from any
   /// device, are never unread).
   std::int64_t unread = 0;
-  std::vector<user> members;  ///< id and username, ascending id
+  std::int64_t unread_mentions = 0;  ///< messages after read_seq that mention the user
+  std::vector<user> members;         ///< id and username, ascending id
+  std::vector<std::string> roles;    ///< members[i]'s role: "owner", "admin" or "member"
   std::optional<event> last_event;
   std::string last_sender_name, last_subject_name;  ///< of last_event ("" when none)
 };
@@ -41,6 +44,10 @@ class conversation_store {
   /// Current members (from the projection), ascending.
   result<std::vector<user_id>> members(conversation_id id);
   result<bool> is_member(conversation_id id, user_id u);
+  /// Current members with their role ("owner", "admin", "member"), ascending id.
+  result<std::vector<std::pair<user_id, std::string>>> roles(conversation_id id);
+  /// Messages after `after` that mention `u` (deleted ones never count).
+  result<std::int64_t> unread_mentions(conversation_id c, user_id u, seq_t after);
   /// Conversations the user is a member of, with last_seq, most recent activity first.
   result<std::vector<conversation>> conversations_of(user_id u);
   /// The user's conversations with members, last event, read position and unread count, most

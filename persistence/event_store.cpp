@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "persistence/kinds.hpp"
 #include "persistence/message_search.hpp"
 #include "persistence/sql_error.hpp"
 
@@ -16,7 +17,34 @@ namespace {
 
 constexpr std::string_view event_columns =
     "conversation_id, seq, event_id, type, sender_id, client_msg_id, subject_id, payload, "
-    "created_at";
+    "created_at, target_seq, reply_to, mentions";
+
+/// A row selected with `event_columns`, bound to a statement's into() elements.
+struct event_row {
+  event e;
+  soci::indicator msg_ind = soci::i_ok;
+  std::string mention_text;
+  void bind(soci::statement& st) {
+    st.exchange(soci::into(e.conversation));
+    st.exchange(soci::into(e.seq));
+    st.exchange(soci::into(e.event_id));
+    st.exchange(soci::into(e.type));
+    st.exchange(soci::into(e.sender));
+    st.exchange(soci::into(e.client_msg_id, msg_ind));
+    st.exchange(soci::into(e.subject));
+    st.exchange(soci::into(e.payload));
+    st.exchange(soci::into(e.created_at_ms));
+    st.exchange(soci::into(e.target));
+    st.exchange(soci::into(e.reply_to));
+    st.exchange(soci::into(mention_text));
+  }
+  event get() const {
+    event out = e;
+    if (msg_ind != soci::i_ok) out.client_msg_id.clear();
+    out.mentions = decode_ids(mention_text);
+    return out;
+  }
+};
 
 // One multi-row INSERT per chunk (TOOLCHAIN.md: SOCI's vector use() is no faster on MySQL); chunks
 // keep the statement under max_allowed_packet and SQLite's bound-variable limit.
@@ -38,10 +66,12 @@ void insert_chunk(database& db, std::span<const event> rows) {
   std::string q = fmt::format("INSERT INTO conversation_events ({}) VALUES ", event_columns);
   for (size_t i = 0; i < rows.size(); ++i) {
     if (i) q += ", ";
-    q += fmt::format("(:c{0}, :s{0}, :e{0}, :t{0}, :u{0}, :m{0}, :j{0}, :p{0}, :a{0})", i);
+    q += fmt::format(
+        "(:c{0}, :s{0}, :e{0}, :t{0}, :u{0}, :m{0}, :j{0}, :p{0}, :a{0}, :g{0}, :r{0}, :n{0})", i);
   }
   // Indicators must outlive execute(); the values are bound by reference from `rows`.
   std::vector<soci::indicator> msg_ind(rows.size());
+  std::vector<std::string> mention_text(rows.size());
   soci::statement st(db.sql());
   for (size_t i = 0; i < rows.size(); ++i) {
     const event& e = rows[i];
@@ -55,6 +85,10 @@ void insert_chunk(database& db, std::span<const event> rows) {
     st.exchange(soci::use(e.subject));
     st.exchange(soci::use(e.payload));
     st.exchange(soci::use(e.created_at_ms));
+    st.exchange(soci::use(e.target));
+    st.exchange(soci::use(e.reply_to));
+    mention_text[i] = encode_ids(e.mentions);
+    st.exchange(soci::use(mention_text[i]));
   }
   st.alloc();
   st.prepare(q);
@@ -66,16 +100,19 @@ void insert_chunk(database& db, std::span<const event> rows) {
 // statement with thousands of placeholders costs more to prepare than the rows cost to insert).
 void insert_each(database& db, std::span<const event> rows) {
   event row;
+  std::string mention_text;
   soci::indicator msg_ind = soci::i_ok;
   soci::statement st =
       (db.sql().prepare << fmt::format("INSERT INTO conversation_events ({}) VALUES (:c, :s, :e, "
-                                       ":t, :u, :m, :j, :p, :a)",
+                                       ":t, :u, :m, :j, :p, :a, :g, :r, :n)",
                                        event_columns),
        soci::use(row.conversation), soci::use(row.seq), soci::use(row.event_id),
        soci::use(row.type), soci::use(row.sender), soci::use(row.client_msg_id, msg_ind),
-       soci::use(row.subject), soci::use(row.payload), soci::use(row.created_at_ms));
+       soci::use(row.subject), soci::use(row.payload), soci::use(row.created_at_ms),
+       soci::use(row.target), soci::use(row.reply_to), soci::use(mention_text));
   for (const auto& e : rows) {
     row = e;
+    mention_text = encode_ids(e.mentions);
     msg_ind = e.client_msg_id.empty() ? soci::i_null : soci::i_ok;
     st.execute(true);
   }
@@ -84,17 +121,60 @@ void insert_each(database& db, std::span<const event> rows) {
 void apply_membership(database& db, const event& e) {
   user_id who = e.subject != 0 ? e.subject : e.sender;
   if (is_membership_add(e.type)) {
+    // The payload names the role; anything else (older events carry "") means member.
+    std::string role =
+        e.payload == "owner" || e.payload == "admin" ? e.payload : std::string("member");
+    // A direct conversation's rows exist from its creation: the event changes nothing then.
     if (db.kind() == backend::sqlite)
-      db.sql() << "INSERT INTO memberships (conversation_id, user_id, joined_seq) "
-                  "VALUES (:c, :u, :s) ON CONFLICT (conversation_id, user_id) DO NOTHING",
-          soci::use(e.conversation), soci::use(who), soci::use(e.seq);
+      db.sql() << "INSERT INTO memberships (conversation_id, user_id, joined_seq, role) "
+                  "VALUES (:c, :u, :s, :r) ON CONFLICT (conversation_id, user_id) DO NOTHING",
+          soci::use(e.conversation), soci::use(who), soci::use(e.seq), soci::use(role);
     else
-      db.sql() << "INSERT INTO memberships (conversation_id, user_id, joined_seq) "
-                  "VALUES (:c, :u, :s) ON DUPLICATE KEY UPDATE joined_seq = joined_seq",
-          soci::use(e.conversation), soci::use(who), soci::use(e.seq);
+      db.sql() << "INSERT INTO memberships (conversation_id, user_id, joined_seq, role) "
+                  "VALUES (:c, :u, :s, :r) ON DUPLICATE KEY UPDATE joined_seq = joined_seq",
+          soci::use(e.conversation), soci::use(who), soci::use(e.seq), soci::use(role);
   } else if (is_membership_drop(e.type)) {
     db.sql() << "DELETE FROM memberships WHERE conversation_id = :c AND user_id = :u",
         soci::use(e.conversation), soci::use(who);
+  }
+}
+
+void insert_mentions(database& db, conversation_id c, seq_t seq, const std::vector<user_id>& who) {
+  for (auto u : who)
+    db.sql() << "INSERT INTO mentions (conversation_id, user_id, seq) VALUES (:c, :u, :s)",
+        soci::use(c), soci::use(u), soci::use(seq);
+}
+
+/// The projections an event drives besides memberships: roles, the conversation row, mentions
+/// and the redaction of a deleted message.
+void apply_projection(database& db, const event& e) {
+  if (e.type == kind::message) {
+    insert_mentions(db, e.conversation, e.seq, e.mentions);
+  } else if (e.type == kind::message_edited) {
+    db.sql() << "DELETE FROM mentions WHERE conversation_id = :c AND seq = :s",
+        soci::use(e.conversation), soci::use(e.target);
+    insert_mentions(db, e.conversation, e.target, e.mentions);
+  } else if (e.type == kind::message_deleted) {
+    // Delete means gone: the text of the message and of every edit of it is blanked in the log
+    // (the one write to an existing event row); the events themselves stay, so seqs never move.
+    std::string edited(kind::message_edited);
+    db.sql() << "UPDATE conversation_events SET payload = '', mentions = '' WHERE "
+                "conversation_id = :c AND (seq = :s OR (target_seq = :t AND type = :k))",
+        soci::use(e.conversation), soci::use(e.target), soci::use(e.target), soci::use(edited);
+    db.sql() << "DELETE FROM mentions WHERE conversation_id = :c AND seq = :s",
+        soci::use(e.conversation), soci::use(e.target);
+  } else if (e.type == kind::role_changed) {
+    db.sql() << "UPDATE memberships SET role = :r WHERE conversation_id = :c AND user_id = :u",
+        soci::use(e.payload), soci::use(e.conversation), soci::use(e.subject);
+  } else if (e.type == kind::renamed) {
+    db.sql() << "UPDATE conversations SET title = :t WHERE id = :c", soci::use(e.payload),
+        soci::use(e.conversation);
+  } else if (e.type == kind::description_changed) {
+    db.sql() << "UPDATE conversations SET description = :t WHERE id = :c", soci::use(e.payload),
+        soci::use(e.conversation);
+  } else if (e.type == kind::avatar_color_changed) {
+    db.sql() << "UPDATE conversations SET avatar_color = :t WHERE id = :c", soci::use(e.payload),
+        soci::use(e.conversation);
   }
 }
 
@@ -103,13 +183,9 @@ std::string shorten(std::string_view s) {
 }
 
 // Reads rows selected with `event_columns` order into `out`.
-void fetch_events(soci::statement& st, event& row, soci::indicator& msg_ind,
-                  std::vector<event>& out) {
+void fetch_events(soci::statement& st, event_row& r, std::vector<event>& out) {
   st.execute();
-  while (st.fetch()) {
-    if (msg_ind != soci::i_ok) row.client_msg_id.clear();
-    out.push_back(row);
-  }
+  while (st.fetch()) out.push_back(r.get());
 }
 
 enum class page_direction { after, before };
@@ -120,18 +196,19 @@ std::vector<event> read_page(database& db, conversation_id c, seq_t bound, int l
                              page_direction dir) {
   const bool after = dir == page_direction::after;
   std::vector<event> out;
-  event row;
-  soci::indicator msg_ind = soci::i_ok;
-  soci::statement st =
-      (db.sql().prepare << fmt::format(
-           "SELECT {} FROM conversation_events WHERE "
-           "conversation_id = :c AND seq {} :b ORDER BY seq {} LIMIT :l",
-           event_columns, after ? ">" : "<", after ? "ASC" : "DESC"),
-       soci::use(c), soci::use(bound), soci::use(limit), soci::into(row.conversation),
-       soci::into(row.seq), soci::into(row.event_id), soci::into(row.type), soci::into(row.sender),
-       soci::into(row.client_msg_id, msg_ind), soci::into(row.subject), soci::into(row.payload),
-       soci::into(row.created_at_ms));
-  fetch_events(st, row, msg_ind, out);
+  event_row row;
+  soci::statement st(db.sql());
+  st.exchange(soci::use(c));
+  st.exchange(soci::use(bound));
+  st.exchange(soci::use(limit));
+  row.bind(st);
+  st.alloc();
+  st.prepare(
+      fmt::format("SELECT {} FROM conversation_events WHERE "
+                  "conversation_id = :c AND seq {} :b ORDER BY seq {} LIMIT :l",
+                  event_columns, after ? ">" : "<", after ? "ASC" : "DESC"));
+  st.define_and_bind();
+  fetch_events(st, row, out);
   if (!after) std::reverse(out.begin(), out.end());
   return out;
 }
@@ -154,8 +231,10 @@ status event_store::append(std::span<const event> batch) {
       insert_chunk(db_, batch.subspan(begin, end - begin));
       begin = end;
     }
-    for (const auto& e : batch)
+    for (const auto& e : batch) {
       if (is_membership_add(e.type) || is_membership_drop(e.type)) apply_membership(db_, e);
+      apply_projection(db_, e);
+    }
     detail::index_events(db_, batch);  // the search index moves with the log
     tx.commit();
     return success();
@@ -227,21 +306,78 @@ result<std::optional<event>> event_store::find_by_client_msg_id(conversation_id 
   if (client_msg_id.empty()) return std::optional<event>{};
   try {
     std::string key(client_msg_id);
-    event row;
-    soci::indicator msg_ind = soci::i_ok;
-    db_.sql() << fmt::format(
-        "SELECT {} FROM conversation_events WHERE conversation_id = :c AND "
-        "sender_id = :u AND client_msg_id = :m",
-        event_columns),
-        soci::use(c), soci::use(sender), soci::use(key), soci::into(row.conversation),
-        soci::into(row.seq), soci::into(row.event_id), soci::into(row.type), soci::into(row.sender),
-        soci::into(row.client_msg_id, msg_ind), soci::into(row.subject), soci::into(row.payload),
-        soci::into(row.created_at_ms);
-    if (!db_.sql().got_data()) return std::optional<event>{};
-    return std::optional<event>{std::move(row)};
+    event_row row;
+    soci::statement st(db_.sql());
+    st.exchange(soci::use(c));
+    st.exchange(soci::use(sender));
+    st.exchange(soci::use(key));
+    row.bind(st);
+    st.alloc();
+    st.prepare(
+        fmt::format("SELECT {} FROM conversation_events WHERE conversation_id = :c AND "
+                    "sender_id = :u AND client_msg_id = :m",
+                    event_columns));
+    st.define_and_bind();
+    if (!st.execute(true)) return std::optional<event>{};
+    return std::optional<event>{row.get()};
   } catch (...) {
     return detail::current_error(db_, "find_by_client_msg_id");
   }
+}
+
+}  // namespace chat::persistence
+
+namespace chat::persistence {
+
+result<std::vector<event>> event_store::changes_of(conversation_id c, seq_t lo, seq_t hi) {
+  if (lo > hi) return std::vector<event>{};
+  try {
+    std::vector<event> out;
+    event_row row;
+    soci::statement st(db_.sql());
+    st.exchange(soci::use(c));
+    st.exchange(soci::use(lo));
+    st.exchange(soci::use(hi));
+    row.bind(st);
+    st.alloc();
+    // target_seq is 0 for every other kind, so the range alone selects the changes.
+    st.prepare(
+        fmt::format("SELECT {} FROM conversation_events WHERE conversation_id = :c AND "
+                    "target_seq >= :lo AND target_seq <= :hi ORDER BY seq",
+                    event_columns));
+    st.define_and_bind();
+    fetch_events(st, row, out);
+    return out;
+  } catch (...) {
+    return detail::current_error(db_, "changes_of");
+  }
+}
+
+std::string encode_ids(const std::vector<user_id>& ids) {
+  std::string out;
+  for (auto id : ids) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(id);
+  }
+  return out;
+}
+
+std::vector<user_id> decode_ids(std::string_view text) {
+  std::vector<user_id> out;
+  user_id v = 0;
+  bool any = false;
+  for (char ch : text) {
+    if (ch >= '0' && ch <= '9') {
+      v = v * 10 + (ch - '0');
+      any = true;
+    } else {
+      if (any) out.push_back(v);
+      v = 0;
+      any = false;
+    }
+  }
+  if (any) out.push_back(v);
+  return out;
 }
 
 }  // namespace chat::persistence

@@ -10,7 +10,10 @@
 namespace chat::persistence {
 
 /// The append-only conversation log. Membership events (member_added / member_removed /
-/// member_left, with `subject`) also update the memberships projection in the same transaction.
+/// member_left, with `subject`) also update the memberships projection in the same transaction,
+/// and so do the projections of persistence/kinds.hpp (roles, the conversation row, mentions).
+/// The one write to an existing row: message_deleted blanks the text of the message it names and
+/// of that message's edits (docs/protocol.md, "Deleting").
 class event_store {
  public:
   explicit event_store(database& db) : db_(db) {}
@@ -29,9 +32,16 @@ class event_store {
   result<seq_t> last_seq(conversation_id c);
   result<std::optional<event>> find_by_client_msg_id(conversation_id c, user_id sender,
                                                      std::string_view client_msg_id);
+  /// Every change (edit, delete, reaction) to the messages with seq in [lo, hi], ascending seq:
+  /// what a page of history folds into its messages' current state.
+  result<std::vector<event>> changes_of(conversation_id c, seq_t lo, seq_t hi);
 
  private:
   database& db_;
 };
+
+/// "7,9" <-> {7, 9} (the mentions column).
+std::string encode_ids(const std::vector<user_id>& ids);
+std::vector<user_id> decode_ids(std::string_view text);
 
 }  // namespace chat::persistence

@@ -261,8 +261,18 @@ namespace detail {
 void index_events(database& db, std::span<const event> batch) {
   std::vector<const event*> fresh;
   for (const auto& e : batch) {
-    if (e.type == "message") fresh.push_back(&e);
-    // Events that change or delete a message will flush `fresh` first, then apply in order.
+    if (e.type == "message") {
+      fresh.push_back(&e);
+    } else if (e.type == "message_edited" || e.type == "message_deleted") {
+      // Changes name their message by seq (`target`): flush the new ones, then apply in order,
+      // so a deleted message never matches and an edited one matches its current text only.
+      insert_fresh(db, fresh);
+      fresh.clear();
+      if (e.type == "message_edited")
+        put_row(db, e.conversation, e.target, e.sender, e.created_at_ms, e.payload, false);
+      else
+        remove_row(db, e.conversation, e.target);
+    }
   }
   insert_fresh(db, fresh);
 }
@@ -359,12 +369,13 @@ void detail::rebuild_search_index(database& db_) {
     soci::statement stmt =
         (db_.sql().prepare
              << "SELECT conversation_id, seq, type, sender_id, client_msg_id, subject_id, "
-                "payload, created_at FROM conversation_events WHERE conversation_id > :c1 OR "
+                "payload, created_at, target_seq FROM conversation_events WHERE "
+                "conversation_id > :c1 OR "
                 "(conversation_id = :c2 AND seq > :s) ORDER BY conversation_id, seq LIMIT :l",
          soci::use(conv), soci::use(conv), soci::use(seq), soci::use(page),
          soci::into(e.conversation), soci::into(e.seq), soci::into(e.type), soci::into(e.sender),
          soci::into(e.client_msg_id, cmid), soci::into(e.subject), soci::into(e.payload),
-         soci::into(e.created_at_ms));
+         soci::into(e.created_at_ms), soci::into(e.target));
     stmt.execute();
     while (stmt.fetch()) batch.push_back(e);
     detail::index_events(db_, batch);

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace chat::persistence {
 
@@ -20,8 +21,11 @@ struct event {
   std::string
       client_msg_id;    ///< sender's idempotency key; empty for server-made events (stored NULL)
   user_id subject = 0;  ///< the user a membership event concerns (0 when none)
-  std::string payload;  ///< opaque to the store (the message body, or JSON for other types)
+  std::string payload;  ///< the message body, or the value an event sets (kinds.hpp)
   std::int64_t created_at_ms = 0;  ///< unix epoch milliseconds
+  seq_t target = 0;                ///< changes to a message: the message's seq (0 otherwise)
+  seq_t reply_to = 0;              ///< message: the seq it quotes (0 = none)
+  std::vector<user_id> mentions;   ///< message / message_edited: who it mentions
 };
 
 struct user {
@@ -47,6 +51,8 @@ struct conversation {
   conversation_id id = 0;
   conversation_kind kind = conversation_kind::group;
   std::string title;  ///< empty for direct conversations
+  std::string description;
+  std::string avatar_color;  ///< "#rrggbb" or ""
   std::int64_t created_at_ms = 0;
   seq_t last_seq = 0;  ///< filled by list queries (MAX(seq) of the log)
 };

@@ -56,6 +56,10 @@ std::string wire_fixture_json() {
       {"max_search_limit", L::max_search_limit},
       {"max_search_query_chars", L::max_search_query_chars},
       {"max_cursor_bytes", L::max_cursor_bytes},
+      {"max_description_chars", L::max_description_chars},
+      {"max_emoji_bytes", L::max_emoji_bytes},
+      {"max_reactions_per_message", L::max_reactions_per_message},
+      {"max_mentions_per_message", L::max_mentions_per_message},
       {"max_id", L::max_id},
   };
   out += "  \"limits\": {\n";
@@ -73,16 +77,31 @@ std::string wire_fixture_json() {
   shapes(out, "requests", wire::requests, false);
   shapes(out, "objects", wire::objects, false);
   // Frames as the serializer writes them, every optional field present.
-  event_frame e{42,
-                98,
-                "evt-98",
-                "member_added",
-                {7, "alice"},
-                "c-1",
-                user_ref{9, "dave"},
-                "hello there",
-                1764072000123};
+  event_frame e;
+  e.conversation = 42;
+  e.seq = 98;
+  e.event_id = "evt-98";
+  e.type = "member_added";
+  e.sender = {7, "alice"};
+  e.client_msg_id = "c-1";
+  e.subject = user_ref{9, "dave"};
+  e.body = "hello there";
+  e.ts = 1764072000123;
+  // Issue 11's optional fields, all present (no real event carries every one of them).
+  e.target = 97;
+  e.reply_to = 96;
+  e.mentions = {{9, "dave"}};
+  e.emoji = "\xF0\x9F\x91\x8D";
+  e.role = "member";
+  e.edited_ts = 1764072000500;
+  e.deleted = true;
+  e.reactions = {{"\xF0\x9F\x91\x8D", 1, {{7, "alice"}}}};
   conversation_info c{42, "group", "Team", {{7, "alice"}, {9, "dave"}}, 98, e, 97, 1};
+  c.description = "Team chat";
+  c.avatar_color = "#3366cc";
+  c.owner = 7;
+  c.admins = {9};
+  c.unread_mentions = 1;
   out += "  \"examples\": {\n";
   out += fmt::format("    \"event\": {},\n", serialize(server_frame{e}));
   out += fmt::format("    \"conversation\": {},\n",

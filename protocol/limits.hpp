@@ -24,6 +24,10 @@ struct limits {
   static constexpr int max_search_limit = 50;                 ///< larger search limits are clamped
   static constexpr std::size_t max_search_query_chars = 100;  ///< bad_field (code points)
   static constexpr std::size_t max_cursor_bytes = 64;         ///< bad_field
+  static constexpr std::size_t max_description_chars = 500;   ///< bad_field (group description)
+  static constexpr std::size_t max_emoji_bytes = 32;          ///< bad_field (one reaction)
+  static constexpr std::size_t max_reactions_per_message = 20;  ///< distinct emoji: bad_field
+  static constexpr std::size_t max_mentions_per_message = 50;   ///< further @names are ignored
   static constexpr std::int64_t max_id = (std::int64_t{1} << 53) - 1;  ///< ids/seqs exact in JS
 };
 

@@ -26,6 +26,7 @@ struct send_req {
   id_t conversation = 0;
   std::string client_msg_id;
   std::string body;
+  std::optional<id_t> reply_to{};  ///< seq of the message this one quotes
   bool operator==(const send_req&) const = default;
 };
 /// Exactly one of before/after; neither = newest page.
@@ -109,10 +110,55 @@ struct ping_req {
   bool operator==(const ping_req&) const = default;
 };
 
+// Changes to a message (each a new log event that names the message's seq as `target`); the
+// client_msg_id makes a retry idempotent exactly as for send, and the reply is an ack.
+struct edit_message_req {
+  std::string id;
+  id_t conversation = 0;
+  std::string client_msg_id;
+  id_t target = 0;
+  std::string body;
+  bool operator==(const edit_message_req&) const = default;
+};
+struct delete_message_req {
+  std::string id;
+  id_t conversation = 0;
+  std::string client_msg_id;
+  id_t target = 0;
+  bool operator==(const delete_message_req&) const = default;
+};
+/// react and unreact share their fields; `remove` tells them apart.
+struct react_req {
+  std::string id;
+  id_t conversation = 0;
+  std::string client_msg_id;
+  id_t target = 0;
+  std::string emoji;
+  bool remove = false;  ///< true: the request was "unreact"
+  bool operator==(const react_req&) const = default;
+};
+/// At least one of the three is present.
+struct update_group_req {
+  std::string id;
+  id_t conversation = 0;
+  std::optional<std::string> title{};
+  std::optional<std::string> description{};
+  std::optional<std::string> avatar_color{};  ///< "#rrggbb" or "" (no colour)
+  bool operator==(const update_group_req&) const = default;
+};
+struct set_role_req {
+  std::string id;
+  id_t conversation = 0;
+  std::string username;
+  std::string role;  ///< "owner" | "admin" | "member"
+  bool operator==(const set_role_req&) const = default;
+};
+
 using request =
     std::variant<hello_req, send_req, history_req, sync_req, open_direct_req, create_group_req,
                  add_member_req, remove_member_req, leave_req, typing_req, read_req,
-                 list_conversations_req, search_users_req, search_req, ping_req>;
+                 list_conversations_req, search_users_req, search_req, ping_req, edit_message_req,
+                 delete_message_req, react_req, update_group_req, set_role_req>;
 
 // ---- server -> client frames ----
 struct user_ref {
@@ -136,9 +182,18 @@ struct ack_frame {
   bool duplicate = false;
   bool operator==(const ack_frame&) const = default;
 };
+/// One emoji on a message: how many reacted with it, and who (in the order they reacted).
+struct reaction_info {
+  std::string emoji;
+  std::int64_t count = 0;
+  std::vector<user_ref> users{};
+  bool operator==(const reaction_info&) const = default;
+};
 /// One log event as clients see it. `type` is message / created / member_added / member_removed /
-/// member_left; `body` is the text for messages; `subject` is the user a membership event concerns.
-/// On the wire `type` is written as "kind" ("type" is the frame discriminator).
+/// member_left / message_edited / ... (docs/protocol.md 4.1); `body` is the text for messages;
+/// `subject` is the user a membership event concerns. On the wire `type` is written as "kind"
+/// ("type" is the frame discriminator). A `message` carries its current state: the latest edit's
+/// text, `edited_ts`, `deleted` (body "") and its reactions.
 struct event_frame {
   id_t conversation = 0;
   id_t seq = 0;
@@ -148,7 +203,15 @@ struct event_frame {
   std::string client_msg_id;
   std::optional<user_ref> subject;
   std::string body;
-  std::int64_t ts = 0;  ///< unix ms
+  std::int64_t ts = 0;             ///< unix ms
+  std::optional<id_t> target{};    ///< changes to a message: the message's seq
+  std::optional<id_t> reply_to{};  ///< message: the seq it quotes
+  std::vector<user_ref> mentions{};
+  std::string emoji{};                      ///< reaction_added / reaction_removed
+  std::string role{};                       ///< member_added / role_changed: the subject's role
+  std::optional<std::int64_t> edited_ts{};  ///< message: when it was last edited
+  bool deleted = false;                     ///< message: deleted (body is "")
+  std::vector<reaction_info> reactions{};   ///< message: its reactions now
   bool operator==(const event_frame&) const = default;
 };
 struct history_frame {
@@ -174,6 +237,12 @@ struct conversation_info {
   id_t read_seq = 0;
   /// Messages from others after read_seq (list_conversations only; absent in other replies).
   std::optional<id_t> unread;
+  std::string description{};
+  std::string avatar_color{};  ///< "#rrggbb" or ""
+  id_t owner = 0;              ///< group owner's user id (0: direct conversation, or none)
+  std::vector<id_t> admins{};  ///< admins' user ids, ascending (the owner is not listed)
+  /// Messages after read_seq that mention you (list_conversations only).
+  std::optional<id_t> unread_mentions{};
   bool operator==(const conversation_info&) const = default;
 };
 struct conversation_frame {

@@ -89,6 +89,15 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
+/// "" (no colour) or "#" and six hex digits.
+bool is_avatar_color(std::string_view s) {
+  if (s.empty()) return true;
+  if (s.size() != 7 || s[0] != '#') return false;
+  for (char c : s.substr(1))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+  return true;
+}
+
 bool is_json_ws(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
@@ -187,15 +196,25 @@ enum field_id : std::uint8_t {
   f_prefix,
   f_query,
   f_cursor,
+  f_reply_to,
+  f_target,
+  f_emoji,
+  f_description,
+  f_avatar_color,
+  f_role,
   f_count
 };
 
 namespace field = wire::field;
 constexpr std::array<std::string_view, f_count> field_names{
-    field::type,          field::id,       field::version, field::token,   field::conversation,
-    field::client_msg_id, field::body,     field::before,  field::after,   field::limit,
-    field::positions,     field::username, field::title,   field::members, field::seq,
-    field::prefix,        field::query,    field::cursor};
+    field::type,        field::id,           field::version,
+    field::token,       field::conversation, field::client_msg_id,
+    field::body,        field::before,       field::after,
+    field::limit,       field::positions,    field::username,
+    field::title,       field::members,      field::seq,
+    field::prefix,      field::query,        field::cursor,
+    field::reply_to,    field::target,       field::emoji,
+    field::description, field::avatar_color, field::role};
 
 enum class shape : std::uint8_t { string, integer, positions, members };
 
@@ -207,6 +226,8 @@ constexpr shape shape_of(field_id f) {
     case f_after:
     case f_limit:
     case f_seq:
+    case f_reply_to:
+    case f_target:
       return shape::integer;
     case f_positions:
       return shape::positions;
@@ -545,7 +566,7 @@ class request_reader {
 };
 
 // The request types in request's order (the switch below follows it).
-constexpr std::array<std::string_view, 15> request_names{
+constexpr std::array<std::string_view, 21> request_names{
 #define CHAT_WIRE_REQUEST_NAME(name) wire::request_type::name,
     CHAT_WIRE_REQUESTS(CHAT_WIRE_REQUEST_NAME)
 #undef CHAT_WIRE_REQUEST_NAME
@@ -574,6 +595,50 @@ class request_builder {
     auto v = str(f, max_bytes);
     if (error) return std::nullopt;
     return v;
+  }
+
+  /// An optional string that may be empty ("" clears a value), at most max_chars code points.
+  std::optional<std::string> opt_text(field_id f, std::size_t max_chars) {
+    slot& s = r_[f];
+    if (s.state == slot_state::absent || error) return std::nullopt;
+    if (!check(f, false)) return std::nullopt;
+    if (count_code_points(s.str) > max_chars) {
+      fail(error_code::bad_field, f, fmt::format("must be at most {} characters", max_chars));
+      return std::nullopt;
+    }
+    return std::string(s.str);
+  }
+
+  /// A message body (send, edit_message): required, within the limit, not blank.
+  std::string body() {
+    slot& body = r_[f_body];
+    if (error) return {};
+    if (body.state == slot_state::absent) {
+      fail(error_code::missing_field, f_body, "is required");
+    } else if (body.state == slot_state::bad) {
+      fail(body.code, f_body, body.why);
+    } else if (count_code_points(body.str) > limits::max_body_chars) {
+      fail(error_code::body_too_long,
+           fmt::format("body has {} characters; the limit is {}", count_code_points(body.str),
+                       limits::max_body_chars));
+    } else if (is_blank(body.str)) {
+      fail(error_code::empty_body, "body is empty or only white space");
+    } else {
+      return std::string(body.str);
+    }
+    return {};
+  }
+
+  /// A group title (create_group, update_group): 1..100 characters, not blank.
+  void check_title(const std::string& title) {
+    if (error) return;
+    const auto n = count_code_points(title);
+    if (n > limits::max_title_chars) {
+      fail(error_code::bad_field, f_title,
+           fmt::format("must be at most {} characters", limits::max_title_chars));
+    } else if (is_blank(title)) {
+      fail(error_code::bad_field, f_title, "must not be blank");
+    }
   }
 
   /// Required or optional integer in [lo, hi]; nullopt when absent (optional) or on error.
@@ -754,22 +819,8 @@ parse_result parser::impl::build(request_reader& rd) {
       r.id = rid;
       r.conversation = b.conversation();
       r.client_msg_id = b.str(f_client_msg_id, limits::max_client_msg_id_bytes);
-      slot& body = rd[f_body];
-      if (!b.error) {
-        if (body.state == slot_state::absent) {
-          b.fail(error_code::missing_field, f_body, "is required");
-        } else if (body.state == slot_state::bad) {
-          b.fail(body.code, f_body, body.why);
-        } else if (count_code_points(body.str) > limits::max_body_chars) {
-          b.fail(error_code::body_too_long,
-                 fmt::format("body has {} characters; the limit is {}", count_code_points(body.str),
-                             limits::max_body_chars));
-        } else if (is_blank(body.str)) {
-          b.fail(error_code::empty_body, "body is empty or only white space");
-        } else {
-          r.body = std::string(body.str);
-        }
-      }
+      r.body = b.body();
+      r.reply_to = b.num(f_reply_to, 1, limits::max_id, false);
       out = std::move(r);
       break;
     }
@@ -813,15 +864,7 @@ parse_result parser::impl::build(request_reader& rd) {
       create_group_req r;
       r.id = rid;
       r.title = b.str(f_title, limits::max_title_chars * 4);
-      if (!b.error) {
-        const auto n = count_code_points(r.title);
-        if (n > limits::max_title_chars) {
-          b.fail(error_code::bad_field, f_title,
-                 fmt::format("must be at most {} characters", limits::max_title_chars));
-        } else if (is_blank(r.title)) {
-          b.fail(error_code::bad_field, f_title, "must not be blank");
-        }
-      }
+      b.check_title(r.title);
       slot& s = rd[f_members];
       if (!b.error) {
         if (s.state == slot_state::absent) {
@@ -909,9 +952,69 @@ parse_result parser::impl::build(request_reader& rd) {
       out = std::move(r);
       break;
     }
-    default:
+    case 14:
       out = ping_req{rid};
       break;
+    case 15: {  // edit_message
+      edit_message_req r;
+      r.id = rid;
+      r.conversation = b.conversation();
+      r.client_msg_id = b.str(f_client_msg_id, limits::max_client_msg_id_bytes);
+      r.target = b.num(f_target, 1, limits::max_id, true).value_or(0);
+      r.body = b.body();
+      out = std::move(r);
+      break;
+    }
+    case 16: {  // delete_message
+      delete_message_req r;
+      r.id = rid;
+      r.conversation = b.conversation();
+      r.client_msg_id = b.str(f_client_msg_id, limits::max_client_msg_id_bytes);
+      r.target = b.num(f_target, 1, limits::max_id, true).value_or(0);
+      out = std::move(r);
+      break;
+    }
+    case 17:
+    case 18: {  // react, unreact
+      react_req r;
+      r.id = rid;
+      r.remove = kind == 18;
+      r.conversation = b.conversation();
+      r.client_msg_id = b.str(f_client_msg_id, limits::max_client_msg_id_bytes);
+      r.target = b.num(f_target, 1, limits::max_id, true).value_or(0);
+      r.emoji = b.str(f_emoji, limits::max_emoji_bytes);
+      if (!b.error && is_blank(r.emoji))
+        b.fail(error_code::bad_field, f_emoji, "must not be blank");
+      out = std::move(r);
+      break;
+    }
+    case 19: {  // update_group
+      update_group_req r;
+      r.id = rid;
+      r.conversation = b.conversation();
+      r.title = b.opt_str(f_title, limits::max_title_chars * 4);
+      if (r.title) b.check_title(*r.title);
+      r.description = b.opt_text(f_description, limits::max_description_chars);
+      r.avatar_color = b.opt_text(f_avatar_color, 7);
+      if (!b.error && r.avatar_color && !is_avatar_color(*r.avatar_color))
+        b.fail(error_code::bad_field, f_avatar_color, "must be \"#rrggbb\" (hex digits) or \"\"");
+      if (!b.error && !r.title && !r.description && !r.avatar_color)
+        b.fail(error_code::missing_field,
+               "give at least one of 'title', 'description', 'avatar_color'");
+      out = std::move(r);
+      break;
+    }
+    default: {  // set_role
+      set_role_req r;
+      r.id = rid;
+      r.conversation = b.conversation();
+      r.username = b.str(f_username, limits::max_username_bytes);
+      r.role = b.str(f_role, 16);
+      if (!b.error && r.role != "owner" && r.role != "admin" && r.role != "member")
+        b.fail(error_code::bad_field, f_role, "must be \"owner\", \"admin\" or \"member\"");
+      out = std::move(r);
+      break;
+    }
   }
   if (b.error) return *b.error;
   return out;

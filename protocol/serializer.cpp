@@ -157,6 +157,34 @@ void write_event_fields(writer& w, const event_frame& e) {
   }
   w.field(field::body, e.body);
   w.field(field::ts, e.ts);
+  // Issue 11's fields: written only when they say something, so v1 events look as before.
+  if (e.target) w.field(field::target, *e.target);
+  if (e.reply_to) w.field(field::reply_to, *e.reply_to);
+  if (!e.mentions.empty()) {
+    w.key(field::mentions);
+    w.begin_array();
+    for (const auto& u : e.mentions) write_user(w, u);
+    w.end_array();
+  }
+  if (!e.emoji.empty()) w.field(field::emoji, e.emoji);
+  if (!e.role.empty()) w.field(field::role, e.role);
+  if (e.edited_ts) w.field(field::edited_ts, *e.edited_ts);
+  if (e.deleted) w.field(field::deleted, true);
+  if (!e.reactions.empty()) {
+    w.key(field::reactions);
+    w.begin_array();
+    for (const auto& r : e.reactions) {
+      w.begin_object();
+      w.field(field::emoji, r.emoji);
+      w.field(field::count, r.count);
+      w.key(field::users);
+      w.begin_array();
+      for (const auto& u : r.users) write_user(w, u);
+      w.end_array();
+      w.end_object();
+    }
+    w.end_array();
+  }
 }
 
 void write_event(writer& w, const event_frame& e) {
@@ -193,6 +221,17 @@ void write_conversation(writer& w, const conversation_info& c) {
   }
   w.field(field::read_seq, c.read_seq);
   if (c.unread) w.field(field::unread, *c.unread);
+  // Issue 11's fields, only when set (a direct conversation looks as in v1's first release).
+  if (!c.description.empty()) w.field(field::description, c.description);
+  if (!c.avatar_color.empty()) w.field(field::avatar_color, c.avatar_color);
+  if (c.owner != 0) w.field(field::owner, c.owner);
+  if (!c.admins.empty()) {
+    w.key(field::admins);
+    w.begin_array();
+    for (auto a : c.admins) w.integer(a);
+    w.end_array();
+  }
+  if (c.unread_mentions) w.field(field::unread_mentions, *c.unread_mentions);
   w.end_object();
 }
 
@@ -326,6 +365,7 @@ struct request_writer {
     w.field(field::conversation, r.conversation);
     w.field(field::client_msg_id, r.client_msg_id);
     w.field(field::body, r.body);
+    if (r.reply_to) w.field(field::reply_to, *r.reply_to);
   }
   void operator()(const history_req& r) {
     w.field(field::type, request_type::history);
@@ -402,6 +442,44 @@ struct request_writer {
   void operator()(const ping_req& r) {
     w.field(field::type, request_type::ping);
     w.field(field::id, r.id);
+  }
+  void operator()(const edit_message_req& r) {
+    w.field(field::type, request_type::edit_message);
+    w.field(field::id, r.id);
+    w.field(field::conversation, r.conversation);
+    w.field(field::client_msg_id, r.client_msg_id);
+    w.field(field::target, r.target);
+    w.field(field::body, r.body);
+  }
+  void operator()(const delete_message_req& r) {
+    w.field(field::type, request_type::delete_message);
+    w.field(field::id, r.id);
+    w.field(field::conversation, r.conversation);
+    w.field(field::client_msg_id, r.client_msg_id);
+    w.field(field::target, r.target);
+  }
+  void operator()(const react_req& r) {
+    w.field(field::type, r.remove ? request_type::unreact : request_type::react);
+    w.field(field::id, r.id);
+    w.field(field::conversation, r.conversation);
+    w.field(field::client_msg_id, r.client_msg_id);
+    w.field(field::target, r.target);
+    w.field(field::emoji, r.emoji);
+  }
+  void operator()(const update_group_req& r) {
+    w.field(field::type, request_type::update_group);
+    w.field(field::id, r.id);
+    w.field(field::conversation, r.conversation);
+    if (r.title) w.field(field::title, *r.title);
+    if (r.description) w.field(field::description, *r.description);
+    if (r.avatar_color) w.field(field::avatar_color, *r.avatar_color);
+  }
+  void operator()(const set_role_req& r) {
+    w.field(field::type, request_type::set_role);
+    w.field(field::id, r.id);
+    w.field(field::conversation, r.conversation);
+    w.field(field::username, r.username);
+    w.field(field::role, r.role);
   }
 };
 

@@ -137,6 +137,25 @@ class reader {
     if (auto s = object(o, field::subject, false)) e.subject = user(*s);
     e.body = str(o, field::body, false);
     e.ts = integer(o, field::ts, INT64_MIN, INT64_MAX);
+    if (auto el = get(o, field::target, false))
+      e.target = integer(*el, field::target, 1, limits::max_id);
+    if (auto el = get(o, field::reply_to, false))
+      e.reply_to = integer(*el, field::reply_to, 1, limits::max_id);
+    if (get(o, field::mentions, false))
+      each_object(o, field::mentions, [&](dom::object u) { e.mentions.push_back(user(u)); });
+    e.emoji = str(o, field::emoji, false);
+    e.role = str(o, field::role, false);
+    if (auto el = get(o, field::edited_ts, false))
+      e.edited_ts = integer(*el, field::edited_ts, INT64_MIN, INT64_MAX);
+    e.deleted = boolean(o, field::deleted, false);
+    if (get(o, field::reactions, false))
+      each_object(o, field::reactions, [&](dom::object r) {
+        reaction_info ri;
+        ri.emoji = str(r, field::emoji);
+        ri.count = id(r, field::count);
+        each_object(r, field::users, [&](dom::object u) { ri.users.push_back(user(u)); });
+        e.reactions.push_back(std::move(ri));
+      });
     return e;
   }
 
@@ -159,6 +178,19 @@ class reader {
     c.read_seq = id(o, field::read_seq, false);
     if (auto el = get(o, field::unread, false))
       c.unread = integer(*el, field::unread, 0, limits::max_id);
+    c.description = str(o, field::description, false);
+    c.avatar_color = str(o, field::avatar_color, false);
+    c.owner = id(o, field::owner, false);
+    if (auto el = get(o, field::admins, false)) {
+      dom::array arr;
+      if (el->get_array().get(arr)) {
+        fail(error_code::bad_field, "field 'admins' must be an array");
+      } else {
+        for (dom::element a : arr) c.admins.push_back(integer(a, field::admins, 1, limits::max_id));
+      }
+    }
+    if (auto el = get(o, field::unread_mentions, false))
+      c.unread_mentions = integer(*el, field::unread_mentions, 0, limits::max_id);
     return c;
   }
 };

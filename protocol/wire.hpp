@@ -16,7 +16,9 @@ namespace chat::protocol::wire {
   X(conversation) X(conversations) X(client_msg_id) X(body) X(seq) X(ts) X(duplicate) X(event_id) \
   X(kind) X(sender) X(subject) X(events) X(has_more) X(positions) X(last_seq) X(title) \
   X(members) X(last_event) X(read_seq) X(users) X(online) X(code) X(message) X(before) \
-  X(after) X(limit) X(prefix) X(unread) X(query) X(cursor) X(hits) X(next_cursor) X(excerpt)
+  X(after) X(limit) X(prefix) X(unread) X(query) X(cursor) X(hits) X(next_cursor) X(excerpt) \
+  X(target) X(reply_to) X(mentions) X(emoji) X(role) X(edited_ts) X(deleted) X(reactions) \
+  X(count) X(description) X(avatar_color) X(owner) X(admins) X(unread_mentions)
 // clang-format on
 
 namespace field {
@@ -43,7 +45,8 @@ CHAT_WIRE_FRAMES(CHAT_WIRE_FRAME)
 #define CHAT_WIRE_REQUESTS(X) \
   X(hello) X(send) X(history) X(sync) X(open_direct) \
   X(create_group) X(add_member) X(remove_member) X(leave) X(typing) \
-  X(read) X(list_conversations) X(search_users) X(search) X(ping)
+  X(read) X(list_conversations) X(search_users) X(search) X(ping) X(edit_message) \
+  X(delete_message) X(react) X(unreact) X(update_group) X(set_role)
 // clang-format on
 
 namespace request_type {
@@ -63,17 +66,23 @@ using namespace field;
 // Nested objects.
 inline constexpr std::string_view user_fields[] = {id, username};
 inline constexpr std::string_view position_fields[] = {conversation, last_seq};
-inline constexpr std::string_view event_fields[] = {conversation,  seq,     event_id, kind, sender,
-                                                    client_msg_id, subject, body,     ts};
+// Fields from `target` on are additions of issue 11 (edit, delete, reactions, replies, mentions,
+// roles); old clients ignore them.
+inline constexpr std::string_view event_fields[] = {
+    conversation, seq,      event_id, kind,  sender, client_msg_id, subject, body,     ts,
+    target,       reply_to, mentions, emoji, role,   edited_ts,     deleted, reactions};
+inline constexpr std::string_view reaction_fields[] = {emoji, count, users};
 inline constexpr std::string_view hit_fields[] = {conversation, seq, sender, ts, excerpt};
-inline constexpr std::string_view conversation_fields[] = {id,       kind,       title,    members,
-                                                           last_seq, last_event, read_seq, unread};
+inline constexpr std::string_view conversation_fields[] = {
+    id,     kind,        title,        members, last_seq, last_event,     read_seq,
+    unread, description, avatar_color, owner,   admins,   unread_mentions};
 // Server frames.
 inline constexpr std::string_view welcome_fields[] = {type, ref, version, user, session_expires};
 inline constexpr std::string_view ack_fields[] = {type, ref, conversation, client_msg_id,
                                                   seq,  ts,  duplicate};
 inline constexpr std::string_view event_frame_fields[] = {
-    type, conversation, seq, event_id, kind, sender, client_msg_id, subject, body, ts};
+    type, conversation, seq,      event_id, kind,  sender, client_msg_id, subject, body,
+    ts,   target,       reply_to, mentions, emoji, role,   edited_ts,     deleted, reactions};
 inline constexpr std::string_view history_fields[] = {type, ref, conversation, events, has_more};
 inline constexpr std::string_view sync_done_fields[] = {type, ref, positions};
 inline constexpr std::string_view conversation_frame_fields[] = {type, ref, conversation};
@@ -87,7 +96,16 @@ inline constexpr std::string_view search_results_fields[] = {type, ref, hits, ne
 inline constexpr std::string_view error_fields[] = {type, code, message, ref};
 // Requests.
 inline constexpr std::string_view hello_fields[] = {type, id, version, token};
-inline constexpr std::string_view send_fields[] = {type, id, conversation, client_msg_id, body};
+inline constexpr std::string_view send_fields[] = {type,          id,   conversation,
+                                                   client_msg_id, body, reply_to};
+inline constexpr std::string_view edit_fields[] = {type,          id,     conversation,
+                                                   client_msg_id, target, body};
+inline constexpr std::string_view delete_fields[] = {type, id, conversation, client_msg_id, target};
+inline constexpr std::string_view react_fields[] = {type,          id,     conversation,
+                                                    client_msg_id, target, emoji};
+inline constexpr std::string_view update_group_fields[] = {type,  id,          conversation,
+                                                           title, description, avatar_color};
+inline constexpr std::string_view set_role_fields[] = {type, id, conversation, username, role};
 inline constexpr std::string_view history_req_fields[] = {type,   id,    conversation,
                                                           before, after, limit};
 inline constexpr std::string_view sync_fields[] = {type, id, positions};
@@ -101,12 +119,11 @@ inline constexpr std::string_view search_fields[] = {type, id, prefix, limit};
 inline constexpr std::string_view search_messages_fields[] = {type, id, query, cursor, limit};
 }  // namespace detail
 
-/// Objects nested in frames: user, position (sync), event, conversation, hit (search).
-inline constexpr shape objects[] = {{"user", detail::user_fields},
-                                    {"position", detail::position_fields},
-                                    {"event", detail::event_fields},
-                                    {"hit", detail::hit_fields},
-                                    {"conversation", detail::conversation_fields}};
+/// Objects nested in frames: user, position (sync), event, reaction, hit (search), conversation.
+inline constexpr shape objects[] = {
+    {"user", detail::user_fields},   {"position", detail::position_fields},
+    {"event", detail::event_fields}, {"reaction", detail::reaction_fields},
+    {"hit", detail::hit_fields},     {"conversation", detail::conversation_fields}};
 
 /// Every server frame type with its fields (optional ones included).
 inline constexpr shape server_frames[] = {
@@ -141,6 +158,13 @@ inline constexpr shape requests[] = {{request_type::hello, detail::hello_fields}
                                      {request_type::list_conversations, detail::id_only_fields},
                                      {request_type::search_users, detail::search_fields},
                                      {request_type::search, detail::search_messages_fields},
-                                     {request_type::ping, detail::id_only_fields}};
+                                     {request_type::ping, detail::id_only_fields},
+
+                                     {request_type::edit_message, detail::edit_fields},
+                                     {request_type::delete_message, detail::delete_fields},
+                                     {request_type::react, detail::react_fields},
+                                     {request_type::unreact, detail::react_fields},
+                                     {request_type::update_group, detail::update_group_fields},
+                                     {request_type::set_role, detail::set_role_fields}};
 
 }  // namespace chat::protocol::wire

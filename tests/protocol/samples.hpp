@@ -34,6 +34,14 @@ inline std::vector<request> sample_requests() {
       search_req{"13b", "東京 \"lunch\"", std::nullopt, 20},
       search_req{"13c", "ramen", std::string("1764072000123.12.98"), 50},
       ping_req{"14"},
+      send_req{"15", 42, "c-2", "re: that", id_t{97}},
+      edit_message_req{"16", 42, "c-3", 97, "fixed typo"},
+      delete_message_req{"17", 42, "c-4", 97},
+      react_req{"18", 42, "c-5", 97, "👍", false},
+      react_req{"19", 42, "c-6", 97, "👍", true},
+      update_group_req{"20", 42, std::string("Team 2"), std::string(""), std::string("#3366cc")},
+      update_group_req{"20b", 42, std::nullopt, std::string("about"), std::nullopt},
+      set_role_req{"21", 42, "dave", "admin"},
   };
 }
 
@@ -44,7 +52,29 @@ inline std::vector<server_frame> sample_frames() {
   m.subject = user_ref{9, "dave"};
   m.body.clear();
   m.client_msg_id.clear();
+  // A message in its current state, and changes to messages (issue 11's fields).
+  auto rich = e;
+  rich.reply_to = 90;
+  rich.mentions = {{8, "bob"}};
+  rich.edited_ts = 1764072000500;
+  rich.reactions = {{"👍", 2, {{7, "alice"}, {8, "bob"}}}, {"🎉", 1, {{8, "bob"}}}};
+  auto gone = e;
+  gone.body.clear();
+  gone.deleted = true;
+  auto reacted = m;
+  reacted.type = "reaction_added";
+  reacted.subject.reset();
+  reacted.target = 97;
+  reacted.emoji = "👍";
+  auto promoted = m;
+  promoted.type = "role_changed";
+  promoted.role = "admin";
   conversation_info c{42, "group", "Team", {{7, "alice"}, {8, "bob"}}, 98, e, 97, 1};
+  c.description = "the team";
+  c.avatar_color = "#3366cc";
+  c.owner = 7;
+  c.admins = {8};
+  c.unread_mentions = 2;
   conversation_info d{43, "direct",     "", {{7, "alice"}, {8, "bob"}},
                       0,  std::nullopt, 0,  std::nullopt};
   return {
@@ -53,7 +83,12 @@ inline std::vector<server_frame> sample_frames() {
       ack_frame{"2", 42, "c-1", 98, 1764072000123, true},
       e,
       m,
+      rich,
+      gone,
+      reacted,
+      promoted,
       history_frame{"3", 42, {e, m}, true},
+      history_frame{"3c", 42, {rich, gone, reacted, promoted}, false},
       history_frame{"3", 42, {}, false},
       sync_done_frame{"4", {{42, 98}}},
       conversation_frame{"5", c},

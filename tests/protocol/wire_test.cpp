@@ -58,7 +58,8 @@ void check_object(dom::object o, std::string_view shape, std::span<const std::st
                                  : key == "events"        ? "event"
                                  : key == "conversations" ? "conversation"
                                  : key == "hits"          ? "hit"
-                                                          : "user";  // users, members
+                                 : key == "reactions"     ? "reaction"
+                                                          : "user";  // users, members, mentions
       for (dom::element el : arr) nested(element, el);
     }
   }

@@ -38,6 +38,7 @@ class CodecTest {
         val seen = HashSet<String>()
         for (obj in examples().filter { it.containsKey("id") && !it.containsKey("ref") }) {
             val type = obj["type"]!!.jsonPrimitive.content
+            if (type !in requestTypes) continue // the server has more than this client speaks
             val request = Codec.json.decodeFromJsonElement(Request.serializer(), obj)
             assertEquals(obj, Codec.json.parseToJsonElement(Codec.encode(request)), "round trip of $type")
             seen += type
@@ -51,6 +52,7 @@ class CodecTest {
         val frames = examples().filter { !it.containsKey("id") || it.containsKey("ref") }
         for (obj in frames) {
             val type = obj["type"]!!.jsonPrimitive.content
+            if (type !in frameTypes) continue // frames this client does not know yet decode as Unknown
             val decoded = Codec.decode(obj.toString())
             assertTrue(decoded is Codec.Decoded.Frame, "$type: $decoded")
             val frame = (decoded as Codec.Decoded.Frame).frame

@@ -20,6 +20,8 @@ sealed class Request {
         val conversation: Long,
         @SerialName("client_msg_id") val clientMsgId: String,
         val body: String,
+        /** Seq of the message this one replies to (docs/protocol.md, send). */
+        @SerialName("reply_to") val replyTo: Long? = null,
     ) : Request()
 
     @Serializable @SerialName("history")
