@@ -21,9 +21,10 @@ class CodecTest {
     private val requestTypes = setOf(
         "hello", "send", "history", "sync", "open_direct", "create_group", "add_member", "remove_member",
         "leave", "typing", "read", "list_conversations", "search_users", "ping",
+        "edit_message", "delete_message", "react", "unreact", "update_group", "set_role", "search",
     )
     private val frameTypes = setOf(
-        "welcome", "ack", "event", "history", "sync_done", "conversation", "conversations", "users",
+        "welcome", "ack", "event", "history", "sync_done", "conversation", "conversations", "users", "search_results",
         "typing", "read", "presence", "ok", "pong", "error",
     )
 
@@ -38,7 +39,6 @@ class CodecTest {
         val seen = HashSet<String>()
         for (obj in examples().filter { it.containsKey("id") && !it.containsKey("ref") }) {
             val type = obj["type"]!!.jsonPrimitive.content
-            if (type !in requestTypes) continue // the server has more than this client speaks
             val request = Codec.json.decodeFromJsonElement(Request.serializer(), obj)
             assertEquals(obj, Codec.json.parseToJsonElement(Codec.encode(request)), "round trip of $type")
             seen += type
@@ -52,7 +52,6 @@ class CodecTest {
         val frames = examples().filter { !it.containsKey("id") || it.containsKey("ref") }
         for (obj in frames) {
             val type = obj["type"]!!.jsonPrimitive.content
-            if (type !in frameTypes) continue // frames this client does not know yet decode as Unknown
             val decoded = Codec.decode(obj.toString())
             assertTrue(decoded is Codec.Decoded.Frame, "$type: $decoded")
             val frame = (decoded as Codec.Decoded.Frame).frame

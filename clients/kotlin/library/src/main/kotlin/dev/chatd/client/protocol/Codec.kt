@@ -24,6 +24,7 @@ object Codec {
         "conversation" to ConversationReply.serializer(),
         "conversations" to ConversationsReply.serializer(),
         "users" to UsersReply.serializer(),
+        "search_results" to SearchResults.serializer(),
         "typing" to TypingPush.serializer(),
         "read" to ReadPush.serializer(),
         "presence" to PresencePush.serializer(),

@@ -21,6 +21,12 @@ data class Event(
     val subject: User? = null,
     val body: String = "",
     val ts: Long,
+    /** The message an edit, delete or reaction refers to. */
+    val target: Long? = null,
+    val emoji: String? = null,
+    @SerialName("reply_to") val replyTo: Long? = null,
+    val mentions: List<User> = emptyList(),
+    val role: String? = null,
 ) {
     val isMessage: Boolean get() = kind == "message"
 }

@@ -24,6 +24,41 @@ sealed class Request {
         @SerialName("reply_to") val replyTo: Long? = null,
     ) : Request()
 
+    @Serializable @SerialName("edit_message")
+    data class EditMessage(
+        override val id: String,
+        val conversation: Long,
+        @SerialName("client_msg_id") val clientMsgId: String,
+        val target: Long,
+        val body: String,
+    ) : Request()
+
+    @Serializable @SerialName("delete_message")
+    data class DeleteMessage(
+        override val id: String,
+        val conversation: Long,
+        @SerialName("client_msg_id") val clientMsgId: String,
+        val target: Long,
+    ) : Request()
+
+    @Serializable @SerialName("react")
+    data class React(
+        override val id: String,
+        val conversation: Long,
+        @SerialName("client_msg_id") val clientMsgId: String,
+        val target: Long,
+        val emoji: String,
+    ) : Request()
+
+    @Serializable @SerialName("unreact")
+    data class Unreact(
+        override val id: String,
+        val conversation: Long,
+        @SerialName("client_msg_id") val clientMsgId: String,
+        val target: Long,
+        val emoji: String,
+    ) : Request()
+
     @Serializable @SerialName("history")
     data class History(
         override val id: String,
@@ -41,6 +76,21 @@ sealed class Request {
 
     @Serializable @SerialName("create_group")
     data class CreateGroup(override val id: String, val title: String, val members: List<String>) : Request()
+
+    /** Fields left null stay as they are. */
+    @Serializable @SerialName("update_group")
+    data class UpdateGroup(
+        override val id: String,
+        val conversation: Long,
+        val title: String? = null,
+        val description: String? = null,
+        @SerialName("avatar_color") val avatarColor: String? = null,
+    ) : Request()
+
+    /** `role`: `admin` or `member`. */
+    @Serializable @SerialName("set_role")
+    data class SetRole(override val id: String, val conversation: Long, val username: String, val role: String) :
+        Request()
 
     @Serializable @SerialName("add_member")
     data class AddMember(override val id: String, val conversation: Long, val username: String) : Request()
@@ -62,6 +112,10 @@ sealed class Request {
 
     @Serializable @SerialName("search_users")
     data class SearchUsers(override val id: String, val prefix: String, val limit: Int? = null) : Request()
+
+    @Serializable @SerialName("search")
+    data class Search(override val id: String, val query: String, val cursor: String? = null, val limit: Int? = null) :
+        Request()
 
     @Serializable @SerialName("ping")
     data class Ping(override val id: String) : Request()

@@ -52,6 +52,17 @@ data class ConversationsReply(override val ref: String, val conversations: List<
 @Serializable
 data class UsersReply(override val ref: String, val users: List<User>) : Reply
 
+/** One `search` hit: enough to open the conversation at the message. */
+@Serializable
+data class SearchHit(val conversation: Long, val seq: Long, val sender: User, val ts: Long, val excerpt: String = "")
+
+@Serializable
+data class SearchResults(
+    override val ref: String,
+    val hits: List<SearchHit>,
+    @SerialName("next_cursor") val nextCursor: String? = null,
+) : Reply
+
 @Serializable
 data class TypingPush(val conversation: Long, val user: User) : ServerFrame
 
