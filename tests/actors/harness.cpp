@@ -148,25 +148,19 @@ protocol::server_frame client::call(protocol::request r, std::chrono::millisecon
 
 protocol::ack_frame client::send_msg(protocol::id_t conv, const std::string& cmid,
                                      const std::string& body) {
-  auto f = call(protocol::send_req{next_id(), conv, cmid, body});
-  if (auto* e = std::get_if<protocol::error_frame>(&f))
-    FAIL("send failed: " << protocol::to_string(e->code) << " " << e->message);
-  return std::get<protocol::ack_frame>(f);
+  return as<protocol::ack_frame>(call(protocol::send_req{next_id(), conv, cmid, body}));
 }
 
 protocol::conversation_info client::open_direct(const std::string& username) {
-  auto f = call(protocol::open_direct_req{next_id(), username});
-  if (auto* e = std::get_if<protocol::error_frame>(&f))
-    FAIL("open_direct failed: " << protocol::to_string(e->code) << " " << e->message);
-  return std::get<protocol::conversation_frame>(f).conversation;
+  return as<protocol::conversation_frame>(call(protocol::open_direct_req{next_id(), username}))
+      .conversation;
 }
 
 protocol::conversation_info client::create_group(const std::string& title,
                                                  const std::vector<std::string>& members) {
-  auto f = call(protocol::create_group_req{next_id(), title, members});
-  if (auto* e = std::get_if<protocol::error_frame>(&f))
-    FAIL("create_group failed: " << protocol::to_string(e->code) << " " << e->message);
-  return std::get<protocol::conversation_frame>(f).conversation;
+  return as<protocol::conversation_frame>(
+             call(protocol::create_group_req{next_id(), title, members}))
+      .conversation;
 }
 
 std::vector<protocol::event_frame> client::events(protocol::id_t conversation) const {
@@ -191,6 +185,31 @@ std::vector<protocol::event_frame> client::wait_events(protocol::id_t conversati
       },
       t);
   return events(conversation);
+}
+
+// ---- reply helpers ----
+
+void unlimited(server_config& c) {
+  c.requests_per_second = 1e9;
+  c.request_burst = 1e9;
+}
+
+protocol::error_code code_of(const protocol::server_frame& f) {
+  REQUIRE(std::holds_alternative<protocol::error_frame>(f));
+  return std::get<protocol::error_frame>(f).code;
+}
+
+std::vector<protocol::event_frame> full_history(client& c, protocol::id_t conversation) {
+  std::vector<protocol::event_frame> out;
+  protocol::id_t after = 0;
+  for (;;) {
+    auto h = as<protocol::history_frame>(
+        c.call(protocol::history_req{c.next_id(), conversation, std::nullopt, after, 200}));
+    out.insert(out.end(), h.events.begin(), h.events.end());
+    if (!h.has_more || h.events.empty()) break;
+    after = h.events.back().seq;
+  }
+  return out;
 }
 
 // ---- fixture ----

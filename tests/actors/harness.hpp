@@ -150,6 +150,19 @@ std::vector<T> of_type(const std::vector<std::string>& frames) {
 /// The `ref` of a reply frame, or empty.
 std::string ref_of(const protocol::server_frame& f);
 
+/// A server_config tweak for tests that send fast: the request rate limit out of the way.
+void unlimited(server_config& c);
+
+/// The reply `f` as a T; FAILs with the error's code and message when it is an error frame.
+template <class T>
+T as(const protocol::server_frame& f);
+
+/// The code of an error reply (REQUIREs an error frame).
+protocol::error_code code_of(const protocol::server_frame& f);
+
+/// Every event of a conversation as history returns it, read page by page from the start.
+std::vector<protocol::event_frame> full_history(client& c, protocol::id_t conversation);
+
 template <class T>
 std::vector<T> client::all() const {
   std::vector<T> out;

@@ -5,6 +5,14 @@
 namespace chat::actors::test {
 
 template <class T>
+T as(const protocol::server_frame& f) {
+  if (auto* e = std::get_if<protocol::error_frame>(&f))
+    FAIL("got error " << protocol::to_string(e->code) << ": " << e->message);
+  REQUIRE(std::holds_alternative<T>(f));
+  return std::get<T>(f);
+}
+
+template <class T>
 T client::expect(const std::function<bool(const T&)>& pred, std::chrono::milliseconds t) {
   std::optional<T> found;
   sink_->wait(

@@ -14,37 +14,6 @@ using namespace chat;
 using namespace chat::actors::test;
 namespace p = chat::protocol;
 
-namespace {
-
-void unlimited(actors::server_config& c) {
-  c.requests_per_second = 1e9;
-  c.request_burst = 1e9;
-}
-
-template <class T>
-T as(const p::server_frame& f) {
-  if (auto* e = std::get_if<p::error_frame>(&f))
-    FAIL("got error " << p::to_string(e->code) << ": " << e->message);
-  REQUIRE(std::holds_alternative<T>(f));
-  return std::get<T>(f);
-}
-
-/// Every event of a conversation, read page by page from the start.
-std::vector<p::event_frame> full_history(client& c, p::id_t conv) {
-  std::vector<p::event_frame> out;
-  p::id_t after = 0;
-  for (;;) {
-    auto h =
-        as<p::history_frame>(c.call(p::history_req{c.next_id(), conv, std::nullopt, after, 200}));
-    out.insert(out.end(), h.events.begin(), h.events.end());
-    if (!h.has_more || h.events.empty()) break;
-    after = h.events.back().seq;
-  }
-  return out;
-}
-
-}  // namespace
-
 TEST_CASE("An idle conversation is passivated and rebuilt with full history and continuing seqs",
           "[actors]") {
   auto backend = GENERATE(from_range(backends()));
@@ -210,13 +179,11 @@ TEST_CASE(
   auto started = std::chrono::steady_clock::now();
   auto f = alice.call(p::send_req{alice.next_id(), conv.id, "m2", "during the outage"}, 30s);
   auto took = std::chrono::steady_clock::now() - started;
-  REQUIRE(std::holds_alternative<p::error_frame>(f));
-  CHECK(std::get<p::error_frame>(f).code == p::error_code::unavailable);
+  CHECK(code_of(f) == p::error_code::unavailable);
   CHECK(took < 10s);
   // A read (a database worker's job) fails too, and says so.
   auto listed = alice.call(p::list_conversations_req{alice.next_id()}, 30s);
-  REQUIRE(std::holds_alternative<p::error_frame>(listed));
-  CHECK(std::get<p::error_frame>(listed).code == p::error_code::unavailable);
+  CHECK(code_of(listed) == p::error_code::unavailable);
   proxy.up();
   // A later read reconnects (the client retries `unavailable` with backoff, as the protocol says).
   auto relisted = alice.call(p::list_conversations_req{alice.next_id()}, 30s);
@@ -224,8 +191,7 @@ TEST_CASE(
     std::this_thread::sleep_for(100ms);
     relisted = alice.call(p::list_conversations_req{alice.next_id()}, 30s);
   }
-  REQUIRE(std::holds_alternative<p::conversations_frame>(relisted));
-  CHECK(std::get<p::conversations_frame>(relisted).conversations.size() == 1);
+  CHECK(as<p::conversations_frame>(relisted).conversations.size() == 1);
   CHECK((logged("database workers: connection lost") ||
          logged("database workers: reconnect failed")));
   CHECK(logged("database workers: reconnected to the database"));

@@ -13,37 +13,6 @@ namespace p = chat::protocol;
 
 namespace {
 
-void unlimited(actors::server_config& c) {
-  c.requests_per_second = 1e9;
-  c.request_burst = 1e9;
-}
-
-template <class T>
-T as(const p::server_frame& f) {
-  if (auto* e = std::get_if<p::error_frame>(&f))
-    FAIL("got error " << p::to_string(e->code) << ": " << e->message);
-  REQUIRE(std::holds_alternative<T>(f));
-  return std::get<T>(f);
-}
-
-p::error_code code_of(const p::server_frame& f) {
-  REQUIRE(std::holds_alternative<p::error_frame>(f));
-  return std::get<p::error_frame>(f).code;
-}
-
-std::vector<p::event_frame> full_history(client& c, p::id_t conv) {
-  std::vector<p::event_frame> out;
-  p::id_t after = 0;
-  for (;;) {
-    auto h =
-        as<p::history_frame>(c.call(p::history_req{c.next_id(), conv, std::nullopt, after, 200}));
-    out.insert(out.end(), h.events.begin(), h.events.end());
-    if (!h.has_more || h.events.empty()) break;
-    after = h.events.back().seq;
-  }
-  return out;
-}
-
 const p::event_frame& at_seq(const std::vector<p::event_frame>& events, p::id_t seq) {
   for (auto& e : events)
     if (e.seq == seq) return e;

@@ -12,24 +12,6 @@ namespace p = chat::protocol;
 
 namespace {
 
-template <class T>
-T as(const p::server_frame& f) {
-  if (auto* e = std::get_if<p::error_frame>(&f))
-    FAIL("got error " << p::to_string(e->code) << ": " << e->message);
-  REQUIRE(std::holds_alternative<T>(f));
-  return std::get<T>(f);
-}
-
-p::error_frame as_error(const p::server_frame& f) {
-  REQUIRE(std::holds_alternative<p::error_frame>(f));
-  return std::get<p::error_frame>(f);
-}
-
-void unlimited(actors::server_config& c) {
-  c.requests_per_second = 1e9;
-  c.request_burst = 1e9;
-}
-
 std::vector<std::string> bodies(const std::vector<p::event_frame>& events) {
   std::vector<std::string> out;
   for (auto& e : events)
@@ -76,16 +58,15 @@ TEST_CASE("Alice and Bob talk in a direct conversation", "[actors]") {
   CHECK(bodies(alice.events(conv.id)) == std::vector<std::string>{"hi bob", "hello alice"});
 
   // Errors are values: a direct conversation with yourself, an unknown user.
-  CHECK(as_error(alice.call(p::open_direct_req{alice.next_id(), "alice"})).code ==
+  CHECK(code_of(alice.call(p::open_direct_req{alice.next_id(), "alice"})) ==
         p::error_code::forbidden);
-  CHECK(as_error(alice.call(p::open_direct_req{alice.next_id(), "nobody"})).code ==
+  CHECK(code_of(alice.call(p::open_direct_req{alice.next_id(), "nobody"})) ==
         p::error_code::not_found);
   // Direct conversations have fixed members.
   fx.make_user("carol");
-  CHECK(as_error(alice.call(p::add_member_req{alice.next_id(), conv.id, "carol"})).code ==
+  CHECK(code_of(alice.call(p::add_member_req{alice.next_id(), conv.id, "carol"})) ==
         p::error_code::forbidden);
-  CHECK(as_error(alice.call(p::leave_req{alice.next_id(), conv.id})).code ==
-        p::error_code::forbidden);
+  CHECK(code_of(alice.call(p::leave_req{alice.next_id(), conv.id})) == p::error_code::forbidden);
 }
 
 TEST_CASE("A group of three: create, send, add, remove, leave", "[actors]") {
@@ -111,7 +92,7 @@ TEST_CASE("A group of three: create, send, add, remove, leave", "[actors]") {
     CHECK(evs[4].seq == ack.seq);
   }
   CHECK(dee.events(g.id).empty());
-  CHECK(as_error(dee.call(p::send_req{dee.next_id(), g.id, "d1", "let me in"})).code ==
+  CHECK(code_of(dee.call(p::send_req{dee.next_id(), g.id, "d1", "let me in"})) ==
         p::error_code::not_member);
 
   auto added = as<p::conversation_frame>(cid.call(p::add_member_req{cid.next_id(), g.id, "dee"}));
@@ -128,10 +109,10 @@ TEST_CASE("A group of three: create, send, add, remove, leave", "[actors]") {
   // Ben hears that he was removed, then is refused.
   auto ben_events = ben.wait_events(g.id, 8);
   CHECK(ben_events.back().type == "member_removed");
-  CHECK(as_error(ben.call(p::send_req{ben.next_id(), g.id, "b2", "hey"})).code ==
+  CHECK(code_of(ben.call(p::send_req{ben.next_id(), g.id, "b2", "hey"})) ==
         p::error_code::not_member);
-  CHECK(as_error(ben.call(p::history_req{ben.next_id(), g.id, std::nullopt, std::nullopt, 50}))
-            .code == p::error_code::not_member);
+  CHECK(code_of(ben.call(p::history_req{ben.next_id(), g.id, std::nullopt, std::nullopt, 50})) ==
+        p::error_code::not_member);
 
   as<p::ok_frame>(cid.call(p::leave_req{cid.next_id(), g.id}));
   auto ann_events = ann.wait_events(g.id, 9);
@@ -146,8 +127,7 @@ TEST_CASE("A group of three: create, send, add, remove, leave", "[actors]") {
   as<p::ok_frame>(dee.call(p::read_req{dee.next_id(), g.id, ann_events.back().seq}));
   auto r = ann.expect<p::read_frame>();
   CHECK(r.user.id == d);
-  CHECK(as_error(dee.call(p::read_req{dee.next_id(), g.id, 10'000})).code ==
-        p::error_code::bad_field);
+  CHECK(code_of(dee.call(p::read_req{dee.next_id(), g.id, 10'000})) == p::error_code::bad_field);
 
   auto list = as<p::conversations_frame>(ann.call(p::list_conversations_req{ann.next_id()}));
   REQUIRE(list.conversations.size() == 1);
@@ -281,9 +261,8 @@ TEST_CASE("History comes in pages", "[actors]") {
       alice.call(p::history_req{alice.next_id(), conv.id, std::nullopt, last, 20}));
   CHECK(end.events.empty());
   CHECK_FALSE(end.has_more);
-  CHECK(
-      as_error(alice.call(p::history_req{alice.next_id(), 987654, std::nullopt, std::nullopt, 10}))
-          .code == p::error_code::not_found);
+  CHECK(code_of(alice.call(p::history_req{alice.next_id(), 987654, std::nullopt, std::nullopt,
+                                          10})) == p::error_code::not_found);
 }
 
 TEST_CASE("One sender's rapid sends are acked and delivered in order", "[actors]") {
@@ -348,11 +327,11 @@ TEST_CASE("Hello is required first and checks the version; bad frames get error 
   fixture fx{"sqlite"};
   auto a = fx.make_user("alice");
   client alice{fx, a, "alice"};
-  CHECK(as_error(alice.call(p::ping_req{"early"})).code == p::error_code::not_authenticated);
-  CHECK(as_error(alice.call(p::hello_req{"h0", 2, std::nullopt})).code ==
+  CHECK(code_of(alice.call(p::ping_req{"early"})) == p::error_code::not_authenticated);
+  CHECK(code_of(alice.call(p::hello_req{"h0", 2, std::nullopt})) ==
         p::error_code::unsupported_version);
   alice.hello();
-  CHECK(as_error(alice.call(p::hello_req{"h2", 1, std::nullopt})).code ==
+  CHECK(code_of(alice.call(p::hello_req{"h2", 1, std::nullopt})) ==
         p::error_code::already_authenticated);
   alice.raw("{not json");
   alice.raw(R"({"type":"send","id":"bad1","conversation":1})");
@@ -373,7 +352,7 @@ TEST_CASE("A user has at most max_connections_per_user connections", "[actors]")
     devices.back()->hello();
   }
   client extra{fx, a, "alice"};
-  CHECK(as_error(extra.call(p::hello_req{"h", 1, std::nullopt})).code ==
+  CHECK(code_of(extra.call(p::hello_req{"h", 1, std::nullopt})) ==
         p::error_code::too_many_connections);
   CHECK(extra.sink().wait_closed() == 4029);
   devices.front()->close();
@@ -503,8 +482,7 @@ TEST_CASE("list_conversations and search_users draw on a per-connection database
   // 20 units at once, 4 per list: five lists, then rate_limited (not executed).
   for (int i = 0; i < 5; ++i)
     as<p::conversations_frame>(ann.call(p::list_conversations_req{ann.next_id()}));
-  CHECK(as_error(ann.call(p::list_conversations_req{ann.next_id()})).code ==
-        p::error_code::rate_limited);
+  CHECK(code_of(ann.call(p::list_conversations_req{ann.next_id()})) == p::error_code::rate_limited);
   // It refills: a few seconds later a list goes through again.
   std::this_thread::sleep_for(std::chrono::milliseconds(4200));
   as<p::conversations_frame>(ann.call(p::list_conversations_req{ann.next_id()}));

@@ -12,15 +12,6 @@ using namespace chat;
 using namespace chat::actors::test;
 namespace p = chat::protocol;
 
-namespace {
-
-void unlimited(actors::server_config& c) {
-  c.requests_per_second = 1e9;
-  c.request_burst = 1e9;
-}
-
-}  // namespace
-
 TEST_CASE("Sync after a gap replays it, with live traffic during the sync: no loss, no duplicate",
           "[actors]") {
   auto backend = GENERATE(from_range(backends()));

@@ -14,10 +14,7 @@ namespace p = chat::protocol;
 TEST_CASE("Throughput of one busy group", "[.bench]") {
   const char* env_backend = std::getenv("CHAT_BENCH_BACKEND");
   std::string backend = env_backend ? env_backend : "sqlite";
-  fixture fx{backend, [](actors::server_config& c) {
-               c.requests_per_second = 1e9;
-               c.request_burst = 1e9;
-             }};
+  fixture fx{backend, unlimited};
   constexpr int members = 10, senders = 5, per_sender = 2000;
   std::vector<std::unique_ptr<client>> cl;
   std::vector<std::string> names;

@@ -63,6 +63,25 @@ bool eventually(Pred pred, std::chrono::milliseconds limit) {
   return pred();
 }
 
+// Bob stops reading while Alice sends him ~12 MB in a direct conversation: the kernel buffers
+// fill, the socket takes nothing for the 1 s stall timeout, and he has got his one 4008 when
+// this returns. `grace`: --ws-close-grace, how long he may still read before the reset.
+struct stalled_reader {
+  chatd_server srv;
+  std::unique_ptr<chat_client> alice, bob;
+
+  stalled_reader(db_kind kind, const std::string& grace)
+      : srv(kind, with({"--ws-stall-timeout", "1s", "--ws-close-grace", grace})) {
+    auto a = register_user(srv.port(), "alice");
+    auto b = register_user(srv.port(), "bob");
+    alice = chat_client::open(srv.port(), a);
+    bob = chat_client::open(srv.port(), b);
+    auto conv = alice->open_direct("bob");
+    send_many(*alice, conv, 6000, std::string(3900, 'z'), 64, "w");  // never waits for Bob
+    REQUIRE(eventually([&] { return metric(srv.metrics_port(), closed_4008) == 1; }, 30s));
+  }
+};
+
 }  // namespace
 
 CHAT_E2E_CASE(long_gap_sync, "A 5,000-event gap is caught up by one sync without 4008", "") {
@@ -155,40 +174,24 @@ CHAT_E2E_CASE(stopped_reader_closed_promptly,
               "") {
   // The grace is long enough for a sanitizer build to drain ~12 MB; a reader slower than that is
   // reset, which the dead-reader case below covers.
-  chatd_server srv(kind, with({"--ws-stall-timeout", "1s", "--ws-close-grace", "20s"}));
-  auto alice = register_user(srv.port(), "alice");
-  auto bob = register_user(srv.port(), "bob");
-  auto a = chat_client::open(srv.port(), alice);
-  auto b = chat_client::open(srv.port(), bob);
-  auto conv = a->open_direct("bob");
-  // Bob reads nothing while Alice sends ~12 MB: the kernel buffers fill, then the socket takes
-  // nothing for the stall timeout.
-  send_many(*a, conv, 6000, std::string(3900, 'z'), 64, "w");  // never waits for Bob
-  REQUIRE(eventually([&] { return metric(srv.metrics_port(), closed_4008) == 1; }, 30s));
+  stalled_reader s(kind, "20s");
   // Reading again within the grace: what was in flight, then the close frame.
   auto t0 = std::chrono::steady_clock::now();
-  CHECK(b->wait_closed(30s) == 4008);
-  CHECK(eventually([&] { return metric(srv.metrics_port(), "chatd_ws_sessions") == 1; }, 10s));
+  CHECK(s.bob->wait_closed(30s) == 4008);
+  CHECK(eventually([&] { return metric(s.srv.metrics_port(), "chatd_ws_sessions") == 1; }, 10s));
   CHECK(std::chrono::steady_clock::now() - t0 < 30s);
   // Alice is unaffected.
-  auto id = a->next_id();
-  a->send(protocol::ping_req{id});
-  a->expect<protocol::pong_frame>([&](const protocol::pong_frame& p) { return p.ref == id; });
+  auto id = s.alice->next_id();
+  s.alice->send(protocol::ping_req{id});
+  s.alice->expect<protocol::pong_frame>([&](const protocol::pong_frame& p) { return p.ref == id; });
 }
 
 CHAT_E2E_CASE(dead_reader_reset, "A reader that never reads again loses its socket after the grace",
               "") {
-  chatd_server srv(kind, with({"--ws-stall-timeout", "1s", "--ws-close-grace", "1s"}));
-  auto alice = register_user(srv.port(), "alice");
-  auto bob = register_user(srv.port(), "bob");
-  auto a = chat_client::open(srv.port(), alice);
-  auto b = chat_client::open(srv.port(), bob);
-  auto conv = a->open_direct("bob");
-  send_many(*a, conv, 6000, std::string(3900, 'z'), 64, "w");  // never waits for Bob
-  REQUIRE(eventually([&] { return metric(srv.metrics_port(), closed_4008) == 1; }, 30s));
+  stalled_reader s(kind, "1s");
   // Bob never reads: his session (and its kernel buffers) is gone well before the 60 s idle
   // timeout.
   auto t0 = std::chrono::steady_clock::now();
-  CHECK(eventually([&] { return metric(srv.metrics_port(), "chatd_ws_sessions") == 1; }, 15s));
+  CHECK(eventually([&] { return metric(s.srv.metrics_port(), "chatd_ws_sessions") == 1; }, 15s));
   CHECK(std::chrono::steady_clock::now() - t0 < 15s);
 }
