@@ -83,11 +83,14 @@ export function mergeInfo(all: Convs, info: ConversationInfo): Convs {
   };
 }
 
-/** The full list from list_conversations: conversations we were removed from disappear. */
-export function applyList(all: Convs, list: ConversationInfo[]): Convs {
+/**
+ * The full list from list_conversations: conversations we were removed from disappear, except those
+ * in `keep` (seen live after the list was read: a list that lacks them is older than they are).
+ */
+export function applyList(all: Convs, list: ConversationInfo[], keep: ReadonlySet<number> = new Set()): Convs {
   const ids = new Set(list.map((c) => c.id));
   let next: Convs = {};
-  for (const [k, v] of Object.entries(all)) if (ids.has(Number(k))) next[Number(k)] = v;
+  for (const [k, v] of Object.entries(all)) if (ids.has(Number(k)) || keep.has(Number(k))) next[Number(k)] = v;
   for (const c of list) next = mergeInfo(next, c);
   return next;
 }

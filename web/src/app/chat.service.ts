@@ -3,6 +3,7 @@ import { AuthService } from './auth.service';
 import { ChatSocket, RequestError } from './chat.socket';
 import { ChatStore } from './chat.store';
 import { Conv, conversationList, errorText, sendOutcome, titleOf, toMsg, unread } from './chat.reducers';
+import { ListLoader } from './list-loader';
 import { isChange } from './message-changes';
 import { Notifier } from './notifier';
 import { Outbox, loadJson, saveJson } from './outbox';
@@ -75,6 +76,14 @@ export class ChatService {
   private readSent = new Map<number, number>();
   private resyncing = false;
   private uid = 0;
+  /** Every page of list_conversations, one listing at a time (see ListLoader). */
+  private readonly lists = new ListLoader(
+    (cursor) => this.listPage(cursor),
+    (list, keep) => {
+      this.store.list(list, keep);
+      saveJson(this.key('convs'), list.slice(0, CACHED_CONVERSATIONS));
+    },
+  );
 
   constructor() {
     if (typeof document === 'undefined') return;
@@ -133,6 +142,7 @@ export class ChatService {
   /** Disconnects and forgets everything in memory. Drafts/outbox stay in storage per user. */
   stop(): void {
     this.stopped = true;
+    this.lists.reset();
     this.socket.stop();
     if (this.typingTimer) clearInterval(this.typingTimer);
     this.typingTimer = null;
@@ -185,7 +195,7 @@ export class ChatService {
       case 'conversation': {
         // Also pushed unsolicited when someone adds us to a conversation.
         const raw = f['conversation'] as Record<string, unknown> | undefined;
-        if (raw) this.store.info(toConversation(raw));
+        if (raw) this.takeInfo(toConversation(raw));
         break;
       }
       default:
@@ -195,13 +205,20 @@ export class ChatService {
 
   // ---------------------------------------------------------------- state updates
 
-  private async listConversations(): Promise<void> {
-    const f = await this.socket.request({ type: 'list_conversations' });
+  private listConversations(): Promise<void> {
+    return this.lists.load();
+  }
+
+  /** Loads the whole conversation list again (a search hit in a conversation not listed yet). */
+  refreshList(): Promise<void> {
+    return this.socket.welcomed ? this.listConversations() : Promise.resolve();
+  }
+
+  private async listPage(cursor: string | undefined): Promise<{ list: ConversationInfo[]; next: string | null }> {
+    const f = await this.socket.request({ type: 'list_conversations', ...(cursor ? { cursor } : {}) }, 30_000);
     const raw = (f['conversations'] as Record<string, unknown>[]) ?? [];
     if (raw.length) this.changes.set(raw.some(hasMessageChanges));
-    const list = raw.map(toConversation);
-    this.store.list(list);
-    saveJson(this.key('convs'), list.slice(0, CACHED_CONVERSATIONS));
+    return { list: raw.map(toConversation), next: typeof f['next_cursor'] === 'string' ? f['next_cursor'] : null };
   }
 
   private scheduleRelist(): void {
@@ -229,6 +246,7 @@ export class ChatService {
 
   private onEvent(raw: ServerFrame, live: boolean): void {
     const e = toEvent(raw);
+    this.lists.touch(e.conversation);
     const res = this.store.event(e);
     // Membership and group changes alter the list's metadata; changes to a message do not.
     if (res.unknown || (e.kind !== 'message' && !isChange(e.kind))) this.scheduleRelist();
@@ -489,7 +507,11 @@ export class ChatService {
   private takeConversation(f: ServerFrame): number {
     const raw = f['conversation'] as Record<string, unknown>;
     if (hasMessageChanges(raw)) this.changes.set(true);
-    const info: ConversationInfo = toConversation(raw);
+    return this.takeInfo(toConversation(raw));
+  }
+
+  private takeInfo(info: ConversationInfo): number {
+    this.lists.touch(info.id);
     this.store.info(info);
     return info.id;
   }

@@ -31,8 +31,8 @@ export class ChatStore {
     return this.convs()[id];
   }
 
-  list(list: ConversationInfo[]): void {
-    this.convs.update((all) => r.applyList(all, list));
+  list(list: ConversationInfo[], keep?: ReadonlySet<number>): void {
+    this.convs.update((all) => r.applyList(all, list, keep));
     this.listed.set(true);
   }
 

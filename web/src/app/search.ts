@@ -27,7 +27,7 @@ import { SearchHit } from './protocol';
             @for (h of hits(); track h.conversation + '/' + h.seq) {
               <li>
                 <button type="button" class="hit" (click)="go(h)">
-                  <span class="hit-where">{{ where(h) }} · {{ h.sender.username }} · {{ when(h.ts) }}</span>
+                  <span class="hit-where">{{ where(h) || '…' }} · {{ h.sender.username }} · {{ when(h.ts) }}</span>
                   <span class="hit-text" dir="auto">@for (p of marked(h.excerpt); track $index) {@if (p.m) {<mark>{{ p.t }}</mark>} @else {{{ p.t }}}}</span>
                 </button>
               </li>
@@ -94,6 +94,9 @@ export class Search {
       const all = cursor ? [...this.hits(), ...r.hits] : r.hits;
       this.hits.set(all);
       this.next.set(r.next);
+      // Hits name conversations by id: one not listed yet (created a moment ago, or the list still
+      // loading) gets its name from a fresh listing (every page); until then the hit shows "…".
+      if (r.hits.some((h) => !this.where(h))) void this.chat.refreshList().catch(() => undefined);
       // A short query scans a bounded part of the history per page: none yet may still mean more.
       const n = all.length;
       this.status.set(
@@ -108,8 +111,10 @@ export class Search {
     }
   }
 
+  /** The hit's conversation name, '' while it is not listed (a conversation seen only by its events has no members yet). */
   protected where(h: SearchHit): string {
-    return this.chat.titleOf(this.chat.convs()[h.conversation]) || 'A conversation';
+    const c = this.chat.convs()[h.conversation];
+    return c?.info.members.length ? this.chat.titleOf(c) : '';
   }
 
   protected when(ts: number): string {
