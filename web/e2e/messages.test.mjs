@@ -144,7 +144,7 @@ describe('what a message can be (issue 11)', { concurrency: false }, () => {
       const want = who === 'bob' ? 26 : 25;
       await eventually(async () => assert.equal(await hits.count(), 20));
       assert.match(await hits.first().innerText(), who === 'bob' ? /secret ramen recipe/ : /ramen place number 25/);
-      await checkScreen(p, `search-${who}`, { sizes: who === 'bob' ? [PHONE] : [DESKTOP] });
+      await checkScreen(p, `search-${who}`);
       await dlg.getByRole('button', { name: 'More results' }).click();
       await eventually(async () => assert.equal(await hits.count(), want));
       await dlg.getByRole('status').filter({ hasText: `${want} messages found` }).waitFor();
@@ -178,7 +178,15 @@ describe('what a message can be (issue 11)', { concurrency: false }, () => {
     assert.ok(items.includes('Copy link'), `menu items: ${items}`);
     await eventually(async () => assert.equal(await more.getAttribute('aria-expanded'), 'true'));
     await eventually(async () => assert.equal(await menu.getByRole('menuitem').first().evaluate((el) => el === document.activeElement), true));
-    await checkScreen(a, 'message-menu', { sizes: [DESKTOP] });
+    // Narrowed to a phone's width (and back), the menu stays by its button, on screen.
+    await a.setViewportSize(PHONE);
+    await eventually(async () => {
+      const [m, b] = [await menu.boundingBox(), await more.boundingBox()];
+      assert.ok(m.x >= 0 && m.x + m.width <= PHONE.width && m.y >= 0 && m.y + m.height <= PHONE.height, `menu at ${JSON.stringify(m)}`);
+      assert.ok(Math.abs(m.y - (b.y + b.height)) < 12 || Math.abs(m.y + m.height - b.y) < 12, `menu ${JSON.stringify(m)} by its button ${JSON.stringify(b)}`);
+    });
+    await a.setViewportSize(DESKTOP);
+    await checkScreen(a, 'message-menu');
     await a.keyboard.press('ArrowUp');
     await eventually(async () => assert.equal(await a.evaluate(() => document.activeElement?.textContent), 'Copy link', 'ArrowUp from the first item wraps to the last'));
     await a.keyboard.press('Escape');
@@ -199,7 +207,7 @@ describe('what a message can be (issue 11)', { concurrency: false }, () => {
     // The flash lasts 2 s: waited for in the page (not polled from here), then the focus.
     await b.locator('li.msg.flash', { has: b.locator('.msg-body', { hasText: 'The plan for Friday' }) }).waitFor();
     await eventually(async () => assert.equal(await there.evaluate((el) => el === document.activeElement), true));
-    await checkScreen(b, 'message-link', { sizes: [PHONE] });
+    await checkScreen(b, 'message-link');
   });
 
   test('edit, delete, react with the picker, reply and jump to the quote, mentions and group roles', async (t) => {
@@ -245,6 +253,7 @@ describe('what a message can be (issue 11)', { concurrency: false }, () => {
     // Reply: the composer says to whom; the reply quotes the original for both.
     await (await menuOf(a, 'The plan for Friday')).getByRole('menuitem', { name: 'Reply' }).click();
     await a.getByRole('status').filter({ hasText: 'Replying to bob: The plan for Friday' }).waitFor();
+    await checkScreen(a, 'replying');
     const box = a.getByLabel(/^Message to/);
     await box.fill('Sounds good');
     await box.press('Enter');
@@ -255,7 +264,7 @@ describe('what a message can be (issue 11)', { concurrency: false }, () => {
     await box.press('ArrowUp');
     await a.getByRole('status').filter({ hasText: 'Editing your message' }).waitFor();
     await eventually(async () => assert.equal(await box.inputValue(), 'Sounds good'));
-    await checkScreen(a, 'editing', { sizes: [DESKTOP] });
+    await checkScreen(a, 'editing');
     await box.fill('Sounds great');
     await box.press('Enter');
     for (const p of [a, b]) await row(p, 'Sounds great').locator('.msg-edited', { hasText: 'edited' }).waitFor();
@@ -264,7 +273,7 @@ describe('what a message can be (issue 11)', { concurrency: false }, () => {
     await (await menuOf(b, 'Sounds great')).getByRole('menuitem', { name: 'React…' }).click();
     const picker = b.getByRole('dialog', { name: 'Choose a reaction' });
     await picker.waitFor();
-    await checkScreen(b, 'emoji-picker', { sizes: [PHONE] });
+    await checkScreen(b, 'emoji-picker');
     await b.keyboard.press('ArrowRight');
     await eventually(async () => assert.equal(await b.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'React with heart'));
     await picker.getByRole('button', { name: 'React with thumbs up' }).click();
@@ -285,7 +294,7 @@ describe('what a message can be (issue 11)', { concurrency: false }, () => {
     await (await menuOf(a, 'Sounds great')).getByRole('menuitem', { name: 'Delete' }).click();
     const confirm = a.getByRole('dialog', { name: 'Delete this message?' });
     await confirm.waitFor();
-    await checkScreen(a, 'confirm-delete', { sizes: [DESKTOP] });
+    await checkScreen(a, 'confirm-delete');
     await confirm.getByRole('button', { name: 'Delete' }).click();
     for (const p of [a, b]) {
       await p.locator('li.msg .msg-deleted', { hasText: 'Message deleted' }).waitFor();
@@ -296,7 +305,7 @@ describe('what a message can be (issue 11)', { concurrency: false }, () => {
     await ws(b, [{ type: 'send', conversation: ids.group, client_msg_id: 'mention-1', body: '@alice can you book?' }]);
     const trip = a.locator('.conv-item', { has: a.locator('.conv-title', { hasText: /^Trip/ }) });
     await trip.getByText('mentioned you').waitFor({ state: 'attached' });
-    await checkScreen(a, 'mentioned-list', { sizes: [DESKTOP] });
+    await checkScreen(a, 'mentioned-list');
     await trip.click();
     await row(a, 'can you book?').locator('.mention.mention-me', { hasText: '@alice' }).waitFor();
     await eventually(async () => assert.equal(await trip.getByText('mentioned you').count(), 0));
@@ -308,7 +317,7 @@ describe('what a message can be (issue 11)', { concurrency: false }, () => {
     await members.getByLabel('Group name').fill('Trip 2026');
     await members.getByLabel('Description').fill('Where and when');
     await members.getByRole('button', { name: 'Save changes' }).click();
-    await checkScreen(b, 'group-settings', { sizes: [PHONE] });
+    await checkScreen(b, 'group-settings');
     await members.getByRole('button', { name: 'Done' }).click();
     await a.getByRole('heading', { level: 2, name: 'Trip 2026' }).waitFor();
     const items = await (await menuOf(a, 'can you book?')).getByRole('menuitem').allInnerTexts();

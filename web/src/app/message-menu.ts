@@ -29,7 +29,7 @@ export type MenuAction = 'reply' | 'react' | 'edit' | 'delete' | 'copy';
  */
 @Component({
   selector: 'app-message-menu',
-  host: { '(document:pointerdown)': 'outside($event)' },
+  host: { '(document:pointerdown)': 'outside($event)', '(window:resize)': 'place()' },
   template: `
     <div #box class="popup" [style.top.px]="pos().top" [style.left.px]="pos().left" (keydown)="onKey($event)">
       @if (!picking()) {
@@ -79,7 +79,11 @@ export class MessageMenu {
     return out;
   });
 
+  /** Bumped on a resize (a phone turned, a window narrowed): the popup moves with its button. */
+  private readonly placed = signal(0);
+
   protected readonly pos = computed(() => {
+    this.placed();
     const r = this.anchor().getBoundingClientRect();
     const w = this.picking() ? 232 : 180;
     const h = this.picking() ? 200 : 44 * this.items().length + 12;
@@ -94,6 +98,10 @@ export class MessageMenu {
       if (this.startPicking()) this.picking.set(true);
       setTimeout(() => this.focusAt(0));
     });
+  }
+
+  protected place(): void {
+    this.placed.update((n) => n + 1);
   }
 
   private buttons(): HTMLButtonElement[] {
