@@ -41,7 +41,6 @@ struct connection_state {
   user_id user = 0;
   std::string username;
   std::shared_ptr<frame_sink> sink;
-  protocol::parser parser;
   bool hello_done = false, hello_pending = false, closed = false;
   std::vector<std::string> stashed;
   util::token_bucket bucket{0, 0, 0};     ///< set from server_config when the actor starts
@@ -543,7 +542,10 @@ void on_frame(self_ptr self, std::string& text) {
 void handle_text(self_ptr self, std::string& text) {
   auto& st = self->state;
   if (st.closed) return;
-  auto parsed = st.parser.parse(text);
+  // One parser per scheduler thread, not per connection: its buffers would count against every
+  // idle socket. A parse result owns its strings, so nothing refers to the parser afterwards.
+  static thread_local protocol::parser parser;
+  auto parsed = parser.parse(text);
   if (!take_token(st)) {
     auto* pe = std::get_if<protocol::parse_error>(&parsed);
     auto ref = pe ? pe->ref : protocol::request_id(std::get<protocol::request>(parsed));

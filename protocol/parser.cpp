@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstring>
@@ -692,11 +693,28 @@ class request_builder {
 // -----------------------------------------------------------------------------------------------
 
 struct parser::impl {
+  // One parser per connection, so what it keeps counts per idle socket: simdjson sizes its
+  // depth buffers for 1024 levels unless told (~9 KB), and keeps the capacity of the largest
+  // document it saw. Frames deeper than limits::max_depth are refused before parsing, and a
+  // large frame's buffers are let go after it.
+  static constexpr std::size_t depth = limits::max_depth + 2;
+  static constexpr std::size_t keep_bytes = 4096;
   od::parser json;
   std::string buffer;  // frame copy with simdjson's padding
   std::vector<std::string_view> members;
 
+  /// Room for `n` bytes at our depth (iterate would allocate with simdjson's default depth).
+  bool reserve(std::size_t n) {
+    n = std::max<std::size_t>(n, 256);
+    return json.capacity() >= n || !json.allocate(n, depth);
+  }
+  /// After a large frame: back to a small allocation.
+  void shrink() {
+    if (json.capacity() > keep_bytes && json.allocate(keep_bytes, depth)) json = od::parser{};
+    if (buffer.capacity() > keep_bytes + simdjson::SIMDJSON_PADDING) std::string().swap(buffer);
+  }
   parse_result parse(std::string_view frame);
+  parse_result parse_reserved(std::string_view frame);
   parse_result build(request_reader& rd);
 };
 
@@ -717,6 +735,12 @@ parse_result parser::parse(std::string_view frame) {
 }
 
 parse_result parser::impl::parse(std::string_view frame) {
+  auto r = parse_reserved(frame);
+  shrink();
+  return r;
+}
+
+parse_result parser::impl::parse_reserved(std::string_view frame) {
   if (frame.size() > limits::max_frame_bytes) {
     return parse_error{
         error_code::frame_too_large,
@@ -732,6 +756,7 @@ parse_result parser::impl::parse(std::string_view frame) {
   }
   buffer.resize(frame.size() + simdjson::SIMDJSON_PADDING);
   if (!frame.empty()) std::memcpy(buffer.data(), frame.data(), frame.size());
+  if (!reserve(frame.size())) return parse_error{error_code::internal, "out of memory", {}};
 
   od::document doc;
   if (auto e = json.iterate(buffer.data(), frame.size(), buffer.size()).get(doc)) {

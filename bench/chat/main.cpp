@@ -148,6 +148,8 @@ int main(int argc, char** argv) {
   app.add_option("--chatd", o.target.chatd_binary, "chatd binary");
   app.add_option("--chatd-arg", o.target.chatd_args, "extra chatd flag (repeatable)")
       ->allow_extra_args(false);
+  app.add_option("--perf", o.target.perf_dir,
+                 "record the server's measured part with `perf record -g` into this folder");
   app.add_option("--out", out_dir, "results folder (results.jsonl, plots, server logs)");
   app.add_flag("--smoke", smoke, "seconds-long form (CI): tiny counts and rates");
   bool pin = true;

@@ -277,6 +277,23 @@ void finish_server(run_result& r, target& t) {
     r.note += (r.note.empty() ? "" : "; ") + std::string("chatd exit ") + std::to_string(rc);
 }
 
+/// The log writer's batching over the measured part (chatd's /metrics): read before and after.
+struct batch_probe {
+  double events = 0, commits = 0, commit_s = 0;
+  explicit batch_probe(const target& t)
+      : events(t.metric("chatd_log_batch_size_sum")),
+        commits(t.metric("chatd_log_batch_size_count")),
+        commit_s(t.metric("chatd_log_commit_seconds_sum")) {}
+  /// Adds events_per_commit and commit_ms_mean (nothing for servers without the metrics).
+  void report(run_result& r, const target& t) const {
+    batch_probe now(t);
+    double n = now.commits - commits;
+    if (!(n > 0)) return;
+    r.figure("events_per_commit", (now.events - events) / n);
+    r.figure("commit_ms_mean", (now.commit_s - commit_s) / n * 1000);
+  }
+};
+
 }  // namespace
 
 // ---- fan-out: N connections in one room, S of them sending at a fixed total rate ----
@@ -335,12 +352,15 @@ run_result run_fanout(server_kind kind, const scenario_options& o) {
     auto body = padded(std::to_string(k) + ":", o.body_bytes);
     c->send(chat ? send_frame(conv, std::to_string(k), body) : body);
   };
+  batch_probe batches(t);
+  t.start_profile("fanout-" + std::to_string(static_cast<long>(o.rate)));
   double cpu0 = t.cpu_seconds();
   p.start();
   d.run_until([&] { return p.next >= total; },
               std::chrono::milliseconds(static_cast<long>(o.seconds * 1000 + 60000)));
   d.run_until([&] { return delivered >= expected || d.closed() == o.members; }, 10s);
   double cpu1 = t.cpu_seconds();
+  t.stop_profile();
   double elapsed = std::chrono::duration<double>(last_delivery - p.t0).count();
   r.figure("delivered", static_cast<double>(delivered));
   r.figure("expected", static_cast<double>(expected));
@@ -353,6 +373,7 @@ run_result run_fanout(server_kind kind, const scenario_options& o) {
            delivered > 0 ? (cpu1 - cpu0) / static_cast<double>(delivered) * 1000 : 0);
   r.figure("closed", d.closed());
   r.figure("errors", static_cast<double>(errors));
+  batches.report(r, t);
   if (delivered < expected) r.note = std::to_string(expected - delivered) + " deliveries missing";
   finish_server(r, t);
   return r;
@@ -438,6 +459,8 @@ run_result run_durable(const scenario_options& o) {
       }
     };
   }
+  batch_probe batches(t);
+  t.start_profile("durable");
   auto t0 = clock_type::now();
   for (auto& c : d.conns)
     for (int w = 0; w < o.window; ++w) send_one(*c);
@@ -447,6 +470,8 @@ run_result run_durable(const scenario_options& o) {
   auto acked_in_time = acked;
   double took = seconds_since(t0);
   double cpu1 = t.cpu_seconds();
+  t.stop_profile();
+  batches.report(r, t);
   d.run_until([&] { return acked == next_id; }, 30s);
   r.figure("acked_per_s", static_cast<double>(acked_in_time) / took);
   r.figure("ack_p50_ms", lat.ms(0.5));

@@ -8,12 +8,15 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "tests/e2e/client.hpp"
 
 namespace chat::bench {
 namespace fs = std::filesystem;
@@ -103,7 +106,7 @@ std::string build_beast_chat(const std::string& dir) {
   return bin;
 }
 
-target::target(server_kind kind, const target_config& cfg) : kind_(kind) {
+target::target(server_kind kind, const target_config& cfg) : kind_(kind), perf_dir_(cfg.perf_dir) {
   port_ = free_port();
   fs::create_directories(cfg.work_dir);
   log_path_ = (fs::path(cfg.work_dir) / (std::string(name_of(kind)) + ".log")).string();
@@ -124,6 +127,8 @@ target::target(server_kind kind, const target_config& cfg) : kind_(kind) {
               "--fast-password-hashing", "--admin-socket", "none",
               // The storm's sockets come from a few loopback addresses.
               "--max-connections-per-ip", "0"};
+      metrics_port_ = free_port();
+      argv.insert(argv.end(), {"--metrics-listen", "127.0.0.1:" + std::to_string(metrics_port_)});
       argv.insert(argv.end(), cfg.chatd_args.begin(), cfg.chatd_args.end());
       break;
     }
@@ -167,6 +172,7 @@ target::target(server_kind kind, const target_config& cfg) : kind_(kind) {
 }
 
 target::~target() {
+  stop_profile();
   if (pid_ > 0) {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
@@ -195,7 +201,53 @@ long target::rss_kib() const {
   return -1;
 }
 
+double target::metric(const std::string& name) const {
+  if (metrics_port_ == 0) return NAN;
+  auto r = e2e::http_request(metrics_port_, "GET", "/metrics", {}, {}, 5s);
+  if (r.status != 200) return NAN;
+  double sum = 0;
+  bool found = false;
+  std::istringstream in(r.body);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(name, 0) != 0) continue;
+    auto rest = std::string_view(line).substr(name.size());
+    if (!rest.empty() && rest[0] != ' ' && rest[0] != '{') continue;  // a longer name
+    auto sp = line.rfind(' ');
+    if (sp == std::string::npos) continue;
+    sum += std::strtod(line.c_str() + sp + 1, nullptr);
+    found = true;
+  }
+  return found ? sum : NAN;
+}
+
+void target::start_profile(const std::string& label) {
+  if (perf_dir_.empty() || pid_ <= 0 || perf_pid_ > 0) return;
+  fs::create_directories(perf_dir_);
+  auto file =
+      (fs::path(perf_dir_) / (std::string(name_of(kind_)) + "-" + label + ".data")).string();
+  auto pid = std::to_string(pid_);
+  perf_pid_ = ::fork();
+  if (perf_pid_ == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGINT);
+    int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    ::execlp("perf", "perf", "record", "-F", "999", "-g", "-p", pid.c_str(), "-o", file.c_str(),
+             static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(300ms);  // perf attaches
+}
+
+void target::stop_profile() {
+  if (perf_pid_ <= 0) return;
+  ::kill(perf_pid_, SIGINT);  // perf writes its file on SIGINT
+  ::waitpid(perf_pid_, nullptr, 0);
+  perf_pid_ = -1;
+}
+
 int target::stop() {
+  stop_profile();
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);
   auto deadline = std::chrono::steady_clock::now() + 20s;

@@ -23,6 +23,7 @@ struct target_config {
   int server_threads = 1;
   std::vector<std::string> chatd_args;  ///< extra flags
   int server_cpu = -1;                  ///< >= 0: the server runs on this CPU only
+  std::string perf_dir;  ///< non-empty: `perf record -g` the measured part into this folder
 };
 
 class target {
@@ -43,12 +44,22 @@ class target {
   /// SIGTERM, wait; returns the exit status (128+signal when killed, -1 on timeout).
   int stop();
   std::string log_tail() const;
+  /// chatd: one sample (sum of every series) of a metric from its /metrics listener; NAN when
+  /// the server has none or the scrape failed.
+  double metric(const std::string& name) const;
+  /// With `perf_dir` set: starts `perf record -g` on the server for the measured part (`label`
+  /// names the file); `stop_profile` ends it. No-ops without `perf_dir`.
+  void start_profile(const std::string& label);
+  void stop_profile();
 
  private:
   server_kind kind_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t metrics_port_ = 0;
   std::string log_path_;
+  std::string perf_dir_;
+  pid_t perf_pid_ = -1;
 };
 
 /// Builds Boost.Beast's chat-multi example from the Boost documentation package into `dir`
