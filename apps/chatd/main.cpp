@@ -4,9 +4,11 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -120,6 +122,16 @@ void raise_fd_limit() {
                 lim.rlim_cur, before, lim.rlim_max, capacity);
 }
 
+/// `--actor-threads 0`: one CAF worker per CPU the process may run on (its affinity mask, so a
+/// server pinned to one core gets one worker instead of two taking turns on it).
+int actor_threads(int configured) {
+  if (configured > 0) return configured;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return 2;
+  return std::max(1, CPU_COUNT(&set));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -134,7 +146,7 @@ int main(int argc, char** argv) {
   if (!prepare_schema(o)) return 1;
 
   caf::actor_system_config caf_cfg;
-  caf_cfg.set("scheduler.max-threads", o.actor_threads);
+  caf_cfg.set("scheduler.max-threads", actor_threads(o.actor_threads));
   // The sharing policy's workers wait on a condition variable when idle; work stealing polls
   // (measured: up to a third of a core at a 200/s DM echo).
   caf_cfg.set("scheduler.policy",

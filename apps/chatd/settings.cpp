@@ -190,9 +190,10 @@ parsed_settings parse_settings(int argc, const char* const* argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
   app.add_option("--actor-threads", s.actor_threads,
-                 "CAF scheduler threads (actors; blocking database work has its own threads)")
+                 "CAF scheduler threads (actors; blocking database work has its own threads); 0 = "
+                 "one per CPU this process may run on")
       ->capture_default_str()
-      ->check(CLI::Range(1, 64));
+      ->check(CLI::Range(0, 64));
   app.add_option("--scheduler", s.scheduler,
                  "CAF scheduler: sharing sleeps when idle; stealing polls (more idle CPU)")
       ->capture_default_str()

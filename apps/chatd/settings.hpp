@@ -24,7 +24,7 @@ struct settings {
   std::chrono::milliseconds shutdown_deadline{std::chrono::seconds(10)};
   logging::level log_level = logging::level::info;
   std::string scheduler = "sharing";  ///< --scheduler: CAF's sharing or work-stealing policy
-  int actor_threads = 2;              ///< --actor-threads: CAF scheduler threads
+  int actor_threads = 0;              ///< --actor-threads: CAF scheduler threads (0: one per CPU)
   // The admin surface for chatctl (docs/admin.md).
   std::string data_dir;      ///< --data-dir; empty: the SQLite file's directory, else "."
   std::string admin_socket;  ///< --admin-socket; empty: <data dir>/chatd-admin.sock; "none": off
