@@ -6,6 +6,7 @@
 #include <ctime>
 #include <deque>
 #include <mutex>
+#include <numeric>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -294,6 +295,49 @@ struct batch_probe {
   }
 };
 
+/// Who a scenario needs before t0, made the same way for every scenario: `users` accounts signed
+/// up (chatd only: the references have no accounts), a DM for each pair, a group per entry of
+/// `groups` (creator first), then `connect` of them online (hello, welcome, sync) through one
+/// driver. Conversation ids come back in the order asked for.
+struct cast_spec {
+  std::string kind;  ///< username prefix: one scenario's accounts apart from another's
+  int users = 0;
+  std::vector<std::pair<int, int>> dms;  ///< (opener, peer) account indexes
+  std::vector<std::vector<int>> groups;  ///< account indexes, the creator first
+};
+
+struct cast {
+  std::vector<account> accounts;  ///< empty for the reference servers
+  std::vector<std::int64_t> dms, groups;
+
+  cast(const target& t, const cast_spec& s) {
+    if (!t.chat_protocol()) {
+      dms.assign(s.dms.size(), 0);
+      groups.assign(s.groups.size(), 0);
+      return;
+    }
+    accounts = register_users(t.port(), s.users, s.kind);
+    auto at = [&](int i) -> const account& { return accounts[static_cast<std::size_t>(i)]; };
+    for (auto [a, b] : s.dms) dms.push_back(setup_client(t.port(), at(a)).open_direct(at(b).name));
+    for (auto& g : s.groups) {
+      std::vector<std::string> names;
+      for (std::size_t k = 1; k < g.size(); ++k) names.push_back(at(g[k]).name);
+      groups.push_back(setup_client(t.port(), at(g.front())).create_group(names));
+    }
+  }
+  /// Accounts `from`.. `from + n - 1` (for chatd), in connection order.
+  std::vector<account> slice(int from, int n) const {
+    if (accounts.empty()) return {};
+    return {accounts.begin() + from, accounts.begin() + from + n};
+  }
+  /// Puts `n` connections online, the i-th signed in as slice(from, n)[i % n] (chatd).
+  latencies connect(driver& d, const target& t, int n, int concurrency,
+                    std::chrono::milliseconds limit, int from = 0) const {
+    return connect_all(d, t, n, concurrency, slice(from, std::min(n, users())), limit);
+  }
+  int users() const { return static_cast<int>(accounts.size()); }
+};
+
 }  // namespace
 
 // ---- fan-out: N connections in one room, S of them sending at a fixed total rate ----
@@ -308,16 +352,12 @@ run_result run_fanout(server_kind kind, const scenario_options& o) {
   r.param("seconds", o.seconds);
   r.param("body_bytes", o.body_bytes);
   target t(kind, o.target);
-  std::vector<account> accounts;
-  std::int64_t conv = 0;
-  if (t.chat_protocol()) {
-    accounts = register_users(t.port(), o.members, "fan");
-    std::vector<std::string> names;
-    for (std::size_t i = 1; i < accounts.size(); ++i) names.push_back(accounts[i].name);
-    conv = setup_client(t.port(), accounts[0]).create_group(names);
-  }
+  std::vector<int> room(static_cast<std::size_t>(o.members));
+  std::iota(room.begin(), room.end(), 0);
+  const cast people(t, {"fan", o.members, {}, {room}});
+  const std::int64_t conv = people.groups[0];
   driver d;
-  connect_all(d, t, o.members, 100, accounts, 120s);
+  people.connect(d, t, o.members, 100, 120s);
   const double msg_rate = o.rate / o.members;
   const auto total = static_cast<std::int64_t>(std::llround(msg_rate * o.seconds));
   const std::int64_t expected = total * o.members;
@@ -388,16 +428,12 @@ run_result run_storm(server_kind kind, const scenario_options& o) {
   r.param("connections", o.connections);
   r.param("concurrency", o.concurrency);
   target t(kind, o.target);
-  std::vector<account> accounts;
-  if (t.chat_protocol()) {
-    int users = (o.connections + 9) / 10;  // the protocol allows 10 connections per user
-    accounts = register_users(t.port(), users, "st");
-  }
+  const cast people(t, {"st", (o.connections + 9) / 10, {}, {}});  // 10 connections per user
   std::this_thread::sleep_for(500ms);
   long rss0 = t.rss_kib();
   driver d;
   auto t0 = clock_type::now();
-  auto times = connect_all(d, t, o.connections, o.concurrency, accounts, 600s);
+  auto times = people.connect(d, t, o.connections, o.concurrency, 600s);
   double took = seconds_since(t0);
   d.run_until([] { return false; }, 2s);  // settle: idle connections only from here
   long rss1 = t.rss_kib();
@@ -428,14 +464,12 @@ run_result run_durable(const scenario_options& o) {
   r.param("window", o.window);
   r.param("seconds", o.seconds);
   target t(server_kind::chatd, o.target);
-  auto accounts = register_users(t.port(), 2 * o.senders, "du");
-  std::vector<account> senders(accounts.begin(), accounts.begin() + o.senders);
-  std::vector<std::int64_t> convs;
-  for (int i = 0; i < o.senders; ++i)
-    convs.push_back(setup_client(t.port(), accounts[static_cast<std::size_t>(i)])
-                        .open_direct(accounts[static_cast<std::size_t>(o.senders + i)].name));
+  cast_spec spec{"du", 2 * o.senders, {}, {}};
+  for (int i = 0; i < o.senders; ++i) spec.dms.emplace_back(i, o.senders + i);
+  const cast people(t, spec);
+  const auto& convs = people.dms;
   driver d;
-  connect_all(d, t, o.senders, o.senders, senders, 60s);
+  people.connect(d, t, o.senders, o.senders, 60s);
   latencies lat;
   std::int64_t acked = 0, errors = 0, next_id = 0;
   std::vector<std::deque<clock_type::time_point>> in_flight(static_cast<std::size_t>(o.senders));
@@ -495,18 +529,13 @@ run_result run_dm(server_kind kind, const scenario_options& o) {
   r.param("round_trips_per_s", o.rate);
   r.param("seconds", o.seconds);
   target t(kind, o.target);
-  std::vector<account> accounts;
-  std::vector<std::int64_t> convs(static_cast<std::size_t>(o.pairs), 0);
-  if (t.chat_protocol()) {
-    accounts = register_users(t.port(), 2 * o.pairs, "dm");
-    for (int i = 0; i < o.pairs; ++i)
-      convs[static_cast<std::size_t>(i)] =
-          setup_client(t.port(), accounts[static_cast<std::size_t>(2 * i)])
-              .open_direct(accounts[static_cast<std::size_t>(2 * i + 1)].name);
-  }
+  cast_spec spec{"dm", 2 * o.pairs, {}, {}};
+  for (int i = 0; i < o.pairs; ++i) spec.dms.emplace_back(2 * i, 2 * i + 1);
+  const cast people(t, spec);
+  const auto& convs = people.dms;
   driver d;
   // Connection 2i is pair i's initiator, 2i+1 its responder (accounts in the same order).
-  connect_all(d, t, 2 * o.pairs, 2 * o.pairs, accounts, 60s);
+  people.connect(d, t, 2 * o.pairs, 2 * o.pairs, 60s);
   const auto total = static_cast<std::int64_t>(std::llround(o.rate * o.seconds));
   pacer p(d.ioc, o.rate, total);
   latencies lat;
@@ -568,11 +597,11 @@ run_result run_sync(const scenario_options& o) {
   r.param("missed", o.missed);
   r.param("body_bytes", o.body_bytes);
   target t(server_kind::chatd, o.target);
-  auto accounts = register_users(t.port(), 2, "sy");
-  auto conv = setup_client(t.port(), accounts[0]).open_direct(accounts[1].name);
+  const cast people(t, {"sy", 2, {{0, 1}}, {}});
+  const auto conv = people.dms[0];
   {
     driver d;
-    connect_all(d, t, 1, 1, {accounts[0]}, 30s);
+    people.connect(d, t, 1, 1, 30s);
     std::int64_t sent = 0, acked = 0;
     auto& c = *d.conns[0];
     auto send_one = [&] {
@@ -590,7 +619,7 @@ run_result run_sync(const scenario_options& o) {
   }
   driver d;
   auto t0 = clock_type::now();
-  connect_all(d, t, 1, 1, {accounts[1]}, 30s);
+  people.connect(d, t, 1, 1, 30s, 1);
   std::int64_t events = 0;
   bool done = false;
   auto& c = *d.conns[0];
@@ -623,36 +652,33 @@ run_result run_day(const scenario_options& o) {
   r.param("actions_per_s", o.rate);
   r.param("seconds", o.seconds);
   target t(server_kind::chatd, o.target);
-  auto accounts = register_users(t.port(), o.users, "day");
   std::mt19937 rng(42);
   // Each user has a DM with the next one; groups of 5-20 consecutive users, every 10th user
-  // creates one. Set-up through the blocking client, one connection per creator.
-  std::vector<std::int64_t> dms(static_cast<std::size_t>(o.users));
+  // creates one.
+  cast_spec spec{"day", o.users, {}, {}};
+  for (int u = 0; u < o.users; ++u) {
+    spec.dms.emplace_back(u, (u + 1) % o.users);
+    if (u % 10 != 0) continue;
+    int size = 5 + static_cast<int>(rng() % 16);
+    std::vector<int> g{u};
+    for (int k = 1; k < size && k < o.users; ++k) g.push_back((u + k) % o.users);
+    spec.groups.push_back(std::move(g));
+  }
+  const cast people(t, spec);
+  const auto& accounts = people.accounts;
+  const auto& dms = people.dms;
   struct group {
     std::int64_t id;
     int creator;
     std::vector<int> members;
   };
   std::vector<group> groups;
-  for (int u = 0; u < o.users; ++u) {
-    setup_client c(t.port(), accounts[static_cast<std::size_t>(u)]);
-    dms[static_cast<std::size_t>(u)] =
-        c.open_direct(accounts[static_cast<std::size_t>((u + 1) % o.users)].name);
-    if (u % 10 == 0) {
-      int size = 5 + static_cast<int>(rng() % 16);
-      group g{0, u, {}};
-      std::vector<std::string> names;
-      for (int k = 1; k < size && k < o.users; ++k) {
-        int m = (u + k) % o.users;
-        g.members.push_back(m);
-        names.push_back(accounts[static_cast<std::size_t>(m)].name);
-      }
-      g.id = c.create_group(names);
-      groups.push_back(std::move(g));
-    }
-  }
+  for (std::size_t i = 0; i < spec.groups.size(); ++i)
+    groups.push_back({people.groups[i],
+                      spec.groups[i].front(),
+                      {spec.groups[i].begin() + 1, spec.groups[i].end()}});
   driver d;
-  connect_all(d, t, o.users, 100, accounts, 120s);
+  people.connect(d, t, o.users, 100, 120s);
   latencies ack_lat;
   std::int64_t events = 0, acks = 0, errors = 0, next = 0;
   std::map<std::string, clock_type::time_point, std::less<>> pending;
