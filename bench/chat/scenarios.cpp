@@ -570,12 +570,14 @@ run_result run_dm(server_kind kind, const scenario_options& o) {
     auto& c = *d.conns[static_cast<std::size_t>(2 * (k % o.pairs))];
     out(c, padded("p" + std::to_string(k) + ":", o.body_bytes));
   };
+  t.start_profile("dm");
   double cpu0 = t.cpu_seconds();
   p.start();
   d.run_until([&] { return p.next >= total; },
               std::chrono::milliseconds(static_cast<long>(o.seconds * 1000 + 60000)));
   d.run_until([&] { return answered >= total; }, 10s);
   double cpu1 = t.cpu_seconds();
+  t.stop_profile();
   r.figure("round_trips", static_cast<double>(answered));
   r.figure("rtt_p50_ms", lat.ms(0.5));
   r.figure("rtt_p99_ms", lat.ms(0.99));
@@ -734,12 +736,14 @@ run_result run_day(const scenario_options& o) {
       removed[gi] = !removed[gi];
     }
   };
+  t.start_profile("day");
   double cpu0 = t.cpu_seconds();
   p.start();
   d.run_until([&] { return p.next >= total; },
               std::chrono::milliseconds(static_cast<long>(o.seconds * 1000 + 60000)));
   d.run_until([&] { return pending.empty(); }, 10s);
   double cpu1 = t.cpu_seconds();
+  t.stop_profile();
   r.figure("actions", static_cast<double>(total));
   r.figure("acks", static_cast<double>(acks));
   r.figure("events_delivered", static_cast<double>(events));
