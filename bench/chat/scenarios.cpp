@@ -267,9 +267,12 @@ struct pacer {
   }
 };
 
-void common_params(run_result& r, server_kind kind, const scenario_options& o) {
+run_result new_run(const char* scenario, server_kind kind, const scenario_options& o) {
+  run_result r;
+  r.scenario = scenario;
   r.server = name_of(kind);
   r.param("server_threads", static_cast<double>(o.target.server_threads));
+  return r;
 }
 
 void finish_server(run_result& r, target& t) {
@@ -343,9 +346,7 @@ struct cast {
 // ---- fan-out: N connections in one room, S of them sending at a fixed total rate ----
 
 run_result run_fanout(server_kind kind, const scenario_options& o) {
-  run_result r;
-  r.scenario = "fanout";
-  common_params(r, kind, o);
+  auto r = new_run("fanout", kind, o);
   r.param("members", o.members);
   r.param("senders", o.senders);
   r.param("offered_deliveries_per_s", o.rate);
@@ -422,9 +423,7 @@ run_result run_fanout(server_kind kind, const scenario_options& o) {
 // ---- connect storm: N connections, authenticated for chatd; RSS per idle connection ----
 
 run_result run_storm(server_kind kind, const scenario_options& o) {
-  run_result r;
-  r.scenario = "storm";
-  common_params(r, kind, o);
+  auto r = new_run("storm", kind, o);
   r.param("connections", o.connections);
   r.param("concurrency", o.concurrency);
   target t(kind, o.target);
@@ -456,9 +455,7 @@ run_result run_storm(server_kind kind, const scenario_options& o) {
 // ---- durable sends: S senders, each in its own direct conversation, W unacknowledged ----
 
 run_result run_durable(const scenario_options& o) {
-  run_result r;
-  r.scenario = "durable";
-  common_params(r, server_kind::chatd, o);
+  auto r = new_run("durable", server_kind::chatd, o);
   r.param("db", o.target.db.empty() ? "sqlite" : "mysql");
   r.param("senders", o.senders);
   r.param("window", o.window);
@@ -522,9 +519,7 @@ run_result run_durable(const scenario_options& o) {
 // ---- DM ping-pong: pairs; A sends at a fixed rate, B answers each, A measures the round trip ----
 
 run_result run_dm(server_kind kind, const scenario_options& o) {
-  run_result r;
-  r.scenario = "dm";
-  common_params(r, kind, o);
+  auto r = new_run("dm", kind, o);
   r.param("pairs", o.pairs);
   r.param("round_trips_per_s", o.rate);
   r.param("seconds", o.seconds);
@@ -593,9 +588,7 @@ run_result run_dm(server_kind kind, const scenario_options& o) {
 // ---- reconnect and sync: M messages arrive while B is away; B connects and syncs ----
 
 run_result run_sync(const scenario_options& o) {
-  run_result r;
-  r.scenario = "sync";
-  common_params(r, server_kind::chatd, o);
+  auto r = new_run("sync", server_kind::chatd, o);
   r.param("missed", o.missed);
   r.param("body_bytes", o.body_bytes);
   target t(server_kind::chatd, o.target);
@@ -647,9 +640,7 @@ run_result run_sync(const scenario_options& o) {
 // ---- a realistic day: many users, DMs and small groups, typing, reads, joins and leaves ----
 
 run_result run_day(const scenario_options& o) {
-  run_result r;
-  r.scenario = "day";
-  common_params(r, server_kind::chatd, o);
+  auto r = new_run("day", server_kind::chatd, o);
   r.param("users", o.users);
   r.param("actions_per_s", o.rate);
   r.param("seconds", o.seconds);
