@@ -1,0 +1,273 @@
+#include "gateway/http_session.hpp"
+
+#include <fmt/format.h>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "gateway/routes.hpp"
+#include "gateway/shared_state.hpp"
+#include "gateway/static_files.hpp"
+#include "gateway/websocket_session.hpp"
+#include "metrics/registry.hpp"
+#include "util/uri.hpp"
+
+namespace chat::gateway {
+
+namespace {
+
+// For the Angular build: its inlined critical CSS (style-src 'unsafe-inline', also needed for
+// component styles) and the one onload handler that switches the stylesheet's media
+// (`this.media='all'`, allowed by its hash). connect-src 'self' covers ws(s):// to this host.
+constexpr const char* content_security_policy =
+    "default-src 'self'; script-src 'self' 'unsafe-hashes' "
+    "'sha256-MhtPZXr7+LpJUY5qtMutB+qWfQtMaPccfe7QXtCcEYc='; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+}  // namespace
+
+template <class Stream>
+http_session<Stream>::http_session(Stream&& stream, shared_state& st, std::shared_ptr<void> slot,
+                                   bool metrics_only)
+    : stream_(std::move(stream)), st_(st), slot_(std::move(slot)), metrics_only_(metrics_only) {}
+
+template <class Stream>
+void http_session<Stream>::run() {
+  net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+    if constexpr (is_tls) {
+      self->do_handshake();
+    } else {
+      self->do_read();
+    }
+  });
+}
+
+template <class Stream>
+void http_session<Stream>::do_handshake() {
+  if constexpr (is_tls) {  // both streams are instantiated whole: the plain one has no handshake
+    lowest().expires_after(st_.cfg.tls_handshake_timeout);
+    stream_.async_handshake(net::ssl::stream_base::server,
+                            [self = this->shared_from_this()](error_code ec) {
+                              if (ec) return fail(ec, "tls handshake");
+                              self->do_read();
+                            });
+  }
+}
+
+template <class Stream>
+void http_session<Stream>::do_read() {
+  parser_.emplace();
+  parser_->body_limit(st_.cfg.max_http_body);
+  parser_->header_limit(static_cast<std::uint32_t>(st_.cfg.max_http_header));
+  lowest().expires_after(st_.cfg.http_timeout);
+  http::async_read(
+      stream_, buffer_, *parser_,
+      [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+}
+
+template <class Stream>
+void http_session<Stream>::on_read(error_code ec) {
+  if (ec == http::error::end_of_stream) return do_eof();
+  if (ec == http::error::body_limit)
+    return send_error(auth::http_error::body_too_large, 11, "request body too large", false);
+  if (ec == http::error::header_limit)
+    return send_error(auth::http_error::headers_too_large, 11, "request headers too large", false);
+  if (ec && ec.category() == http::make_error_code(http::error::bad_version).category() &&
+      ec != http::error::partial_message) {
+    // Malformed (two lengths, Content-Length with Transfer-Encoding, HTTP/2.0 ...): say so.
+    return send_error(auth::http_error::bad_request, 11,
+                      fmt::format("malformed HTTP request: {}", ec.message()), false);
+  }
+  if (ec) return fail(ec, "http read");
+  st_.stats.http_requests.Increment();
+  auto req = parser_->release();
+  request_facts facts;
+  facts.method = sv(req.method_string());
+  facts.path = util::target_path(sv(req.target()));
+  facts.metrics_port = metrics_only_;
+  facts.upgrade = websocket::is_upgrade(req);
+  facts.accepting = st_.accepting;
+  if (facts.upgrade && !metrics_only_)
+    facts.origin_allowed =
+        st_.origins.allows(sv(req[http::field::origin]), sv(req[http::field::host]),
+                           request_is_tls(req, lowest().socket(), st_.cfg, is_tls));
+  facts.auth_handles = st_.auth.handles(sv(req.target()));
+  facts.has_web_root = !st_.cfg.web_root.empty();
+  const auto to = route_of(facts);
+  switch (to.kind) {
+    case route_kind::healthz:
+      return send_text(req, http::status::ok, "text/plain; charset=utf-8", "ok\n", "no-store");
+    case route_kind::metrics:
+      return send_text(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                       st_.stats.render(), "no-store");
+    case route_kind::websocket:
+      std::make_shared<websocket_session<Stream>>(std::move(stream_), st_, std::move(slot_))
+          ->run(std::move(req));
+      return;
+    case route_kind::auth:
+      return handle_auth(std::move(req));
+    case route_kind::static_file:
+      return handle_static(req);
+    case route_kind::refused:
+      if (to.error == auth::http_error::forbidden_origin) st_.stats.ws_rejected_origin.Increment();
+      return send_error(to.error, req.version(), to.message, !to.close && req.keep_alive());
+  }
+}
+
+template <class Stream>
+void http_session<Stream>::handle_auth(http_request&& req) {
+  auto areq = to_auth_request(req, lowest().socket(), st_.cfg, is_tls);
+  unsigned version = req.version();
+  bool keep_alive = req.keep_alive();
+  // These calls block on the database: run them on the pool, write the answer on our strand.
+  // Password hashing (login, register) moves on to auth's own hashing threads, so it never
+  // holds a pool thread that session checks need.
+  net::post(
+      *st_.pool, [self = this->shared_from_this(), areq = std::move(areq), version, keep_alive] {
+        auto writer = [self, version, keep_alive](auth::http_response res) {
+          self->write_auth_response(std::move(res), version, keep_alive);
+        };
+        auto waiting = self->st_.waiting_auth;
+        auto id = waiting->hold(std::move(writer));
+        self->st_.auth.handle_async(
+            areq, [waiting, id](auth::http_response res) { waiting->answer(id, std::move(res)); });
+      });
+}
+
+template <class Stream>
+void http_session<Stream>::write_auth_response(auth::http_response res, unsigned version,
+                                               bool keep_alive) {
+  auto self = this->shared_from_this();
+  net::post(stream_.get_executor(), [self, res = std::move(res), version, keep_alive] {
+    http::response<http::string_body> out{static_cast<http::status>(res.status), version};
+    out.set(http::field::server, "chatd");
+    out.set(http::field::content_type, res.content_type);
+    out.set(http::field::cache_control, "no-store");
+    for (const auto& [name, value] : res.headers) out.insert(name, value);
+    out.keep_alive(keep_alive);
+    out.body() = res.body;
+    out.prepare_payload();
+    self->send(std::move(out));
+  });
+}
+
+template <class Stream>
+void http_session<Stream>::handle_static(const http_request& req) {
+  auto found =
+      resolve_static(st_.cfg.web_root, sv(req.target()), sv(req[http::field::accept_encoding]));
+  using outcome = static_lookup::outcome;
+  if (found.result == outcome::forbidden)
+    return send_error(auth::http_error::bad_path, req.version(), "bad path", req.keep_alive());
+  if (found.result == outcome::not_found)
+    return send_error(auth::http_error::not_found, req.version(), "not found", req.keep_alive());
+  error_code ec;
+  http::file_body::value_type body;
+  body.open(found.path.c_str(), beast::file_mode::scan, ec);
+  if (ec)
+    return send_error(auth::http_error::not_found, req.version(), "not found", req.keep_alive());
+  auto size = body.size();
+  auto decorate = [&](auto& res) {
+    res.set(http::field::server, "chatd");
+    res.set(http::field::content_type, found.content_type);
+    res.set(http::field::cache_control, found.cache_control);
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("Referrer-Policy", "same-origin");
+    if (found.content_type.starts_with("text/html")) {
+      // The page may run only our own scripts, talk only to us, and never be framed.
+      res.set("Content-Security-Policy", content_security_policy);
+      res.set("X-Frame-Options", "DENY");
+    }
+    if (!found.content_encoding.empty())
+      res.set(http::field::content_encoding, found.content_encoding);
+    if (found.vary_accept_encoding) res.set(http::field::vary, "Accept-Encoding");
+    res.content_length(size);
+    res.keep_alive(req.keep_alive());
+  };
+  if (req.method() == http::verb::head) {
+    http::response<http::empty_body> res{http::status::ok, req.version()};
+    decorate(res);
+    return send(std::move(res));
+  }
+  http::response<http::file_body> res{std::piecewise_construct, std::make_tuple(std::move(body)),
+                                      std::make_tuple(http::status::ok, req.version())};
+  decorate(res);
+  send(std::move(res));
+}
+
+template <class Stream>
+void http_session<Stream>::send_text(const http_request& req, http::status status,
+                                     std::string_view type, std::string body,
+                                     std::string_view cache) {
+  http::response<http::string_body> res{status, req.version()};
+  res.set(http::field::server, "chatd");
+  res.set(http::field::content_type, bsv(type));
+  res.set(http::field::cache_control, bsv(cache));
+  res.keep_alive(req.keep_alive());
+  bool head = req.method() == http::verb::head;
+  res.body() = std::move(body);
+  res.prepare_payload();
+  if (head) res.body().clear();
+  send(std::move(res));
+}
+
+template <class Stream>
+void http_session<Stream>::send_error(auth::http_error code, unsigned version,
+                                      std::string_view message, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(auth::status_of(code)), version};
+  res.set(http::field::server, "chatd");
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(keep_alive);
+  res.body() = auth::error_body(code, message);
+  res.prepare_payload();
+  send(std::move(res));
+}
+
+template <class Stream>
+template <class Body>
+void http_session<Stream>::send(http::response<Body>&& msg) {
+  auto sp = std::make_shared<http::response<Body>>(std::move(msg));
+  bool close = sp->need_eof();
+  if constexpr (std::is_same_v<Body, http::string_body>) {
+    // HEAD answers keep Content-Length but carry no body.
+    if (sp->body().empty() && sp->has_content_length()) {
+      http::response<http::empty_body> head{sp->result(), sp->version()};
+      for (const auto& f : *sp) head.insert(f.name_string(), f.value());
+      return write(std::make_shared<http::response<http::empty_body>>(std::move(head)), close);
+    }
+  }
+  write(std::move(sp), close);
+}
+
+template <class Stream>
+template <class Msg>
+void http_session<Stream>::write(std::shared_ptr<Msg> sp, bool close) {
+  lowest().expires_after(st_.cfg.http_timeout);
+  http::async_write(stream_, *sp,
+                    [self = this->shared_from_this(), sp, close](error_code ec, std::size_t) {
+                      if (ec) return fail(ec, "http write");
+                      if (close) return self->do_eof();
+                      self->do_read();
+                    });
+}
+
+template <class Stream>
+void http_session<Stream>::do_eof() {
+  if constexpr (is_tls) {
+    lowest().expires_after(st_.cfg.tls_handshake_timeout);
+    stream_.async_shutdown([self = this->shared_from_this()](error_code ec) {
+      fail(ec, "tls shutdown");
+      self->lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    });
+  } else {
+    error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+}
+
+template class http_session<beast::tcp_stream>;
+template class http_session<beast::ssl_stream<beast::tcp_stream>>;
+
+}  // namespace chat::gateway

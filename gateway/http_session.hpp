@@ -1,0 +1,81 @@
+#pragma once
+// An HTTP connection (chat-multi's http_session): reads one request at a time, routes it
+// (gateway/routes.hpp), answers it, and hands a WebSocket upgrade to websocket_session. A
+// template on the stream (plain or TLS); http_session.cpp instantiates both.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include "auth/http_error.hpp"
+#include "auth/service.hpp"
+#include "gateway/auth_request.hpp"
+#include "gateway/beast.hpp"
+
+namespace chat::gateway {
+
+class shared_state;
+
+template <class Stream>
+class http_session : public std::enable_shared_from_this<http_session<Stream>> {
+ public:
+  static constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  /// `slot`: this connection's place in the per-address count; `metrics_only`: the
+  /// --metrics-listen port, which serves /metrics and /healthz and nothing else.
+  http_session(Stream&& stream, shared_state& st, std::shared_ptr<void> slot, bool metrics_only);
+
+  void run();
+
+ private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // TLS only: a handshake that stalls (or never starts) costs at most tls_handshake_timeout.
+  void do_handshake();
+
+  void do_read();
+
+  void on_read(error_code ec);
+
+  void handle_auth(http_request&& req);
+
+  // From a pool or hashing thread: write the answer on our strand.
+  void write_auth_response(auth::http_response res, unsigned version, bool keep_alive);
+
+  void handle_static(const http_request& req);
+
+  void send_text(const http_request& req, http::status status, std::string_view type,
+                 std::string body, std::string_view cache);
+
+  /// An error from the one table (auth/http_error.hpp): its status, the {"error","message"} body.
+  void send_error(auth::http_error code, unsigned version, std::string_view message,
+                  bool keep_alive);
+
+  template <class Body>
+  void send(http::response<Body>&& msg);
+
+  template <class Msg>
+  void write(std::shared_ptr<Msg> sp, bool close);
+
+  void do_eof();
+
+  Stream stream_;
+  shared_state& st_;
+  std::shared_ptr<void> slot_;
+  bool metrics_only_ = false;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+};
+
+extern template class http_session<beast::tcp_stream>;
+extern template class http_session<beast::ssl_stream<beast::tcp_stream>>;
+
+}  // namespace chat::gateway
