@@ -3,7 +3,7 @@
 // to one buffer and completes at once; on release the buffer goes to the socket in one write (one
 // sendmsg for a whole batch of frames instead of one per frame). Beast's own control frames
 // (pong, keep-alive ping, close) go through the same FIFO, so bytes never interleave; unheld
-// writes start a socket write at once. Only server.cpp includes this (Beast headers).
+// writes start a socket write at once. Only websocket_session.{hpp,cpp} include this (Beast headers).
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
