@@ -182,10 +182,22 @@ std::string shorten(std::string_view s) {
   return s.size() <= 64 ? std::string(s) : std::string(s.substr(0, 64)) + "...";
 }
 
-// Reads rows selected with `event_columns` order into `out`.
-void fetch_events(soci::statement& st, event_row& r, std::vector<event>& out) {
+/// Every event `SELECT event_columns FROM conversation_events WHERE <where>` finds, `values`
+/// bound to its placeholders in order (`where` may end in ORDER BY and LIMIT). The one reader
+/// of event rows: SOCI errors propagate to the caller.
+template <class... Values>
+std::vector<event> select_events(database& db, std::string_view where, const Values&... values) {
+  std::vector<event> out;
+  event_row row;
+  soci::statement st(db.sql());
+  (st.exchange(soci::use(values)), ...);
+  row.bind(st);
+  st.alloc();
+  st.prepare(fmt::format("SELECT {} FROM conversation_events WHERE {}", event_columns, where));
+  st.define_and_bind();
   st.execute();
-  while (st.fetch()) out.push_back(r.get());
+  while (st.fetch()) out.push_back(row.get());
+  return out;
 }
 
 enum class page_direction { after, before };
@@ -195,20 +207,10 @@ enum class page_direction { after, before };
 std::vector<event> read_page(database& db, conversation_id c, seq_t bound, int limit,
                              page_direction dir) {
   const bool after = dir == page_direction::after;
-  std::vector<event> out;
-  event_row row;
-  soci::statement st(db.sql());
-  st.exchange(soci::use(c));
-  st.exchange(soci::use(bound));
-  st.exchange(soci::use(limit));
-  row.bind(st);
-  st.alloc();
-  st.prepare(
-      fmt::format("SELECT {} FROM conversation_events WHERE "
-                  "conversation_id = :c AND seq {} :b ORDER BY seq {} LIMIT :l",
-                  event_columns, after ? ">" : "<", after ? "ASC" : "DESC"));
-  st.define_and_bind();
-  fetch_events(st, row, out);
+  auto out = select_events(db,
+                           after ? "conversation_id = :c AND seq > :b ORDER BY seq ASC LIMIT :l"
+                                 : "conversation_id = :c AND seq < :b ORDER BY seq DESC LIMIT :l",
+                           c, bound, limit);
   if (!after) std::reverse(out.begin(), out.end());
   return out;
 }
@@ -305,21 +307,12 @@ result<std::optional<event>> event_store::find_by_client_msg_id(conversation_id 
                                                                 std::string_view client_msg_id) {
   if (client_msg_id.empty()) return std::optional<event>{};
   try {
-    std::string key(client_msg_id);
-    event_row row;
-    soci::statement st(db_.sql());
-    st.exchange(soci::use(c));
-    st.exchange(soci::use(sender));
-    st.exchange(soci::use(key));
-    row.bind(st);
-    st.alloc();
-    st.prepare(
-        fmt::format("SELECT {} FROM conversation_events WHERE conversation_id = :c AND "
-                    "sender_id = :u AND client_msg_id = :m",
-                    event_columns));
-    st.define_and_bind();
-    if (!st.execute(true)) return std::optional<event>{};
-    return std::optional<event>{row.get()};
+    // At most one: (conversation, sender, client_msg_id) is a unique key.
+    auto found =
+        select_events(db_, "conversation_id = :c AND sender_id = :u AND client_msg_id = :m", c,
+                      sender, std::string(client_msg_id));
+    if (found.empty()) return std::optional<event>{};
+    return std::optional<event>{std::move(found.front())};
   } catch (...) {
     return detail::current_error(db_, "find_by_client_msg_id");
   }
@@ -332,22 +325,10 @@ namespace chat::persistence {
 result<std::vector<event>> event_store::changes_of(conversation_id c, seq_t lo, seq_t hi) {
   if (lo > hi) return std::vector<event>{};
   try {
-    std::vector<event> out;
-    event_row row;
-    soci::statement st(db_.sql());
-    st.exchange(soci::use(c));
-    st.exchange(soci::use(lo));
-    st.exchange(soci::use(hi));
-    row.bind(st);
-    st.alloc();
     // target_seq is 0 for every other kind, so the range alone selects the changes.
-    st.prepare(
-        fmt::format("SELECT {} FROM conversation_events WHERE conversation_id = :c AND "
-                    "target_seq >= :lo AND target_seq <= :hi ORDER BY seq",
-                    event_columns));
-    st.define_and_bind();
-    fetch_events(st, row, out);
-    return out;
+    return select_events(
+        db_, "conversation_id = :c AND target_seq >= :lo AND target_seq <= :hi ORDER BY seq", c, lo,
+        hi);
   } catch (...) {
     return detail::current_error(db_, "changes_of");
   }
