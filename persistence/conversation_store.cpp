@@ -165,17 +165,6 @@ result<std::int64_t> conversation_store::unread_mentions(conversation_id c, user
   }
 }
 
-result<bool> conversation_store::is_member(conversation_id id, user_id u) {
-  try {
-    int n = 0;
-    db_.sql() << "SELECT COUNT(*) FROM memberships WHERE conversation_id = :c AND user_id = :u",
-        soci::use(id), soci::use(u), soci::into(n);
-    return n > 0;
-  } catch (...) {
-    return detail::current_error(db_, "is_member");
-  }
-}
-
 result<std::vector<conversation>> conversation_store::conversations_of(user_id u) {
   try {
     std::vector<conversation> out;

@@ -43,7 +43,6 @@ class conversation_store {
 
   /// Current members (from the projection), ascending.
   result<std::vector<user_id>> members(conversation_id id);
-  result<bool> is_member(conversation_id id, user_id u);
   /// Current members with their role ("owner", "admin", "member"), ascending id.
   result<std::vector<std::pair<user_id, std::string>>> roles(conversation_id id);
   /// Messages after `after` that mention `u` (deleted ones never count).
