@@ -18,7 +18,9 @@
 #include "persistence/user_store.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/parser.hpp"
+#include "protocol/serializer.hpp"
 #include "util/clock.hpp"
+#include "util/text.hpp"
 #include "util/token_bucket.hpp"
 
 namespace chat::actors {
@@ -39,6 +41,7 @@ constexpr auto sync_poll_interval = std::chrono::milliseconds(5);  ///< replay w
 struct connection_state {
   runtime_ptr rt;
   user_id user = 0;
+  std::int64_t session_expires_ms = 0;  ///< for welcome.session_expires (0: unknown)
   std::string username;
   std::shared_ptr<frame_sink> sink;
   bool hello_done = false, hello_pending = false, closed = false;
@@ -78,6 +81,8 @@ void send_frame(self_ptr self, const protocol::server_frame& f) {
 }
 
 void send_error(self_ptr self, error_code code, std::string message, std::string ref) {
+  // Every `unavailable` a client hears leaves a trace: counted, and one log line per 5 s.
+  if (code == error_code::unavailable) self->state.rt->note_outage("websocket", message);
   send_frame(self, make_error_frame(code, std::move(message), std::move(ref)));
 }
 
@@ -319,18 +324,36 @@ void on_member_change(self_ptr self, const Req& r) {
 }
 
 void on_list(self_ptr self, const protocol::list_conversations_req& r) {
+  std::optional<persistence::list_position> after;
+  if (r.cursor) {
+    after = persistence::decode_list_position(*r.cursor);
+    if (!after)
+      return send_error(self, error_code::bad_field,
+                        "field 'cursor' is not a cursor this server gave out", r.id);
+  }
   auto me = self->state.user;
   auto ref = r.id;
+  auto limit = static_cast<std::size_t>(std::clamp(r.limit, 1, protocol::limits::max_list_limit));
   ask_db<frame_reply>(
       self,
-      [me, ref](persistence::database& db) {
+      [me, ref, limit, after](persistence::database& db) {
         // A fixed number of statements however many conversations the user has (unread too).
-        auto list = persistence::conversation_store{db}.summaries_of(me);
-        if (!list) return error_message(list.err());
+        auto page = persistence::conversation_store{db}.summaries_of(me, limit, after);
+        if (!page) return error_message(page.err());
         protocol::conversations_frame out;
         out.ref = ref;
-        out.conversations.reserve(list->size());
-        for (auto& s : *list) {
+        out.conversations.reserve(page->items.size());
+        // The frame stays under max_list_frame_bytes: the page ends early (at least one
+        // conversation) and next_cursor says where to go on.
+        auto frame_size = [](protocol::conversations_frame f) {
+          return protocol::serialize(protocol::server_frame{std::move(f)}).size();
+        };
+        const std::size_t bare = frame_size({});
+        constexpr std::size_t cursor_room = 64;  // ,"next_cursor":"<ms>.<id>"
+        std::size_t bytes = frame_size({ref, {}, {}}) + cursor_room;
+        bool more = page->more;
+        std::optional<persistence::list_position> last;
+        for (auto& s : page->items) {
           protocol::conversation_info ci;
           ci.id = s.c.id;
           ci.kind = kind_name(s.c.kind);
@@ -355,9 +378,16 @@ void on_list(self_ptr self, const protocol::list_conversations_req& r) {
             if (s.last_event->subject != 0) names[s.last_event->subject] = s.last_subject_name;
             ci.last_event = to_event_frame(*s.last_event, names);
           }
-          ci.unread = s.unread;
+          const std::size_t size = frame_size({"", {ci}, {}}) - bare + 1;  // + a comma
+          if (!out.conversations.empty() && bytes + size > protocol::limits::max_list_frame_bytes) {
+            more = true;
+            break;
+          }
+          bytes += size;
           out.conversations.push_back(std::move(ci));
+          last = persistence::list_position{s.last_activity_ms, s.c.id};
         }
+        if (more && last) out.next_cursor = persistence::encode_list_position(*last);
         return caf::make_message(frame_reply{std::move(out)});
       },
       ref, [=](frame_reply& f) { send_frame(self, f.frame); });
@@ -433,6 +463,8 @@ void on_hello(self_ptr self, const protocol::hello_req& r) {
             w.ref = ref;
             w.version = protocol::protocol_version;
             w.user = {st.user, st.username};
+            if (st.session_expires_ms > 0)
+              w.session_expires = util::iso8601_utc(st.session_expires_ms);
             send_frame(self, w);
             // Live events wait for the client's first request: a sync replays before them.
             if (st.rt->cfg.sync_hold.count() > 0) {
@@ -591,10 +623,12 @@ actor_report report_of(self_ptr self) {
 
 connection_actor::behavior_type connection_behavior(self_ptr self, runtime_ptr rt, user_id user,
                                                     std::string username,
-                                                    std::shared_ptr<frame_sink> sink) {
+                                                    std::shared_ptr<frame_sink> sink,
+                                                    std::int64_t session_expires_ms) {
   auto& st = self->state;
   st.rt = rt;
   st.user = user;
+  st.session_expires_ms = session_expires_ms;
   st.username = std::move(username);
   st.sink = std::move(sink);
   st.bucket =
@@ -631,8 +665,10 @@ connection_actor::behavior_type connection_behavior(self_ptr self, runtime_ptr r
 }  // namespace
 
 connection_actor spawn_connection(caf::actor_system& sys, runtime_ptr rt, user_id user,
-                                  std::string username, std::shared_ptr<frame_sink> sink) {
-  return sys.spawn(connection_behavior, std::move(rt), user, std::move(username), std::move(sink));
+                                  std::string username, std::shared_ptr<frame_sink> sink,
+                                  std::int64_t session_expires_ms) {
+  return sys.spawn(connection_behavior, std::move(rt), user, std::move(username), std::move(sink),
+                   session_expires_ms);
 }
 
 }  // namespace chat::actors

@@ -15,6 +15,7 @@
 namespace chat::actors {
 
 connection_actor spawn_connection(caf::actor_system& sys, runtime_ptr rt, persistence::user_id user,
-                                  std::string username, std::shared_ptr<frame_sink> sink);
+                                  std::string username, std::shared_ptr<frame_sink> sink,
+                                  std::int64_t session_expires_ms = 0);
 
 }  // namespace chat::actors

@@ -53,13 +53,14 @@ class server_impl final : public server {
   ~server_impl() override { stop(std::chrono::seconds(5)); }
 
   std::shared_ptr<connection> connect(persistence::user_id user, std::string username,
-                                      std::shared_ptr<frame_sink> sink) override {
+                                      std::shared_ptr<frame_sink> sink,
+                                      std::int64_t session_expires_ms) override {
     if (rt_->stopping.load()) {
       sink->close(1001, "server shutting down");
       return std::make_shared<refused_connection>();
     }
-    return std::make_shared<connection_handle>(
-        spawn_connection(sys_, rt_, user, std::move(username), std::move(sink)));
+    return std::make_shared<connection_handle>(spawn_connection(
+        sys_, rt_, user, std::move(username), std::move(sink), session_expires_ms));
   }
 
   void stop(std::chrono::milliseconds deadline) override {

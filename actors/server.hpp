@@ -127,8 +127,10 @@ class server {
   virtual ~server() = default;
 
   /// A WebSocket whose user is authenticated. The connection expects a `hello` as its first frame.
+  /// `session_expires_ms` (unix ms, 0: unknown) goes into welcome.session_expires.
   virtual std::shared_ptr<connection> connect(persistence::user_id user, std::string username,
-                                              std::shared_ptr<frame_sink> sink) = 0;
+                                              std::shared_ptr<frame_sink> sink,
+                                              std::int64_t session_expires_ms = 0) = 0;
   /// Graceful stop: refuse new work, flush every pending append, close every connection with
   /// 1001 "server shutting down". Blocks until done or `deadline` passes.
   virtual void stop(std::chrono::milliseconds deadline) = 0;

@@ -345,6 +345,7 @@ session_check service_impl::identity_of(Find&& find) {
     }
     out.result = session_check::outcome::valid;
     out.who = (*cur)->who;
+    out.who.session_expires_ms = (*cur)->s.expires_at_ms;
     return out;
   } catch (const std::exception& e) {
     log(fmt::format("authenticate: {}", log_safe(e.what(), 200)), logging::level::err);

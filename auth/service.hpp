@@ -48,6 +48,7 @@ struct http_response {
 struct identity {
   persistence::user_id user = 0;
   std::string username;
+  std::int64_t session_expires_ms = 0;  ///< unix ms the session expires at (0: unknown)
 };
 
 /// What a session check found. "Cannot check" (the database did not answer) is not "signed out":

@@ -198,8 +198,8 @@ void websocket_session<Stream>::on_accept(error_code ec, std::optional<auth::ide
 
 template <class Stream>
 void websocket_session<Stream>::connect_actor(const auth::identity& who) {
-  conn_ =
-      st_.actors.connect(who.user, who.username, std::make_shared<sink>(this->weak_from_this()));
+  conn_ = st_.actors.connect(who.user, who.username, std::make_shared<sink>(this->weak_from_this()),
+                             who.session_expires_ms);
 }
 
 template <class Stream>

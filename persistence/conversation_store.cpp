@@ -6,6 +6,8 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
 
 #include "persistence/event_store.hpp"
 #include "persistence/sql_error.hpp"
@@ -195,9 +197,46 @@ result<std::vector<conversation>> conversation_store::conversations_of(user_id u
   }
 }
 
+std::string encode_list_position(const list_position& p) {
+  return fmt::format("{}.{}", p.last_activity_ms, p.conversation);
+}
+
+std::optional<list_position> decode_list_position(std::string_view cursor) {
+  auto dot = cursor.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  auto number = [](std::string_view s, std::int64_t& v) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return !s.empty() && ec == std::errc{} && p == s.data() + s.size();
+  };
+  list_position out;
+  if (!number(cursor.substr(0, dot), out.last_activity_ms) ||
+      !number(cursor.substr(dot + 1), out.conversation) || out.conversation <= 0)
+    return std::nullopt;
+  return out;
+}
+
 result<std::vector<conversation_summary>> conversation_store::summaries_of(user_id u) {
+  auto page = summaries_of(u, std::numeric_limits<std::size_t>::max(), std::nullopt);
+  if (!page) return page.err();
+  return std::move(page->items);
+}
+
+namespace {
+
+// ":c0, :c1, ..." for an IN list of `n` ids, each bound as a parameter.
+std::string id_placeholders(std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += fmt::format("{}:c{}", i ? ", " : "", i);
+  return out;
+}
+
+}  // namespace
+
+result<summary_page> conversation_store::summaries_of(user_id u, std::size_t limit,
+                                                      std::optional<list_position> after) {
   try {
-    std::vector<conversation_summary> out;
+    summary_page page;
+    auto& out = page.items;
     std::unordered_map<conversation_id, std::size_t> at;
     {  // 1: the conversations, their last seq and activity, the user's read position
       conversation c;
@@ -230,25 +269,42 @@ result<std::vector<conversation_summary>> conversation_store::summaries_of(user_
            soci::into(last_activity), soci::into(read), soci::into(unread),
            soci::into(c.description), soci::into(c.avatar_color), soci::into(mentioned));
       st.execute();
+      // The page: rows after the cursor in this order, at most `limit` of them. The rows are
+      // small; members and last events (the large part) are read for the page only.
       while (st.fetch()) {
+        if (after && (last_activity > after->last_activity_ms ||
+                      (last_activity == after->last_activity_ms && c.id >= after->conversation)))
+          continue;
+        if (out.size() == limit) {
+          page.more = true;
+          break;
+        }
         c.kind = kind_of(kind);
         at.emplace(c.id, out.size());
-        out.push_back({c, read, unread, mentioned, {}, {}, std::nullopt, {}, {}});
+        out.push_back({c, read, unread, mentioned, last_activity, {}, {}, std::nullopt, {}, {}});
       }
     }
-    if (out.empty()) return out;
-    {  // 2: every member of those conversations, with usernames
+    if (out.empty()) return page;
+    std::vector<conversation_id> ids;
+    ids.reserve(out.size());
+    for (auto& x : out) ids.push_back(x.c.id);
+    const std::string in_page = id_placeholders(ids.size());
+    {  // 2: every member of the page's conversations, with usernames
       conversation_id conv = 0;
       user member;
       std::string role;
-      soci::statement st =
-          (db_.sql().prepare << "SELECT m.conversation_id, us.id, us.username, m.role "
-                                "FROM memberships mine JOIN memberships m ON "
-                                "m.conversation_id = mine.conversation_id "
-                                "JOIN users us ON us.id = m.user_id "
-                                "WHERE mine.user_id = :u ORDER BY m.conversation_id, us.id",
-           soci::use(u), soci::into(conv), soci::into(member.id), soci::into(member.username),
-           soci::into(role));
+      soci::statement st(db_.sql());
+      st.exchange(soci::into(conv));
+      st.exchange(soci::into(member.id));
+      st.exchange(soci::into(member.username));
+      st.exchange(soci::into(role));
+      for (auto& id : ids) st.exchange(soci::use(id));
+      st.alloc();
+      st.prepare(
+          "SELECT m.conversation_id, us.id, us.username, m.role FROM memberships m "
+          "JOIN users us ON us.id = m.user_id WHERE m.conversation_id IN (" +
+          in_page + ") ORDER BY m.conversation_id, us.id");
+      st.define_and_bind();
       st.execute();
       while (st.fetch())
         if (auto it = at.find(conv); it != at.end()) {
@@ -260,23 +316,36 @@ result<std::vector<conversation_summary>> conversation_store::summaries_of(user_
       event e;
       soci::indicator msg_ind = soci::i_ok;
       std::string sender_name, subject_name, mention_text;
-      soci::statement st =
-          (db_.sql().prepare
-               << "SELECT e.conversation_id, e.seq, e.event_id, e.type, e.sender_id, "
-                  "e.client_msg_id, e.subject_id, e.payload, e.created_at, "
-                  "COALESCE(su.username, ''), COALESCE(sj.username, ''), e.target_seq, "
-                  "e.reply_to, e.mentions "
-                  "FROM memberships mine JOIN conversation_events e ON "
-                  "e.conversation_id = mine.conversation_id AND e.seq = (SELECT MAX(x.seq) FROM "
-                  "conversation_events x WHERE x.conversation_id = mine.conversation_id) "
-                  "LEFT JOIN users su ON su.id = e.sender_id "
-                  "LEFT JOIN users sj ON sj.id = e.subject_id "
-                  "WHERE mine.user_id = :u",
-           soci::use(u), soci::into(e.conversation), soci::into(e.seq), soci::into(e.event_id),
-           soci::into(e.type), soci::into(e.sender), soci::into(e.client_msg_id, msg_ind),
-           soci::into(e.subject), soci::into(e.payload), soci::into(e.created_at_ms),
-           soci::into(sender_name), soci::into(subject_name), soci::into(e.target),
-           soci::into(e.reply_to), soci::into(mention_text));
+      soci::statement st(db_.sql());
+      st.exchange(soci::into(e.conversation));
+      st.exchange(soci::into(e.seq));
+      st.exchange(soci::into(e.event_id));
+      st.exchange(soci::into(e.type));
+      st.exchange(soci::into(e.sender));
+      st.exchange(soci::into(e.client_msg_id, msg_ind));
+      st.exchange(soci::into(e.subject));
+      st.exchange(soci::into(e.payload));
+      st.exchange(soci::into(e.created_at_ms));
+      st.exchange(soci::into(sender_name));
+      st.exchange(soci::into(subject_name));
+      st.exchange(soci::into(e.target));
+      st.exchange(soci::into(e.reply_to));
+      st.exchange(soci::into(mention_text));
+      for (auto& id : ids) st.exchange(soci::use(id));
+      st.alloc();
+      st.prepare(
+          "SELECT e.conversation_id, e.seq, e.event_id, e.type, e.sender_id, "
+          "e.client_msg_id, e.subject_id, e.payload, e.created_at, "
+          "COALESCE(su.username, ''), COALESCE(sj.username, ''), e.target_seq, "
+          "e.reply_to, e.mentions "
+          "FROM conversation_events e "
+          "LEFT JOIN users su ON su.id = e.sender_id "
+          "LEFT JOIN users sj ON sj.id = e.subject_id "
+          "WHERE e.conversation_id IN (" +
+          in_page +
+          ") AND e.seq = (SELECT MAX(x.seq) FROM conversation_events x WHERE "
+          "x.conversation_id = e.conversation_id)");
+      st.define_and_bind();
       st.execute();
       while (st.fetch()) {
         if (msg_ind != soci::i_ok) e.client_msg_id.clear();
@@ -289,7 +358,7 @@ result<std::vector<conversation_summary>> conversation_store::summaries_of(user_
         s.last_subject_name = subject_name;
       }
     }
-    return out;
+    return page;
   } catch (...) {
     return detail::current_error(db_, "summaries_of");
   }

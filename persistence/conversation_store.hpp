@@ -1,4 +1,6 @@
 #pragma once
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,11 +19,29 @@ struct conversation_summary {
   /// Messages by others after read_seq (membership events and the user's own messages, from any
   /// device, are never unread).
   std::int64_t unread = 0;
-  std::int64_t unread_mentions = 0;  ///< messages after read_seq that mention the user
-  std::vector<user> members;         ///< id and username, ascending id
-  std::vector<std::string> roles;    ///< members[i]'s role: "owner", "admin" or "member"
+  std::int64_t unread_mentions = 0;   ///< messages after read_seq that mention the user
+  std::int64_t last_activity_ms = 0;  ///< newest event's time (creation when none): the order
+  std::vector<user> members;          ///< id and username, ascending id
+  std::vector<std::string> roles;     ///< members[i]'s role: "owner", "admin" or "member"
   std::optional<event> last_event;
   std::string last_sender_name, last_subject_name;  ///< of last_event ("" when none)
+};
+
+/// Where a page of summaries_of ended: the next page starts after it.
+struct list_position {
+  std::int64_t last_activity_ms = 0;
+  conversation_id conversation = 0;
+  bool operator==(const list_position&) const = default;
+};
+
+/// The opaque cursor a client gets for a position ("<last activity>.<conversation>"), and back.
+std::string encode_list_position(const list_position& p);
+std::optional<list_position> decode_list_position(std::string_view cursor);
+
+/// One page of a user's conversations.
+struct summary_page {
+  std::vector<conversation_summary> items;
+  bool more = false;  ///< conversations after the last item
 };
 
 /// Conversation rows and the memberships projection (written by event_store::append for
@@ -53,6 +73,10 @@ class conversation_store {
   /// recent activity first: three statements whatever the number of conversations (no query per
   /// conversation).
   result<std::vector<conversation_summary>> summaries_of(user_id u);
+  /// One page of those, in the same order: at most `limit` conversations after `after` (from the
+  /// start without). Still three statements: members and last events are read for the page only.
+  result<summary_page> summaries_of(user_id u, std::size_t limit,
+                                    std::optional<list_position> after);
   /// Everyone who shares a conversation with `u` (not `u`), ascending: one statement.
   result<std::vector<user_id>> contacts_of(user_id u);
   /// Id and username of the current members of `c` and of every sender and subject of its events

@@ -22,6 +22,9 @@ struct limits {
   static constexpr std::size_t max_request_id_bytes = 64;     ///< bad_field
   static constexpr std::size_t max_token_bytes = 4096;        ///< bad_field
   static constexpr int max_search_limit = 50;                 ///< larger search limits are clamped
+  static constexpr int max_list_limit = 200;  ///< list_conversations page; larger ones are clamped
+  /// A conversations frame stops growing here (the page ends early, next_cursor set).
+  static constexpr std::size_t max_list_frame_bytes = 256 * 1024;
   static constexpr std::size_t max_search_query_chars = 100;  ///< bad_field (code points)
   static constexpr std::size_t max_cursor_bytes = 64;         ///< bad_field
   static constexpr std::size_t max_description_chars = 500;   ///< bad_field (group description)

@@ -87,8 +87,11 @@ struct read_req {
   id_t seq = 0;
   bool operator==(const read_req&) const = default;
 };
+/// One page of the user's conversations, most recent activity first (docs/protocol.md).
 struct list_conversations_req {
   std::string id;
+  int limit = 200;                    ///< conversations per page, 1..max_list_limit
+  std::optional<std::string> cursor;  ///< a previous reply's next_cursor: continue after it
   bool operator==(const list_conversations_req&) const = default;
 };
 struct search_users_req {
@@ -253,6 +256,7 @@ struct conversation_frame {
 struct conversations_frame {
   std::string ref;
   std::vector<conversation_info> conversations;
+  std::optional<std::string> next_cursor;  ///< more conversations: ask again with this cursor
   bool operator==(const conversations_frame&) const = default;
 };
 struct users_frame {

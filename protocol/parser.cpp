@@ -945,9 +945,16 @@ parse_result parser::impl::build(request_reader& rd) {
       out = std::move(r);
       break;
     }
-    case 11:
-      out = list_conversations_req{rid};
+    case 11: {  // list_conversations
+      list_conversations_req r;
+      r.id = rid;
+      auto limit = b.num(f_limit, 1, limits::max_id, false);
+      r.limit =
+          static_cast<int>(std::min<std::int64_t>(limit.value_or(r.limit), limits::max_list_limit));
+      r.cursor = b.opt_str(f_cursor, limits::max_cursor_bytes);
+      out = std::move(r);
       break;
+    }
     case 12: {  // search_users
       search_users_req r;
       r.id = rid;

@@ -287,6 +287,7 @@ struct frame_writer {
     w.begin_array();
     for (const auto& c : f.conversations) write_conversation(w, c);
     w.end_array();
+    if (f.next_cursor) w.field(field::next_cursor, *f.next_cursor);
   }
   void operator()(const users_frame& f) {
     w.field(field::type, frame_type::users);
@@ -425,6 +426,8 @@ struct request_writer {
   void operator()(const list_conversations_req& r) {
     w.field(field::type, request_type::list_conversations);
     w.field(field::id, r.id);
+    w.field(field::limit, r.limit);
+    if (r.cursor) w.field(field::cursor, *r.cursor);
   }
   void operator()(const search_users_req& r) {
     w.field(field::type, request_type::search_users);

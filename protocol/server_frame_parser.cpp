@@ -283,6 +283,7 @@ server_parse_result parse_impl(std::string_view frame) {
       f.ref = r.str(o, field::ref);
       r.each_object(o, field::conversations,
                     [&](dom::object c) { f.conversations.push_back(r.conversation(c)); });
+      if (r.get(o, field::next_cursor, false)) f.next_cursor = r.str(o, field::next_cursor);
       out = std::move(f);
       break;
     }

@@ -86,7 +86,7 @@ inline constexpr std::string_view event_frame_fields[] = {
 inline constexpr std::string_view history_fields[] = {type, ref, conversation, events, has_more};
 inline constexpr std::string_view sync_done_fields[] = {type, ref, positions};
 inline constexpr std::string_view conversation_frame_fields[] = {type, ref, conversation};
-inline constexpr std::string_view conversations_fields[] = {type, ref, conversations};
+inline constexpr std::string_view conversations_fields[] = {type, ref, conversations, next_cursor};
 inline constexpr std::string_view users_fields[] = {type, ref, users};
 inline constexpr std::string_view typing_fields[] = {type, conversation, user};
 inline constexpr std::string_view read_fields[] = {type, conversation, user, seq};
@@ -117,6 +117,7 @@ inline constexpr std::string_view read_req_fields[] = {type, id, conversation, s
 inline constexpr std::string_view id_only_fields[] = {type, id};
 inline constexpr std::string_view search_fields[] = {type, id, prefix, limit};
 inline constexpr std::string_view search_messages_fields[] = {type, id, query, cursor, limit};
+inline constexpr std::string_view list_fields[] = {type, id, limit, cursor};
 }  // namespace detail
 
 /// Objects nested in frames: user, position (sync), event, reaction, hit (search), conversation.
@@ -155,7 +156,7 @@ inline constexpr shape requests[] = {{request_type::hello, detail::hello_fields}
                                      {request_type::leave, detail::conversation_req_fields},
                                      {request_type::typing, detail::conversation_req_fields},
                                      {request_type::read, detail::read_req_fields},
-                                     {request_type::list_conversations, detail::id_only_fields},
+                                     {request_type::list_conversations, detail::list_fields},
                                      {request_type::search_users, detail::search_fields},
                                      {request_type::search, detail::search_messages_fields},
                                      {request_type::ping, detail::id_only_fields},

@@ -1,6 +1,8 @@
 #include "util/text.hpp"
 
 #include <charconv>
+#include <cstdint>
+#include <ctime>
 
 namespace chat::util {
 
@@ -50,6 +52,15 @@ std::string format_duration(std::chrono::milliseconds d) {
   if (ms != 0 && ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
   if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
   return std::to_string(ms) + "ms";
+}
+
+std::string iso8601_utc(std::int64_t unix_ms) {
+  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000 - (unix_ms % 1000 < 0 ? 1 : 0));
+  std::tm tm{};
+  if (!gmtime_r(&secs, &tm)) return {};
+  char buf[32];
+  auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string(buf, n);
 }
 
 }  // namespace chat::util

@@ -24,4 +24,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 /// The shortest exact spelling parse_duration() reads back ("300s", "500ms", "5m").
 std::string format_duration(std::chrono::milliseconds d);
 
+/// Unix milliseconds as ISO 8601 UTC to the second, "2026-12-25T12:00:00Z" (milliseconds dropped).
+std::string iso8601_utc(std::int64_t unix_ms);
+
 }  // namespace chat::util

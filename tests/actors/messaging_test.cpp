@@ -1,8 +1,11 @@
 // Messaging through the actors: real protocol frames in, frames out, a real database underneath.
 #include <catch2/catch.hpp>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include "protocol/limits.hpp"
+#include "protocol/serializer.hpp"
 
 #include "harness.hpp"
 
@@ -129,7 +132,8 @@ TEST_CASE("A group of three: create, send, add, remove, leave", "[actors]") {
   CHECK(r.user.id == d);
   CHECK(code_of(dee.call(p::read_req{dee.next_id(), g.id, 10'000})) == p::error_code::bad_field);
 
-  auto list = as<p::conversations_frame>(ann.call(p::list_conversations_req{ann.next_id()}));
+  auto list = as<p::conversations_frame>(
+      ann.call(p::list_conversations_req{ann.next_id(), 200, std::nullopt}));
   REQUIRE(list.conversations.size() == 1);
   CHECK(list.conversations[0].id == g.id);
   CHECK(list.conversations[0].last_seq == ann_events.back().seq);
@@ -465,7 +469,8 @@ TEST_CASE("A read position never moves back: a lower read is acked, not stored o
   auto reads = ann.all<p::read_frame>();
   REQUIRE(reads.size() == 1);
   CHECK(reads[0].seq == last);
-  auto list = as<p::conversations_frame>(ben.call(p::list_conversations_req{ben.next_id()}));
+  auto list = as<p::conversations_frame>(
+      ben.call(p::list_conversations_req{ben.next_id(), 200, std::nullopt}));
   REQUIRE(list.conversations.size() == 1);
   CHECK(list.conversations[0].read_seq == last);
 }
@@ -485,6 +490,85 @@ TEST_CASE("list_conversations and search_users draw on a per-connection database
   CHECK(code_of(ann.call(p::list_conversations_req{ann.next_id()})) == p::error_code::rate_limited);
   // It refills: a few seconds later a list goes through again.
   std::this_thread::sleep_for(std::chrono::milliseconds(4200));
-  as<p::conversations_frame>(ann.call(p::list_conversations_req{ann.next_id()}));
+  as<p::conversations_frame>(ann.call(p::list_conversations_req{ann.next_id(), 200, std::nullopt}));
   as<p::pong_frame>(ann.call(p::ping_req{ann.next_id()}));  // ping is not database work
+}
+
+TEST_CASE("list_conversations pages with a cursor, newest activity first, each conversation once",
+          "[actors]") {
+  auto backend = GENERATE(from_range(backends()));
+  fixture fx{backend, [](actors::server_config& c) {
+               unlimited(c);
+               c.db_work_burst = 1000;
+             }};
+  auto a = fx.make_user("ann");
+  client ann{fx, a, "ann"};
+  ann.hello();
+  std::vector<std::int64_t> opened;  // oldest first
+  for (int i = 0; i < 5; ++i) {
+    auto name = "peer" + std::to_string(i);
+    fx.make_user(name);
+    auto conv = as<p::conversation_frame>(ann.call(p::open_direct_req{ann.next_id(), name}));
+    opened.push_back(conv.conversation.id);
+    ann.send_msg(conv.conversation.id, "m" + std::to_string(i), "hello");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // distinct activity times
+  }
+  std::vector<std::int64_t> seen;
+  std::optional<std::string> cursor;
+  int pages = 0;
+  do {
+    p::list_conversations_req req{ann.next_id(), 2, cursor};
+    auto page = as<p::conversations_frame>(ann.call(req));
+    CHECK(page.conversations.size() <= 2);
+    for (auto& c : page.conversations) seen.push_back(c.id);
+    cursor = page.next_cursor;
+    ++pages;
+  } while (cursor && pages < 10);
+  CHECK(pages == 3);
+  CHECK(seen == std::vector<std::int64_t>(opened.rbegin(), opened.rend()));
+  // Without a limit: one page of everything, no cursor.
+  auto all = as<p::conversations_frame>(
+      ann.call(p::list_conversations_req{ann.next_id(), 200, std::nullopt}));
+  CHECK(all.conversations.size() == 5);
+  CHECK_FALSE(all.next_cursor);
+  CHECK(code_of(ann.call(p::list_conversations_req{ann.next_id(), 2, "not-a-cursor"})) ==
+        p::error_code::bad_field);
+}
+
+TEST_CASE("A conversations frame stays under 256 KiB: the page ends early with a cursor",
+          "[actors]") {
+  fixture fx{"sqlite", [](actors::server_config& c) {
+               unlimited(c);
+               c.db_work_burst = 1000;
+             }};
+  auto a = fx.make_user("ann");
+  client ann{fx, a, "ann"};
+  ann.hello();
+  // 20 groups of 256 members with 32-character names: ~20 KB each, ~400 KB in all.
+  std::vector<std::string> names;
+  for (int i = 0; i < 255; ++i) {
+    auto name = "member_with_a_long_name_" + std::to_string(10'000'000 + i);
+    fx.make_user(name);
+    names.push_back(name);
+  }
+  std::set<std::int64_t> groups;
+  for (int g = 0; g < 20; ++g)
+    groups.insert(
+        as<p::conversation_frame>(ann.call(p::create_group_req{ann.next_id(), "g", names}))
+            .conversation.id);
+  std::set<std::int64_t> seen;
+  std::optional<std::string> cursor;
+  int pages = 0;
+  do {
+    p::list_conversations_req req{ann.next_id(), 200, cursor};
+    auto page = as<p::conversations_frame>(ann.call(req));
+    auto bytes = p::serialize(p::server_frame{page}).size();
+    CHECK(bytes <= p::limits::max_list_frame_bytes);
+    CHECK_FALSE(page.conversations.empty());
+    for (auto& c : page.conversations) CHECK(seen.insert(c.id).second);
+    cursor = page.next_cursor;
+    ++pages;
+  } while (cursor && pages < 20);
+  CHECK(pages >= 2);
+  CHECK(seen == groups);
 }

@@ -107,7 +107,7 @@ TEST_CASE("A sync sent after welcome gets its replay before the live events that
   // A client may look up its conversations first (the Kotlin client does): that keeps the order.
   if (list_first)
     REQUIRE(
-        std::holds_alternative<p::conversations_frame>(bob.call(p::list_conversations_req{"l"})));
+        std::holds_alternative<p::conversations_frame>(bob.call(p::list_conversations_req{"l", 200, std::nullopt})));
   auto done = bob.call(p::sync_req{"s", {{d.id, 0}}});
   REQUIRE(std::holds_alternative<p::sync_done_frame>(done));
   auto evs = bob.wait_events(d.id, 11);

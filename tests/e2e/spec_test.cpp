@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <ctime>
+
 #include "protocol/limits.hpp"
 #include "tests/e2e/harness.hpp"
 
@@ -89,4 +91,31 @@ TEST_CASE("Invalid UTF-8 closes with 1007; a frame declared over 128 KiB closes 
     c->send_raw(std::string(200 * 1024, ' '));
     CHECK(c->wait_closed() == 1009);
   }
+}
+
+TEST_CASE("welcome.session_expires names the session's expiry, for a token and for a cookie",
+          "[e2e]") {
+  chatd_server srv(db_kind::sqlite, {"--session-ttl", "2h"});
+  auto alice = register_user(srv.port(), "alice");
+  auto token = login_token(srv.port(), "alice");
+  // ISO 8601 UTC to the second, about two hours (the TTL) from now.
+  auto check = [](const std::string& expires) {
+    INFO(expires);
+    std::tm tm{};
+    auto end = ::strptime(expires.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    REQUIRE(end != nullptr);
+    CHECK(*end == '\0');
+    const auto in_s =
+        static_cast<long long>(::timegm(&tm)) - static_cast<long long>(std::time(nullptr));
+    CHECK(in_s > 2 * 3600 - 120);
+    CHECK(in_s <= 2 * 3600 + 5);
+  };
+  auto by_token = credential_less(srv.port());
+  by_token->send(protocol::hello_req{"h1", protocol::protocol_version, token});
+  check(by_token->expect<protocol::welcome_frame>().session_expires);
+  auto r = ws_client::connect(srv.port(), {{"Cookie", "chatd_session=" + alice.cookie}});
+  REQUIRE(r.client);
+  chat_client by_cookie(std::move(r.client));
+  by_cookie.send(protocol::hello_req{"h2", protocol::protocol_version, std::nullopt});
+  check(by_cookie.expect<protocol::welcome_frame>().session_expires);
 }

@@ -175,6 +175,9 @@ TEST_CASE("MariaDB stopped, frozen and back mid-load: unavailable, then every ac
   CHECK(unavailable > 0);  // the outage was noticed and answered, not left hanging
   auto log = srv.proc().log();
   CHECK(log.find("actors: unavailable: log_writer") != std::string::npos);
+  CHECK(log.find("actors: unavailable: websocket") != std::string::npos);
+  auto metrics = http_request(srv.metrics_port(), "GET", "/metrics");
+  CHECK(metrics.body.find("chatd_unavailable_total{source=\"websocket\"}") != std::string::npos);
   require_acked_stored_once(srv.db_url(), acks);
   well_behaved_client_works(srv.port(), w);
 }
@@ -366,6 +369,9 @@ TEST_CASE("A small filesystem filling up under SQLite: unavailable and logged, n
   CHECK(log_full.find("actors: unavailable: log_writer") != std::string::npos);
   auto metrics = http_request(proc.metrics_port(), "GET", "/metrics");
   CHECK(metrics.body.find("chatd_errors_total{code=\"unavailable\"}") != std::string::npos);
+  // Every unavailable answer on a socket: a metric, and (rate limited) a log line.
+  CHECK(metrics.body.find("chatd_unavailable_total{source=\"websocket\"}") != std::string::npos);
+  CHECK(log_full.find("actors: unavailable: websocket") != std::string::npos);
   require_acked_stored_once(url, acks);
   well_behaved_client_works(proc.port(), w);
 }

@@ -52,3 +52,10 @@ TEST_CASE("Shard placement spreads ids over every shard and is stable", "[util]"
   for (std::int64_t id = 1; id <= 400; ++id) ++seen[shard_of(id, 4)];
   for (int n : seen) CHECK(n == 100);
 }
+
+TEST_CASE("iso8601_utc writes UTC to the second", "[util]") {
+  using chat::util::iso8601_utc;
+  CHECK(iso8601_utc(0) == "1970-01-01T00:00:00Z");
+  CHECK(iso8601_utc(1'798'200'000'999) == "2026-12-25T12:00:00Z");  // milliseconds dropped
+  CHECK(iso8601_utc(-1) == "1969-12-31T23:59:59Z");
+}
