@@ -90,8 +90,8 @@ struct read_req {
 /// One page of the user's conversations, most recent activity first (docs/protocol.md).
 struct list_conversations_req {
   std::string id;
-  int limit = 200;                    ///< conversations per page, 1..max_list_limit
-  std::optional<std::string> cursor;  ///< a previous reply's next_cursor: continue after it
+  int limit = 200;                      ///< conversations per page, 1..max_list_limit
+  std::optional<std::string> cursor{};  ///< a previous reply's next_cursor: continue after it
   bool operator==(const list_conversations_req&) const = default;
 };
 struct search_users_req {

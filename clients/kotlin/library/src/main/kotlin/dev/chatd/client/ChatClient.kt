@@ -261,10 +261,10 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
 
     /** After `welcome`: learn new conversations, `sync` every one from its position, flush the outbox. */
     private suspend fun catchUp(live: Live) {
-        val listed = exchange(live, ConversationsReply::class) { Request.ListConversations(it) }
+        val listed = allPages { cursor -> exchange(live, ConversationsReply::class) { Request.ListConversations(it, cursor = cursor) } }
         val ids = LinkedHashSet<Long>()
         ids += sequencer.positions().keys
-        (listed as? Outcome.Ok)?.value?.conversations?.forEach { ids += it.id }
+        (listed as? Outcome.Ok)?.value?.forEach { ids += it.id }
         val reached = HashMap<Long, Long>()
         for (chunk in ids.chunked(MAX_SYNC_POSITIONS)) {
             syncing += chunk
@@ -523,8 +523,37 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
     suspend fun history(conversation: Long, before: Long? = null, after: Long? = null, limit: Int = 50): Outcome<HistoryPage> =
         request(HistoryPage::class, idempotent = true) { Request.History(it, conversation, before, after, limit) }
 
-    suspend fun listConversations(): Outcome<List<Conversation>> =
-        request(ConversationsReply::class, idempotent = true) { Request.ListConversations(it) }.map { it.conversations }
+    /** All conversations, most recently active first: every page, following `next_cursor`. */
+    suspend fun listConversations(): Outcome<List<Conversation>> = allPages { cursor ->
+        request(ConversationsReply::class, idempotent = true) { Request.ListConversations(it, cursor = cursor) }
+    }
+
+    /**
+     * `list_conversations` page after page until a reply has no `next_cursor`, merged by id (the
+     * first page holding a conversation wins: it moved to the front meanwhile). `rate_limited` (the
+     * database budget) waits a second and asks for the same page again.
+     */
+    private suspend fun allPages(page: suspend (String?) -> Outcome<ConversationsReply>): Outcome<List<Conversation>> {
+        val all = LinkedHashMap<Long, Conversation>()
+        var cursor: String? = null
+        var limited = 0
+        for (n in 0 until MAX_LIST_PAGES) {
+            when (val r = page(cursor)) {
+                is Outcome.Failed -> {
+                    val e = r.error
+                    if (e !is ChatError.Server || e.code != ErrorCode.RATE_LIMITED || ++limited > 20) return r
+                    delay(1.seconds)
+                }
+                is Outcome.Ok -> {
+                    r.value.conversations.forEach { all.putIfAbsent(it.id, it) }
+                    val next = r.value.nextCursor
+                    if (next == null || next == cursor) break
+                    cursor = next
+                }
+            }
+        }
+        return Outcome.Ok(all.values.toList())
+    }
 
     suspend fun searchUsers(prefix: String, limit: Int? = null): Outcome<List<User>> =
         request(UsersReply::class, idempotent = true) { Request.SearchUsers(it, prefix, limit) }.map { it.users }
@@ -557,5 +586,6 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
 
     private companion object {
         const val MAX_SYNC_POSITIONS = 1000
+        const val MAX_LIST_PAGES = 1000 // 200 conversations each
     }
 }

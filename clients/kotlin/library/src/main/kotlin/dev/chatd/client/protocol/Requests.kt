@@ -107,8 +107,9 @@ sealed class Request {
     @Serializable @SerialName("read")
     data class Read(override val id: String, val conversation: Long, val seq: Long) : Request()
 
+    /** One page; [cursor] is a previous reply's `next_cursor` (docs/protocol.md, list_conversations). */
     @Serializable @SerialName("list_conversations")
-    data class ListConversations(override val id: String) : Request()
+    data class ListConversations(override val id: String, val limit: Int? = null, val cursor: String? = null) : Request()
 
     @Serializable @SerialName("search_users")
     data class SearchUsers(override val id: String, val prefix: String, val limit: Int? = null) : Request()

@@ -47,7 +47,12 @@ data class SyncDone(override val ref: String, val positions: List<Position>) : R
 data class ConversationReply(override val ref: String, val conversation: Conversation) : Reply
 
 @Serializable
-data class ConversationsReply(override val ref: String, val conversations: List<Conversation>) : Reply
+data class ConversationsReply(
+    override val ref: String,
+    val conversations: List<Conversation>,
+    /** More conversations: ask again with this as `cursor`; null on the last page. */
+    @SerialName("next_cursor") val nextCursor: String? = null,
+) : Reply
 
 @Serializable
 data class UsersReply(override val ref: String, val users: List<User>) : Reply

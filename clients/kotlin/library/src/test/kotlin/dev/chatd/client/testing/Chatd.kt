@@ -9,7 +9,10 @@ import java.util.concurrent.TimeUnit
  * The real chatd binary of the C++ build on 127.0.0.1, a free port and a private SQLite database
  * (like tests/e2e/chatd_process.cpp). [kill] is SIGKILL; [start] again reuses the database.
  */
-class Chatd(private val dir: Path = Files.createTempDirectory("chatd-kotlin-")) : AutoCloseable {
+class Chatd(
+    private val dir: Path = Files.createTempDirectory("chatd-kotlin-"),
+    private val extraArgs: List<String> = emptyList(),
+) : AutoCloseable {
     val db: Path = dir.resolve("chat.db")
     private var process: Process? = null
     private var starts = 0
@@ -24,7 +27,7 @@ class Chatd(private val dir: Path = Files.createTempDirectory("chatd-kotlin-")) 
         check(Files.isExecutable(binary)) { "no chatd binary at $binary: build it with scripts/build.sh release chatd" }
         val logFile = dir.resolve("chatd-${++starts}.log")
         log = logFile
-        val p = ProcessBuilder(binary.toString(), "--listen", "127.0.0.1:0", "--db", "sqlite:$db")
+        val p = ProcessBuilder(listOf(binary.toString(), "--listen", "127.0.0.1:0", "--db", "sqlite:$db") + extraArgs)
             .redirectErrorStream(true)
             .redirectOutput(logFile.toFile())
             .start()
