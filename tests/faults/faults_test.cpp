@@ -136,6 +136,111 @@ void sigkill_under_load(db_kind kind) {
   well_behaved_client_works(srv.port(), w);
 }
 
+/// The 1-minute load average, for the figures.
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one;
+  in >> one;
+  return one;
+}
+
+/// Groups made by `owner` with `members`, pipelined 50 at a time (setup, not measured).
+std::vector<protocol::id_t> make_groups(chat_client& owner, int n,
+                                        const std::vector<std::string>& members) {
+  std::vector<protocol::id_t> out;
+  for (int i = 0; i < n; i += 50) {
+    std::vector<std::string> ids;
+    for (int j = i; j < std::min(n, i + 50); ++j) {
+      ids.push_back(owner.next_id());
+      owner.send(protocol::create_group_req{ids.back(), "many " + std::to_string(j), members});
+    }
+    for (auto& id : ids)
+      out.push_back(owner
+                        .expect<protocol::conversation_frame>(
+                            [&](const protocol::conversation_frame& f) { return f.ref == id; }, 60s)
+                        .conversation.id);
+  }
+  return out;
+}
+
+/// open_direct and send round trips of `who`, one of each every 20 ms.
+struct latencies {
+  std::vector<double> open_direct, send;
+};
+latencies measure(chat_client& who, const std::string& peer, protocol::id_t direct, int rounds,
+                  std::vector<acked>& acks, std::int64_t who_id) {
+  latencies out;
+  auto ms_since = [](auto t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  };
+  for (int i = 0; i < rounds; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    CHECK(who.open_direct(peer) == direct);
+    out.open_direct.push_back(ms_since(t0));
+    t0 = std::chrono::steady_clock::now();
+    auto id = "v" + std::to_string(acks.size());
+    auto ack = who.send_message(direct, id, "latency probe");
+    out.send.push_back(ms_since(t0));
+    acks.push_back({direct, who_id, id, ack.seq});
+    std::this_thread::sleep_for(20ms);
+  }
+  return out;
+}
+
+void hammering_user(db_kind kind) {
+  chatd_server srv(kind, {"--requests-per-second", "1000", "--request-burst", "1000"});
+  const int groups = scaled(500, 2000);
+  auto hammer_user = register_from(srv.port(), "hammer", 0);
+  auto helper = register_from(srv.port(), "helper", 1);
+  auto victim = register_from(srv.port(), "victim", 2);
+  auto peer = register_from(srv.port(), "peer", 3);
+  {
+    auto h = chat_client::open(srv.port(), hammer_user);
+    make_groups(*h, groups, {helper.username});
+  }
+  auto v = chat_client::open(srv.port(), victim);
+  auto direct = v->open_direct(peer.username);
+  std::vector<acked> acks;
+  const int rounds = scaled(60, 200);
+  auto before = measure(*v, peer.username, direct, rounds, acks, victim.id);
+  // Every connection the user may have, each at the protocol's request rate (20/s).
+  list_hammer hammer(srv.port(), hammer_user.cookie, protocol::limits::max_connections_per_user,
+                     protocol::limits::requests_per_second);
+  std::this_thread::sleep_for(2s);  // past the budget's burst
+  auto during = measure(*v, peer.username, direct, rounds, acks, victim.id);
+  hammer.stop();
+  const double od_before = percentile_ms(before.open_direct, 50),
+               od_during = percentile_ms(during.open_direct, 50),
+               send_before = percentile_ms(before.send, 50),
+               send_during = percentile_ms(during.send, 50);
+  const double od_p99 = percentile_ms(during.open_direct, 99),
+               send_p99 = percentile_ms(during.send, 99);
+  WARN("hammering user (" << (kind == db_kind::mysql ? "MariaDB" : "SQLite") << ", " << groups
+                          << " groups, " << protocol::limits::max_connections_per_user
+                          << " connections at " << protocol::limits::requests_per_second
+                          << "/s): " << hammer.pages() << " pages served, " << hammer.limited()
+                          << " rate_limited; another user's open_direct median " << od_before
+                          << " -> " << od_during << " ms (p99 "
+                          << percentile_ms(before.open_direct, 99) << " -> " << od_p99
+                          << "), send median " << send_before << " -> " << send_during
+                          << " ms (p99 " << percentile_ms(before.send, 99) << " -> " << send_p99
+                          << "); load " << load_average());
+  CHECK(hammer.failed_connections() == 0);
+  CHECK(hammer.other_errors() == 0);
+  CHECK(hammer.pages() > 0);
+  CHECK(hammer.limited() > hammer.pages());  // the user's budget, not the database, said no
+  // A small factor on a loaded 2-core machine (the issue measured 1.2 ms -> 2.8 s typical).
+  CHECK(od_during < 4 * od_before + 20);
+  CHECK(send_during < 4 * send_before + 20);
+  CHECK(od_p99 < 1000);
+  CHECK(send_p99 < 1000);
+  require_acked_stored_once(srv.db_url(), acks);
+  auto again = chat_client::open(srv.port(), hammer_user);  // the hammer's user still works too
+  auto id = again->next_id();
+  again->send(protocol::list_conversations_req{id});
+  CHECK(again->expect<protocol::conversations_frame>([&](auto& f) { return f.ref == id; }, 30s)
+            .next_cursor);
+}
 }  // namespace
 
 TEST_CASE("SIGKILL under multi-group load loses no acked message (SQLite)", "[faults]") {
@@ -450,4 +555,14 @@ TEST_CASE("Many clients reconnect at once after a restart and all resync", "[fau
                << " s (" << failed << " failed)");
   CHECK(resynced == clients);
   CHECK(failed == 0);
+}
+
+TEST_CASE("A user hammering list_conversations does not slow another user's requests (SQLite)",
+          "[faults]") {
+  hammering_user(db_kind::sqlite);
+}
+
+TEST_CASE("A user hammering list_conversations does not slow another user's requests (MariaDB)",
+          "[faults][mysql]") {
+  if (mysql_enabled() && long_form()) hammering_user(db_kind::mysql);
 }

@@ -170,6 +170,57 @@ void sender::run() {
   }
 }
 
+list_hammer::list_hammer(std::uint16_t port, std::string cookie, int connections,
+                         double per_second) {
+  for (int i = 0; i < connections; ++i)
+    threads_.emplace_back([this, port, cookie, per_second] { run(port, cookie, per_second); });
+}
+
+list_hammer::~list_hammer() {
+  stop();
+}
+
+void list_hammer::stop() {
+  quit_ = true;
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+}
+
+void list_hammer::run(std::uint16_t port, const std::string& cookie, double per_second) {
+  auto r = e2e::ws_client::connect(port, {{"Cookie", "chatd_session=" + cookie}});
+  if (!r.client) {
+    ++failed_;
+    return;
+  }
+  auto& ws = *r.client;
+  ws.send_text(R"({"type":"hello","id":"h","version":1})");
+  const auto every = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(1.0 / per_second));
+  auto next = std::chrono::steady_clock::now();
+  for (std::int64_t n = 0; !quit_;) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= next) {
+      // Only the first page, again and again: the most a client can ask for per request.
+      if (!ws.send_text(R"({"type":"list_conversations","id":"l)" + std::to_string(++n) + "\"}"))
+        break;
+      next += every;
+      if (next < now) next = now;  // never a burst to catch up: stay inside the rate limit
+    }
+    auto got = ws.read(std::chrono::duration_cast<std::chrono::milliseconds>(next - now) + 1ms);
+    if (got.what == e2e::ws_read::kind::closed || got.what == e2e::ws_read::kind::error) {
+      ++failed_;
+      break;
+    }
+    if (got.what != e2e::ws_read::kind::text) continue;
+    if (got.data.starts_with(R"({"type":"conversations")"))
+      ++pages_;
+    else if (got.data.find(R"("code":"rate_limited")") != std::string::npos)
+      ++limited_;
+    else if (got.data.starts_with(R"({"type":"error")"))
+      ++errors_;
+  }
+}
+
 std::vector<protocol::id_t> stored_seqs(const std::string& db_url, protocol::id_t conversation) {
   auto db = persistence::database::open(db_url);
   REQUIRE(db);

@@ -60,6 +60,26 @@ class sender {
   std::thread thread_;
 };
 
+/// One user's connections asking for list_conversations as fast as the request rate limit lets
+/// them (each reads everything it gets, so the server's backpressure never slows it down).
+class list_hammer {
+ public:
+  /// `per_second` requests on each of `connections` sockets (the server's request rate limit).
+  list_hammer(std::uint16_t port, std::string cookie, int connections, double per_second);
+  ~list_hammer();
+  void stop();
+  std::int64_t pages() const { return pages_; }          ///< conversations frames received
+  std::int64_t limited() const { return limited_; }      ///< rate_limited answers
+  std::int64_t other_errors() const { return errors_; }  ///< any other error frame
+  std::int64_t failed_connections() const { return failed_; }
+
+ private:
+  void run(std::uint16_t port, const std::string& cookie, double per_second);
+  std::atomic<bool> quit_{false};
+  std::atomic<std::int64_t> pages_{0}, limited_{0}, errors_{0}, failed_{0};
+  std::vector<std::thread> threads_;
+};
+
 /// Every event of `conversation` in the log, in seq order (through persistence, not chatd).
 std::vector<protocol::id_t> stored_seqs(const std::string& db_url, protocol::id_t conversation);
 
