@@ -12,6 +12,7 @@
 #include "actors/messages.hpp"
 #include "actors/observed_actor.hpp"
 #include "actors/sync_tracker.hpp"
+#include "persistence/attachment_store.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/event_store.hpp"
 #include "persistence/message_search.hpp"
@@ -441,6 +442,48 @@ void on_search_messages(self_ptr self, const protocol::search_req& r) {
       ref, [=](frame_reply& f) { send_frame(self, f.frame); });
 }
 
+void forward_send(self_ptr self, conv_cmd cmd, std::string ref, clock_type::time_point started) {
+  ask_conv(self, std::move(cmd), ref, [self, started](frame_reply& rep) {
+    // Ack latency: from the frame read to its ack queued (the event is durable by then).
+    if (std::holds_alternative<protocol::ack_frame>(rep.frame))
+      self->state.rt->metrics->ack_seconds.Observe(
+          std::chrono::duration<double>(clock_type::now() - started).count());
+    send_frame(self, rep.frame);
+  });
+}
+
+void on_send(self_ptr self, const protocol::send_req& r) {
+  auto started = clock_type::now();
+  if (r.attachments.empty())
+    return forward_send(self, make_cmd(self, r.conversation, r), r.id, started);
+  std::vector<std::string> ids;
+  for (const auto& a : r.attachments)
+    if (std::find(ids.begin(), ids.end(), a) == ids.end()) ids.push_back(a);
+  auto me = self->state.user;
+  // Only attachments the sender may fetch can go into a message. await (not then): later
+  // requests of this connection wait, so its sends still reach the conversation in order.
+  self->request(self->state.rt->db, caf::infinite, db_job{[me, ids](persistence::database& db) {
+                  auto usable = persistence::attachment_store{db}.usable_by(me, ids);
+                  if (!usable) return error_message(usable.err());
+                  if (usable->size() != ids.size())
+                    return caf::make_message(make_chat_error(
+                        error_code::not_found, "no such attachment (or not one you may share)"));
+                  std::vector<protocol::attachment_info> infos;
+                  for (const auto& a : *usable)
+                    infos.push_back({a.id, a.file_name, a.content_type, a.size,
+                                     !a.thumb_sha256.empty(), a.width, a.height});
+                  return caf::make_message(protocol::serialize_attachments(infos));
+                }})
+      .await(
+          [=](std::string& json) {
+            auto cmd = make_cmd(self, r.conversation, r);
+            cmd.attachments = std::move(json);
+            cmd.attachment_ids = ids;
+            forward_send(self, std::move(cmd), r.id, started);
+          },
+          [=](caf::error& err) { send_error(self, err, r.id); });
+}
+
 void on_request(self_ptr self, protocol::request& req);
 /// Rate limit, parse, answer: one client frame once the welcome is out (or not yet asked for).
 void handle_text(self_ptr self, std::string& text);
@@ -507,15 +550,7 @@ void on_request(self_ptr self, protocol::request& req) {
       [&](auto& r) {
         using T = std::decay_t<decltype(r)>;
         if constexpr (std::is_same_v<T, protocol::send_req>) {
-          // Ack latency: from the frame read to its ack queued (the event is durable by then).
-          auto started = clock_type::now();
-          ask_conv(self, make_cmd(self, r.conversation, r), r.id,
-                   [self, started](frame_reply& rep) {
-                     if (std::holds_alternative<protocol::ack_frame>(rep.frame))
-                       self->state.rt->metrics->ack_seconds.Observe(
-                           std::chrono::duration<double>(clock_type::now() - started).count());
-                     send_frame(self, rep.frame);
-                   });
+          on_send(self, r);
         } else if constexpr (std::is_same_v<T, protocol::history_req> ||
                              std::is_same_v<T, protocol::leave_req> ||
                              std::is_same_v<T, protocol::typing_req> ||

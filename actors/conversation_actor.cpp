@@ -370,12 +370,10 @@ std::vector<user_id> mentions_in(const conversation_state& st, std::string_view 
   return find_mentions(body, candidates, sender, protocol::limits::max_mentions_per_message);
 }
 
-void handle_change(self_ptr self, const requester& from, const protocol::request& req,
-                   reply_promise rp);
+void handle_change(self_ptr self, const conv_cmd& cmd, reply_promise rp);
 
 /// Reads a message older than the tail (with its changes) from the log, then asks again.
-void load_target(self_ptr self, seq_t target, requester from, protocol::request req,
-                 reply_promise rp) {
+void load_target(self_ptr self, seq_t target, conv_cmd cmd, reply_promise rp) {
   auto& st = self->state;
   ++st.outstanding;
   auto conv = st.id;
@@ -405,14 +403,14 @@ void load_target(self_ptr self, seq_t target, requester from, protocol::request 
               rp.deliver(make_chat_error(error_code::not_found, "no message with that seq"));
             } else if (!st.tail.empty() && st.tail.front().seq > m.as_of + 1) {
               // More was written meanwhile than the tail holds: read it again.
-              load_target(self, target, from, req, rp);
+              load_target(self, target, cmd, rp);
             } else {
               std::vector<event> newer;
               for (auto& e : st.tail)
                 if (e.seq > m.as_of) newer.push_back(e);
               st.messages.loaded(std::move(m.state), newer);
               reproject(st);
-              handle_change(self, from, req, rp);
+              handle_change(self, cmd, rp);
             }
             check_idle(self);
           },
@@ -426,9 +424,10 @@ void load_target(self_ptr self, seq_t target, requester from, protocol::request 
 /// Sends, edits, deletes and reactions: idempotent by (sender, client_msg_id), answered with an
 /// ack once durable. A change names its message by seq (a send may name the one it quotes); a
 /// message older than the tail is read from the log first.
-void handle_change(self_ptr self, const requester& from, const protocol::request& req,
-                   reply_promise rp) {
+void handle_change(self_ptr self, const conv_cmd& cmd, reply_promise rp) {
   auto& st = self->state;
+  const auto& from = cmd.from;
+  const auto& req = cmd.req;
   if (!st.members.will_be_member(from.user)) return rp.deliver(not_member()), void();
   std::string ref, cmid;
   std::optional<seq_t> target;
@@ -457,7 +456,7 @@ void handle_change(self_ptr self, const requester& from, const protocol::request
   const message_state* msg = nullptr;
   if (target) {
     msg = st.messages.projected(*target);
-    if (!msg && *target < tail_front(st)) return load_target(self, *target, from, req, rp);
+    if (!msg && *target < tail_front(st)) return load_target(self, *target, cmd, rp);
     if (!msg)
       return rp.deliver(make_chat_error(error_code::not_found, "no message with that seq")), void();
   }
@@ -474,6 +473,8 @@ void handle_change(self_ptr self, const requester& from, const protocol::request
           ev = make_event(st, std::string(kind::message), from.user, 0, r.body, cmid);
           ev->reply_to = r.reply_to.value_or(0);
           ev->mentions = mentions_in(st, r.body, from.user);
+          ev->attachments = cmd.attachments;
+          ev->attachment_ids = cmd.attachment_ids;
         } else if constexpr (std::is_same_v<T, protocol::edit_message_req>) {
           if (msg->deleted) return refused.emplace(gone()), void();
           if (!may_edit(from.user, msg->author))
@@ -524,10 +525,9 @@ void handle_change(self_ptr self, const requester& from, const protocol::request
   flush(self);
 }
 
-caf::result<frame_reply> on_change(self_ptr self, const requester& from,
-                                   const protocol::request& req) {
+caf::result<frame_reply> on_change(self_ptr self, const conv_cmd& cmd) {
   auto rp = self->make_response_promise<frame_reply>();
-  handle_change(self, from, req, rp);
+  handle_change(self, cmd, rp);
   return rp;
 }
 
@@ -845,7 +845,7 @@ caf::result<frame_reply> dispatch(self_ptr self, conv_cmd& cmd) {
                       std::is_same_v<T, protocol::edit_message_req> ||
                       std::is_same_v<T, protocol::delete_message_req> ||
                       std::is_same_v<T, protocol::react_req>) {
-          return on_change(self, from, cmd.req);
+          return on_change(self, cmd);
         } else if constexpr (std::is_same_v<T, protocol::update_group_req>) {
           return on_update_group(self, from, r);
         } else if constexpr (std::is_same_v<T, protocol::set_role_req>) {

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "persistence/kinds.hpp"
+#include "protocol/parser.hpp"
 #include "protocol/serializer.hpp"
 
 namespace chat::actors {
@@ -40,12 +41,14 @@ protocol::event_frame to_event_frame(const persistence::event& e, const name_map
     f.role = e.payload.empty() ? std::string("member") : e.payload;
     f.body.clear();
   }
+  f.attachments = protocol::parse_attachments(e.attachments);
   return f;
 }
 
 void apply_state(protocol::event_frame& f, const message_state& s, const name_map& names) {
   f.body = s.deleted ? std::string{} : s.body;
   f.deleted = s.deleted;
+  if (s.deleted) f.attachments.clear();  // its files went with it (event_store unlinks them)
   f.mentions.clear();
   for (auto u : s.mentions) f.mentions.push_back(ref_of(u, names));
   if (s.edited_at != 0) f.edited_ts = s.edited_at;

@@ -47,6 +47,9 @@ struct conv_cmd {
   persistence::user_id subject = 0;
   std::string subject_name;
   std::vector<protocol::user_ref> members;  ///< create_group / open_direct: who is in it
+  /// send: the checked attachments (JSON for the event, ids for message_attachments).
+  std::string attachments;
+  std::vector<std::string> attachment_ids;
 };
 
 /// The reply to a conv_cmd: one frame for the requesting connection (serialized there).

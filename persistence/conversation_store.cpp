@@ -331,13 +331,14 @@ result<summary_page> conversation_store::summaries_of(user_id u, std::size_t lim
       st.exchange(soci::into(e.target));
       st.exchange(soci::into(e.reply_to));
       st.exchange(soci::into(mention_text));
+      st.exchange(soci::into(e.attachments));
       for (auto& id : ids) st.exchange(soci::use(id));
       st.alloc();
       st.prepare(
           "SELECT e.conversation_id, e.seq, e.event_id, e.type, e.sender_id, "
           "e.client_msg_id, e.subject_id, e.payload, e.created_at, "
           "COALESCE(su.username, ''), COALESCE(sj.username, ''), e.target_seq, "
-          "e.reply_to, e.mentions "
+          "e.reply_to, e.mentions, e.attachments "
           "FROM conversation_events e "
           "LEFT JOIN users su ON su.id = e.sender_id "
           "LEFT JOIN users sj ON sj.id = e.subject_id "

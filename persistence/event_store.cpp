@@ -17,7 +17,7 @@ namespace {
 
 constexpr std::string_view event_columns =
     "conversation_id, seq, event_id, type, sender_id, client_msg_id, subject_id, payload, "
-    "created_at, target_seq, reply_to, mentions";
+    "created_at, target_seq, reply_to, mentions, attachments";
 
 /// A row selected with `event_columns`, bound to a statement's into() elements.
 struct event_row {
@@ -37,6 +37,7 @@ struct event_row {
     st.exchange(soci::into(e.target));
     st.exchange(soci::into(e.reply_to));
     st.exchange(soci::into(mention_text));
+    st.exchange(soci::into(e.attachments));
   }
   event get() const {
     event out = e;
@@ -67,7 +68,9 @@ void insert_chunk(database& db, std::span<const event> rows) {
   for (size_t i = 0; i < rows.size(); ++i) {
     if (i) q += ", ";
     q += fmt::format(
-        "(:c{0}, :s{0}, :e{0}, :t{0}, :u{0}, :m{0}, :j{0}, :p{0}, :a{0}, :g{0}, :r{0}, :n{0})", i);
+        "(:c{0}, :s{0}, :e{0}, :t{0}, :u{0}, :m{0}, :j{0}, :p{0}, :a{0}, :g{0}, :r{0}, :n{0}, "
+        ":f{0})",
+        i);
   }
   // Indicators must outlive execute(); the values are bound by reference from `rows`.
   std::vector<soci::indicator> msg_ind(rows.size());
@@ -89,6 +92,7 @@ void insert_chunk(database& db, std::span<const event> rows) {
     st.exchange(soci::use(e.reply_to));
     mention_text[i] = encode_ids(e.mentions);
     st.exchange(soci::use(mention_text[i]));
+    st.exchange(soci::use(e.attachments));
   }
   st.alloc();
   st.prepare(q);
@@ -104,12 +108,13 @@ void insert_each(database& db, std::span<const event> rows) {
   soci::indicator msg_ind = soci::i_ok;
   soci::statement st =
       (db.sql().prepare << fmt::format("INSERT INTO conversation_events ({}) VALUES (:c, :s, :e, "
-                                       ":t, :u, :m, :j, :p, :a, :g, :r, :n)",
+                                       ":t, :u, :m, :j, :p, :a, :g, :r, :n, :f)",
                                        event_columns),
        soci::use(row.conversation), soci::use(row.seq), soci::use(row.event_id),
        soci::use(row.type), soci::use(row.sender), soci::use(row.client_msg_id, msg_ind),
        soci::use(row.subject), soci::use(row.payload), soci::use(row.created_at_ms),
-       soci::use(row.target), soci::use(row.reply_to), soci::use(mention_text));
+       soci::use(row.target), soci::use(row.reply_to), soci::use(mention_text),
+       soci::use(row.attachments));
   for (const auto& e : rows) {
     row = e;
     mention_text = encode_ids(e.mentions);
@@ -158,10 +163,14 @@ void apply_projection(database& db, const event& e) {
     // Delete means gone: the text of the message and of every edit of it is blanked in the log
     // (the one write to an existing event row); the events themselves stay, so seqs never move.
     std::string edited(kind::message_edited);
-    db.sql() << "UPDATE conversation_events SET payload = '', mentions = '' WHERE "
-                "conversation_id = :c AND (seq = :s OR (target_seq = :t AND type = :k))",
+    db.sql()
+        << "UPDATE conversation_events SET payload = '', mentions = '', attachments = '' WHERE "
+           "conversation_id = :c AND (seq = :s OR (target_seq = :t AND type = :k))",
         soci::use(e.conversation), soci::use(e.target), soci::use(e.target), soci::use(edited);
     db.sql() << "DELETE FROM mentions WHERE conversation_id = :c AND seq = :s",
+        soci::use(e.conversation), soci::use(e.target);
+    // Its files go with it: nobody fetches them through this message any more.
+    db.sql() << "DELETE FROM message_attachments WHERE conversation_id = :c AND seq = :s",
         soci::use(e.conversation), soci::use(e.target);
   } else if (e.type == kind::role_changed) {
     db.sql() << "UPDATE memberships SET role = :r WHERE conversation_id = :c AND user_id = :u",
@@ -176,6 +185,15 @@ void apply_projection(database& db, const event& e) {
     db.sql() << "UPDATE conversations SET avatar_color = :t WHERE id = :c", soci::use(e.payload),
         soci::use(e.conversation);
   }
+}
+
+// Who may fetch an attachment follows from the messages that reference it.
+void link_attachments(database& db, std::span<const event> batch) {
+  for (const auto& e : batch)
+    for (const auto& id : e.attachment_ids)
+      db.sql() << "INSERT INTO message_attachments (attachment_id, conversation_id, seq) VALUES "
+                  "(:a, :c, :s)",
+          soci::use(id), soci::use(e.conversation), soci::use(e.seq);
 }
 
 std::string shorten(std::string_view s) {
@@ -238,6 +256,7 @@ status event_store::append(std::span<const event> batch) {
       apply_projection(db_, e);
     }
     detail::index_events(db_, batch);  // the search index moves with the log
+    link_attachments(db_, batch);
     tx.commit();
     return success();
   } catch (...) {

@@ -26,6 +26,11 @@ struct event {
   seq_t target = 0;                ///< changes to a message: the message's seq (0 otherwise)
   seq_t reply_to = 0;              ///< message: the seq it quotes (0 = none)
   std::vector<user_id> mentions;   ///< message / message_edited: who it mentions
+  /// A message's attachments as clients see them (JSON array written by protocol/), "" when none.
+  std::string attachments{};
+  /// Append only: the attachment ids the message references (rows of message_attachments, which
+  /// say who may fetch them). Not read back.
+  std::vector<std::string> attachment_ids{};
 };
 
 struct user {

@@ -60,6 +60,7 @@ std::string wire_fixture_json() {
       {"max_emoji_bytes", L::max_emoji_bytes},
       {"max_reactions_per_message", L::max_reactions_per_message},
       {"max_mentions_per_message", L::max_mentions_per_message},
+      {"max_attachments", L::max_attachments},
       {"max_id", L::max_id},
   };
   out += "  \"limits\": {\n";

@@ -25,8 +25,9 @@ struct send_req {
   std::string id;
   id_t conversation = 0;
   std::string client_msg_id;
-  std::string body;
-  std::optional<id_t> reply_to{};  ///< seq of the message this one quotes
+  std::string body;                        ///< may be empty when there are attachments
+  std::optional<id_t> reply_to{};          ///< seq of the message this one quotes
+  std::vector<std::string> attachments{};  ///< ids from POST /api/attachments, at most 10
   bool operator==(const send_req&) const = default;
 };
 /// Exactly one of before/after; neither = newest page.
@@ -192,6 +193,16 @@ struct reaction_info {
   std::vector<user_ref> users{};
   bool operator==(const reaction_info&) const = default;
 };
+/// An uploaded file as a message shows it (docs/protocol.md, "Attachments").
+struct attachment_info {
+  std::string id;  ///< GET /api/attachments/<id> (and /<id>/thumbnail when `thumbnail`)
+  std::string name;
+  std::string content_type;  ///< sniffed by the server from the bytes
+  std::int64_t size = 0;     ///< bytes
+  bool thumbnail = false;
+  int width = 0, height = 0;  ///< of an image, 0 otherwise
+  bool operator==(const attachment_info&) const = default;
+};
 /// One log event as clients see it. `type` is message / created / member_added / member_removed /
 /// member_left / message_edited / ... (docs/protocol.md 4.1); `body` is the text for messages;
 /// `subject` is the user a membership event concerns. On the wire `type` is written as "kind"
@@ -210,11 +221,12 @@ struct event_frame {
   std::optional<id_t> target{};    ///< changes to a message: the message's seq
   std::optional<id_t> reply_to{};  ///< message: the seq it quotes
   std::vector<user_ref> mentions{};
-  std::string emoji{};                      ///< reaction_added / reaction_removed
-  std::string role{};                       ///< member_added / role_changed: the subject's role
-  std::optional<std::int64_t> edited_ts{};  ///< message: when it was last edited
-  bool deleted = false;                     ///< message: deleted (body is "")
-  std::vector<reaction_info> reactions{};   ///< message: its reactions now
+  std::string emoji{};                         ///< reaction_added / reaction_removed
+  std::string role{};                          ///< member_added / role_changed: the subject's role
+  std::optional<std::int64_t> edited_ts{};     ///< message: when it was last edited
+  bool deleted = false;                        ///< message: deleted (body is "")
+  std::vector<reaction_info> reactions{};      ///< message: its reactions now
+  std::vector<attachment_info> attachments{};  ///< messages only; absent on the wire when empty
   bool operator==(const event_frame&) const = default;
 };
 struct history_frame {

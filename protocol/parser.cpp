@@ -203,6 +203,7 @@ enum field_id : std::uint8_t {
   f_description,
   f_avatar_color,
   f_role,
+  f_attachments,
   f_count
 };
 
@@ -215,9 +216,10 @@ constexpr std::array<std::string_view, f_count> field_names{
     field::title,       field::members,      field::seq,
     field::prefix,      field::query,        field::cursor,
     field::reply_to,    field::target,       field::emoji,
-    field::description, field::avatar_color, field::role};
+    field::description, field::avatar_color, field::role,
+    field::attachments};
 
-enum class shape : std::uint8_t { string, integer, positions, members };
+enum class shape : std::uint8_t { string, integer, positions, members, attachments };
 
 constexpr shape shape_of(field_id f) {
   switch (f) {
@@ -234,6 +236,8 @@ constexpr shape shape_of(field_id f) {
       return shape::positions;
     case f_members:
       return shape::members;
+    case f_attachments:
+      return shape::attachments;
     default:
       return shape::string;
   }
@@ -375,6 +379,8 @@ class request_reader {
         return read_positions(v, t, s);
       case shape::members:
         return read_members(v, t, s);
+      case shape::attachments:
+        return read_attachments(v, t, s);
     }
     return std::nullopt;
   }
@@ -481,6 +487,23 @@ class request_reader {
     return std::nullopt;
   }
 
+  std::optional<fatal> read_attachments(od::value& v, od::json_type t, slot& s) {
+    attachments.clear();
+    auto err =
+        read_array(v, t, s, "must be an array of attachment ids", od::json_type::string, "a string",
+                   attachments_count, [&](od::value& el, std::size_t) -> std::optional<fatal> {
+                     std::string_view str;
+                     if (auto e = el.get_string().get(str)) return json_error(e);
+                     if (!valid_utf8(str))
+                       return fatal{error_code::invalid_utf8, "string is not valid UTF-8"};
+                     if (attachments.size() < limits::max_attachments) attachments.push_back(str);
+                     return std::nullopt;
+                   });
+    if (err) return err;
+    if (s.state != slot_state::bad) s.state = slot_state::ok;
+    return std::nullopt;
+  }
+
   std::optional<fatal> read_members(od::value& v, od::json_type t, slot& s) {
     members_.clear();
     auto err =
@@ -558,6 +581,8 @@ class request_reader {
   }
 
   std::size_t members_count() const { return members_count_; }
+  std::vector<std::string_view> attachments;
+  std::size_t attachments_count = 0;
 
  private:
   std::array<slot, f_count> slots_{};
@@ -610,8 +635,9 @@ class request_builder {
     return std::string(s.str);
   }
 
-  /// A message body (send, edit_message): required, within the limit, not blank.
-  std::string body() {
+  /// A message body (send, edit_message): required, within the limit, not blank unless
+  /// `may_be_blank` (a send with attachments).
+  std::string body(bool may_be_blank = false) {
     slot& body = r_[f_body];
     if (error) return {};
     if (body.state == slot_state::absent) {
@@ -622,7 +648,7 @@ class request_builder {
       fail(error_code::body_too_long,
            fmt::format("body has {} characters; the limit is {}", count_code_points(body.str),
                        limits::max_body_chars));
-    } else if (is_blank(body.str)) {
+    } else if (is_blank(body.str) && !may_be_blank) {
       fail(error_code::empty_body, "body is empty or only white space");
     } else {
       return std::string(body.str);
@@ -844,7 +870,24 @@ parse_result parser::impl::build(request_reader& rd) {
       r.id = rid;
       r.conversation = b.conversation();
       r.client_msg_id = b.str(f_client_msg_id, limits::max_client_msg_id_bytes);
-      r.body = b.body();
+      slot& files = rd[f_attachments];
+      if (!b.error && files.state == slot_state::bad) b.fail(files.code, f_attachments, files.why);
+      if (!b.error && files.state == slot_state::ok) {
+        if (rd.attachments_count > limits::max_attachments) {
+          b.fail(error_code::bad_field, f_attachments,
+                 fmt::format("holds at most {} ids", limits::max_attachments));
+        } else {
+          for (auto a : rd.attachments) {
+            if (a.empty() || a.size() > limits::max_attachment_id_bytes) {
+              b.fail(error_code::bad_field, f_attachments,
+                     fmt::format("entries must be 1 to {} bytes", limits::max_attachment_id_bytes));
+              break;
+            }
+            r.attachments.emplace_back(a);
+          }
+        }
+      }
+      r.body = b.body(!r.attachments.empty());
       r.reply_to = b.num(f_reply_to, 1, limits::max_id, false);
       out = std::move(r);
       break;

@@ -42,5 +42,7 @@ namespace chat::protocol {
 using server_parse_result = std::variant<server_frame, parse_error>;
 /// Parses a server frame (for test clients, bench clients and round-trip fuzzing). Never throws.
 server_parse_result parse_server_frame(std::string_view frame);
+/// Reads what serialize_attachments wrote (empty for "" or anything unreadable). Never throws.
+std::vector<attachment_info> parse_attachments(std::string_view json);
 
 }  // namespace chat::protocol

@@ -142,6 +142,22 @@ void write_user(writer& w, const user_ref& u) {
   w.end_object();
 }
 
+void write_attachments(writer& w, const std::vector<attachment_info>& list) {
+  w.begin_array();
+  for (const auto& a : list) {
+    w.begin_object();
+    w.field(field::id, a.id);
+    w.field(field::name, a.name);
+    w.field(field::content_type, a.content_type);
+    w.field(field::size, a.size);
+    w.field(field::thumbnail, a.thumbnail);
+    w.field(field::width, a.width);
+    w.field(field::height, a.height);
+    w.end_object();
+  }
+  w.end_array();
+}
+
 /// Event fields without the frame's "type" (shared by the event frame and nested events).
 void write_event_fields(writer& w, const event_frame& e) {
   w.field(field::conversation, e.conversation);
@@ -184,6 +200,10 @@ void write_event_fields(writer& w, const event_frame& e) {
       w.end_object();
     }
     w.end_array();
+  }
+  if (!e.attachments.empty()) {
+    w.key(field::attachments);
+    write_attachments(w, e.attachments);
   }
 }
 
@@ -367,6 +387,12 @@ struct request_writer {
     w.field(field::client_msg_id, r.client_msg_id);
     w.field(field::body, r.body);
     if (r.reply_to) w.field(field::reply_to, *r.reply_to);
+    if (!r.attachments.empty()) {
+      w.key(field::attachments);
+      w.begin_array();
+      for (const auto& a : r.attachments) w.string(a);
+      w.end_array();
+    }
   }
   void operator()(const history_req& r) {
     w.field(field::type, request_type::history);
@@ -560,6 +586,14 @@ std::string serialize(const server_frame& f) {
   w.begin_object();
   std::visit(frame_writer{w}, f);
   w.end_object();
+  return out;
+}
+
+std::string serialize_attachments(const std::vector<attachment_info>& list) {
+  if (list.empty()) return {};
+  std::string out;
+  writer w(out);
+  write_attachments(w, list);
   return out;
 }
 

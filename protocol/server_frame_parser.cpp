@@ -156,7 +156,22 @@ class reader {
         each_object(r, field::users, [&](dom::object u) { ri.users.push_back(user(u)); });
         e.reactions.push_back(std::move(ri));
       });
+    if (get(o, field::attachments, false))
+      each_object(o, field::attachments,
+                  [&](dom::object a) { e.attachments.push_back(attachment(a)); });
     return e;
+  }
+
+  attachment_info attachment(dom::object o) {
+    attachment_info a;
+    a.id = str(o, field::id);
+    a.name = str(o, field::name);
+    a.content_type = str(o, field::content_type);
+    a.size = integer(o, field::size, 0, limits::max_id);
+    a.thumbnail = boolean(o, field::thumbnail, false);
+    a.width = static_cast<int>(integer(o, field::width, 0, INT32_MAX, false));
+    a.height = static_cast<int>(integer(o, field::height, 0, INT32_MAX, false));
+    return a;
   }
 
   std::vector<sync_position> positions(dom::object o) {
@@ -355,6 +370,28 @@ server_parse_result parse_impl(std::string_view frame) {
 }
 
 }  // namespace
+
+std::vector<attachment_info> parse_attachments(std::string_view json) {
+  if (json.empty()) return {};
+  try {
+    dom::parser p;
+    dom::element root;
+    if (p.parse(json.data(), json.size(), true).get(root)) return {};
+    dom::array arr;
+    if (root.get_array().get(arr)) return {};
+    reader r;
+    std::vector<attachment_info> out;
+    for (dom::element el : arr) {
+      dom::object o;
+      if (el.get_object().get(o)) return {};
+      out.push_back(r.attachment(o));
+    }
+    if (r.error) return {};
+    return out;
+  } catch (...) {
+    return {};
+  }
+}
 
 server_parse_result parse_server_frame(std::string_view frame) {
   try {

@@ -18,7 +18,8 @@ namespace chat::protocol::wire {
   X(members) X(last_event) X(read_seq) X(users) X(online) X(code) X(message) X(before) \
   X(after) X(limit) X(prefix) X(unread) X(query) X(cursor) X(hits) X(next_cursor) X(excerpt) \
   X(target) X(reply_to) X(mentions) X(emoji) X(role) X(edited_ts) X(deleted) X(reactions) \
-  X(count) X(description) X(avatar_color) X(owner) X(admins) X(unread_mentions)
+  X(count) X(description) X(avatar_color) X(owner) X(admins) X(unread_mentions) \
+  X(attachments) X(name) X(content_type) X(size) X(thumbnail) X(width) X(height)
 // clang-format on
 
 namespace field {
@@ -67,11 +68,14 @@ using namespace field;
 inline constexpr std::string_view user_fields[] = {id, username};
 inline constexpr std::string_view position_fields[] = {conversation, last_seq};
 // Fields from `target` on are additions of issue 11 (edit, delete, reactions, replies, mentions,
-// roles); old clients ignore them.
+// roles, attachments); old clients ignore them.
 inline constexpr std::string_view event_fields[] = {
-    conversation, seq,      event_id, kind,  sender, client_msg_id, subject, body,     ts,
-    target,       reply_to, mentions, emoji, role,   edited_ts,     deleted, reactions};
+    conversation, seq,  event_id,  kind,    sender,    client_msg_id,
+    subject,      body, ts,        target,  reply_to,  mentions,
+    emoji,        role, edited_ts, deleted, reactions, attachments};
 inline constexpr std::string_view reaction_fields[] = {emoji, count, users};
+inline constexpr std::string_view attachment_fields[] = {id,        name,  content_type, size,
+                                                         thumbnail, width, height};
 inline constexpr std::string_view hit_fields[] = {conversation, seq, sender, ts, excerpt};
 inline constexpr std::string_view conversation_fields[] = {
     id,     kind,        title,        members, last_seq, last_event,     read_seq,
@@ -81,8 +85,9 @@ inline constexpr std::string_view welcome_fields[] = {type, ref, version, user, 
 inline constexpr std::string_view ack_fields[] = {type, ref, conversation, client_msg_id,
                                                   seq,  ts,  duplicate};
 inline constexpr std::string_view event_frame_fields[] = {
-    type, conversation, seq,      event_id, kind,  sender, client_msg_id, subject, body,
-    ts,   target,       reply_to, mentions, emoji, role,   edited_ts,     deleted, reactions};
+    type,    conversation, seq,     event_id,  kind,       sender,   client_msg_id,
+    subject, body,         ts,      target,    reply_to,   mentions, emoji,
+    role,    edited_ts,    deleted, reactions, attachments};
 inline constexpr std::string_view history_fields[] = {type, ref, conversation, events, has_more};
 inline constexpr std::string_view sync_done_fields[] = {type, ref, positions};
 inline constexpr std::string_view conversation_frame_fields[] = {type, ref, conversation};
@@ -96,8 +101,8 @@ inline constexpr std::string_view search_results_fields[] = {type, ref, hits, ne
 inline constexpr std::string_view error_fields[] = {type, code, message, ref};
 // Requests.
 inline constexpr std::string_view hello_fields[] = {type, id, version, token};
-inline constexpr std::string_view send_fields[] = {type,          id,   conversation,
-                                                   client_msg_id, body, reply_to};
+inline constexpr std::string_view send_fields[] = {type, id,       conversation, client_msg_id,
+                                                   body, reply_to, attachments};
 inline constexpr std::string_view edit_fields[] = {type,          id,     conversation,
                                                    client_msg_id, target, body};
 inline constexpr std::string_view delete_fields[] = {type, id, conversation, client_msg_id, target};
@@ -120,11 +125,15 @@ inline constexpr std::string_view search_messages_fields[] = {type, id, query, c
 inline constexpr std::string_view list_fields[] = {type, id, limit, cursor};
 }  // namespace detail
 
-/// Objects nested in frames: user, position (sync), event, reaction, hit (search), conversation.
-inline constexpr shape objects[] = {
-    {"user", detail::user_fields},   {"position", detail::position_fields},
-    {"event", detail::event_fields}, {"reaction", detail::reaction_fields},
-    {"hit", detail::hit_fields},     {"conversation", detail::conversation_fields}};
+/// Objects nested in frames: user, position (sync), event, reaction, attachment, hit (search),
+/// conversation.
+inline constexpr shape objects[] = {{"user", detail::user_fields},
+                                    {"position", detail::position_fields},
+                                    {"event", detail::event_fields},
+                                    {"reaction", detail::reaction_fields},
+                                    {"attachment", detail::attachment_fields},
+                                    {"hit", detail::hit_fields},
+                                    {"conversation", detail::conversation_fields}};
 
 /// Every server frame type with its fields (optional ones included).
 inline constexpr shape server_frames[] = {

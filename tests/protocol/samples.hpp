@@ -17,7 +17,8 @@ inline std::vector<request> sample_requests() {
   return {
       hello_req{"1", 1, std::string("tok")},
       hello_req{"1b", 1, std::nullopt},
-      send_req{"2", 42, "c-1", "hello \"world\" \n😀"},
+      send_req{"2", 42, "c-1", "hello \"world\" \n😀", {}},
+      send_req{"2b", 42, "c-2", "", {"0123456789abcdef0123456789abcdef", "x"}},
       history_req{"3", 42, id_t{98}, std::nullopt, 50},
       history_req{"3b", 42, std::nullopt, id_t{0}, 200},
       sync_req{"4", {{42, 97}, {43, 0}}},
@@ -69,6 +70,10 @@ inline std::vector<server_frame> sample_frames() {
   auto promoted = m;
   promoted.type = "role_changed";
   promoted.role = "admin";
+  auto f = e;
+  f.attachments = {
+      {"0123456789abcdef0123456789abcdef", "photo \"1\".png", "image/png", 12345, true, 640, 480},
+      {"fedcba9876543210fedcba9876543210", "notes.pdf", "application/pdf", 9, false, 0, 0}};
   conversation_info c{42, "group", "Team", {{7, "alice"}, {8, "bob"}}, 98, e, 97, 1};
   c.description = "the team";
   c.avatar_color = "#3366cc";
@@ -88,7 +93,8 @@ inline std::vector<server_frame> sample_frames() {
       reacted,
       promoted,
       history_frame{"3", 42, {e, m}, true},
-      history_frame{"3c", 42, {rich, gone, reacted, promoted}, false},
+      f,
+      history_frame{"3c", 42, {rich, gone, reacted, promoted, f}, false},
       history_frame{"3", 42, {}, false},
       sync_done_frame{"4", {{42, 98}}},
       conversation_frame{"5", c},

@@ -59,6 +59,7 @@ void check_object(dom::object o, std::string_view shape, std::span<const std::st
                                  : key == "conversations" ? "conversation"
                                  : key == "hits"          ? "hit"
                                  : key == "reactions"     ? "reaction"
+                                 : key == "attachments"   ? "attachment"
                                                           : "user";  // users, members, mentions
       for (dom::element el : arr) nested(element, el);
     }

@@ -1,0 +1,69 @@
+#include "persistence/attachment_store.hpp"
+
+#include <soci/soci.h>
+
+#include "persistence/sql_error.hpp"
+
+namespace chat::persistence {
+
+status attachment_store::create(const attachment& a) {
+  try {
+    db_.sql() << "INSERT INTO attachments (id, sha256, thumb_sha256, thumb_type, uploader_id, "
+                 "file_name, content_type, size, width, height, created_at) VALUES (:i, :h, :t, "
+                 ":tt, :u, :n, :c, :s, :w, :hh, :a)",
+        soci::use(a.id), soci::use(a.sha256), soci::use(a.thumb_sha256), soci::use(a.thumb_type),
+        soci::use(a.uploader), soci::use(a.file_name), soci::use(a.content_type), soci::use(a.size),
+        soci::use(a.width), soci::use(a.height), soci::use(a.created_at_ms);
+    return success();
+  } catch (...) {
+    return detail::current_error(db_, "create attachment");
+  }
+}
+
+result<std::optional<attachment>> attachment_store::find(std::string_view id) {
+  try {
+    std::string key(id);
+    attachment a;
+    db_.sql() << "SELECT id, sha256, thumb_sha256, thumb_type, uploader_id, file_name, "
+                 "content_type, size, width, height, created_at FROM attachments WHERE id = :i",
+        soci::use(key), soci::into(a.id), soci::into(a.sha256), soci::into(a.thumb_sha256),
+        soci::into(a.thumb_type), soci::into(a.uploader), soci::into(a.file_name),
+        soci::into(a.content_type), soci::into(a.size), soci::into(a.width), soci::into(a.height),
+        soci::into(a.created_at_ms);
+    if (!db_.sql().got_data()) return std::optional<attachment>{};
+    return std::optional<attachment>{std::move(a)};
+  } catch (...) {
+    return detail::current_error(db_, "find attachment");
+  }
+}
+
+result<bool> attachment_store::may_fetch(user_id u, std::string_view id) {
+  try {
+    std::string key(id);
+    int n = 0;
+    db_.sql() << "SELECT COUNT(*) FROM attachments a WHERE a.id = :i AND (a.uploader_id = :u OR "
+                 "EXISTS (SELECT 1 FROM message_attachments ma JOIN memberships m ON "
+                 "m.conversation_id = ma.conversation_id AND m.user_id = :u2 WHERE "
+                 "ma.attachment_id = a.id))",
+        soci::use(key), soci::use(u), soci::use(u), soci::into(n);
+    return n > 0;
+  } catch (...) {
+    return detail::current_error(db_, "may_fetch attachment");
+  }
+}
+
+result<std::vector<attachment>> attachment_store::usable_by(user_id u,
+                                                            std::span<const std::string> ids) {
+  std::vector<attachment> out;
+  for (const auto& id : ids) {
+    auto allowed = may_fetch(u, id);
+    if (!allowed) return allowed.err();
+    if (!*allowed) continue;
+    auto a = find(id);
+    if (!a) return a.err();
+    if (*a) out.push_back(std::move(**a));
+  }
+  return out;
+}
+
+}  // namespace chat::persistence

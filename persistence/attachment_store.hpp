@@ -1,0 +1,44 @@
+#pragma once
+// Attachment rows (the bytes are files; gateway/blob_store.hpp). Written after the file exists,
+// so no transaction ever waits on a file.
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "persistence/database.hpp"
+#include "persistence/types.hpp"
+
+namespace chat::persistence {
+
+struct attachment {
+  std::string id;            ///< 32 random hex characters: the only handle clients get
+  std::string sha256;        ///< the file's name in the blob store
+  std::string thumb_sha256;  ///< "" when there is no thumbnail
+  std::string thumb_type;    ///< e.g. "image/jpeg"; "" without a thumbnail
+  user_id uploader = 0;
+  std::string file_name;
+  std::string content_type;  ///< sniffed from the bytes
+  std::int64_t size = 0;
+  int width = 0, height = 0;  ///< of an image, 0 otherwise
+  std::int64_t created_at_ms = 0;
+};
+
+class attachment_store {
+ public:
+  explicit attachment_store(database& db) : db_(db) {}
+
+  status create(const attachment& a);
+  result<std::optional<attachment>> find(std::string_view id);
+  /// Whether `u` may fetch it: its uploader, or a current member of a conversation with a message
+  /// that references it.
+  result<bool> may_fetch(user_id u, std::string_view id);
+  /// Those of `ids` that `u` may put into a message (the ones `u` may fetch), in `ids` order.
+  result<std::vector<attachment>> usable_by(user_id u, std::span<const std::string> ids);
+
+ private:
+  database& db_;
+};
+
+}  // namespace chat::persistence
