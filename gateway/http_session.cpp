@@ -59,12 +59,24 @@ void http_session<Stream>::do_handshake() {
 template <class Stream>
 void http_session<Stream>::do_read() {
   parser_.emplace();
-  parser_->body_limit(st_.cfg.max_http_body);
+  // The header first: an attachment upload may have a larger body than other requests. Beast
+  // checks Content-Length against the limit while it reads the header, so the larger limit
+  // holds until the header says what the request is.
+  parser_->body_limit(st_.attachments
+                          ? std::max(st_.cfg.max_http_body, st_.attachments->max_bytes())
+                          : st_.cfg.max_http_body);
   parser_->header_limit(static_cast<std::uint32_t>(st_.cfg.max_http_header));
   lowest().expires_after(st_.cfg.http_timeout);
-  http::async_read(
-      stream_, buffer_, *parser_,
-      [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+  http::async_read_header(
+      stream_, buffer_, *parser_, [self = this->shared_from_this()](error_code ec, std::size_t) {
+        if (ec) return self->on_read(ec);
+        const auto& h = self->parser_->get();
+        if (!self->st_.attachments || !attachment_service::is_upload(
+                                          sv(h.method_string()), util::target_path(sv(h.target()))))
+          self->parser_->body_limit(self->st_.cfg.max_http_body);
+        http::async_read(self->stream_, self->buffer_, *self->parser_,
+                         [self](error_code ec, std::size_t) { self->on_read(ec); });
+      });
 }
 
 template <class Stream>
@@ -95,6 +107,7 @@ void http_session<Stream>::on_read(error_code ec) {
                            request_is_tls(req, lowest().socket(), st_.cfg, is_tls));
   facts.auth_handles = st_.auth.handles(sv(req.target()));
   facts.has_web_root = !st_.cfg.web_root.empty();
+  facts.attachments = st_.attachments && attachment_service::handles(facts.path);
   const auto to = route_of(facts);
   switch (to.kind) {
     case route_kind::healthz:
@@ -108,6 +121,8 @@ void http_session<Stream>::on_read(error_code ec) {
       return;
     case route_kind::auth:
       return handle_auth(std::move(req));
+    case route_kind::attachments:
+      return handle_attachment(std::move(req));
     case route_kind::static_file:
       return handle_static(req);
     case route_kind::refused:
@@ -151,6 +166,83 @@ void http_session<Stream>::write_auth_response(auth::http_response res, unsigned
     out.prepare_payload();
     self->send(std::move(out));
   });
+}
+
+template <class Stream>
+void http_session<Stream>::handle_attachment(http_request&& req) {
+  const bool post = req.method() == http::verb::post, get = req.method() == http::verb::get;
+  const auto path = std::string(util::target_path(sv(req.target())));
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  if (!(post && attachment_service::is_upload("POST", path)) &&
+      !(get && !attachment_service::is_upload("POST", path)))
+    return send_error(auth::http_error::method_not_allowed, version,
+                      "POST /api/attachments uploads, GET /api/attachments/<id> downloads",
+                      keep_alive);
+  std::string body = std::move(req.body());
+  req.body().clear();
+  auto areq = to_auth_request(req, lowest().socket(), st_.cfg, is_tls);
+  // A browser page of another site must not upload with the user's cookie (the same rule as
+  // for /ws); downloads are plain GETs, authorized per request.
+  if (post && !st_.origins.allows(sv(req[http::field::origin]), sv(req[http::field::host]),
+                                  request_is_tls(req, lowest().socket(), st_.cfg, is_tls)))
+    return send_error(auth::http_error::forbidden_origin, version,
+                      "uploads from this Origin are refused", keep_alive);
+  st_.attachments->post([self = this->shared_from_this(), areq = std::move(areq),
+                         body = std::move(body), path, post, version, keep_alive]() mutable {
+    auto who = self->st_.auth.authenticate(areq);
+    attachment_reply res;
+    if (who.unavailable()) {
+      res.status = auth::status_of(auth::http_error::unavailable);
+      res.body = auth::error_body(auth::http_error::unavailable,
+                                  "cannot check the session now; retry later");
+    } else if (!who) {
+      res.status = auth::status_of(auth::http_error::unauthenticated);
+      res.body = auth::error_body(auth::http_error::unauthenticated,
+                                  "sign in first (session cookie or Bearer token)");
+    } else if (post) {
+      res = self->st_.attachments->upload(who->user, areq.target, std::move(body));
+    } else {
+      res = self->st_.attachments->download(who->user, path);
+    }
+    net::post(self->stream_.get_executor(),
+              [self, res = std::move(res), version, keep_alive]() mutable {
+                self->send_attachment(std::move(res), version, keep_alive);
+              });
+  });
+}
+
+template <class Stream>
+void http_session<Stream>::send_attachment(attachment_reply&& res, unsigned version,
+                                           bool keep_alive) {
+  auto status = static_cast<http::status>(res.status);
+  auto decorate = [&](auto& out) {
+    out.set(http::field::server, "chatd");
+    out.set(http::field::content_type, res.content_type);
+    for (const auto& [name, value] : res.headers) out.set(name, value);
+    if (res.file.empty()) out.set(http::field::cache_control, "no-store");
+    out.keep_alive(keep_alive);
+  };
+  if (!res.file.empty()) {
+    error_code ec;
+    http::file_body::value_type file;
+    file.open(res.file.c_str(), beast::file_mode::scan, ec);
+    if (!ec) {
+      http::response<http::file_body> out{std::piecewise_construct,
+                                          std::make_tuple(std::move(file)),
+                                          std::make_tuple(status, version)};
+      decorate(out);
+      out.prepare_payload();
+      return send(std::move(out));
+    }
+    return send_error(auth::http_error::not_found, version, "the attachment's file is missing",
+                      keep_alive);
+  }
+  http::response<http::string_body> out{status, version};
+  decorate(out);
+  out.body() = std::move(res.body);
+  out.prepare_payload();
+  send(std::move(out));
 }
 
 template <class Stream>

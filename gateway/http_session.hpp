@@ -17,6 +17,7 @@
 
 #include "auth/http_error.hpp"
 #include "auth/service.hpp"
+#include "gateway/attachments.hpp"
 #include "gateway/auth_request.hpp"
 #include "gateway/beast.hpp"
 
@@ -49,6 +50,10 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
 
   // From a pool or hashing thread: write the answer on our strand.
   void write_auth_response(auth::http_response res, unsigned version, bool keep_alive);
+
+  // Authenticated like the WebSocket (cookie or Bearer); the work runs on the attachment pool.
+  void handle_attachment(http_request&& req);
+  void send_attachment(attachment_reply&& res, unsigned version, bool keep_alive);
 
   void handle_static(const http_request& req);
 

@@ -24,7 +24,7 @@ void init_vips() {
   static std::once_flag once;
   std::call_once(once, [] {
     if (VIPS_INIT("chatd") != 0) return;
-    vips_cache_set_max(0);   // every upload is new: caching operations only costs memory
+    vips_cache_set_max(0);    // every upload is new: caching operations only costs memory
     vips_concurrency_set(1);  // the attachment pool is the parallelism
   });
 }
@@ -68,8 +68,10 @@ std::optional<image_info> probe_image(std::string_view bytes, int max_side, long
       static_cast<long long>(info.width) * info.height > max_pixels)
     return std::nullopt;
   VipsImage* raw = nullptr;
-  if (vips_thumbnail_buffer(const_cast<char*>(bytes.data()), bytes.size(), &raw, max_side,
-                            "height", max_side, nullptr) != 0) {
+  // fail_on=error: a truncated or corrupt image gets no thumbnail (libpng and libjpeg would
+  // otherwise fill the missing part with black).
+  if (vips_thumbnail_buffer(const_cast<char*>(bytes.data()), bytes.size(), &raw, max_side, "height",
+                            max_side, "fail_on", VIPS_FAIL_ON_ERROR, nullptr) != 0) {
     vips_error_clear();
     return std::nullopt;
   }

@@ -39,6 +39,7 @@ route route_of(const request_facts& r) {
     return refuse(http_error::not_found, "metrics are served on the --metrics-listen port only");
   if (r.path == "/ws")
     return refuse(http_error::upgrade_required, "GET /ws with a WebSocket upgrade");
+  if (r.attachments) return serve(route_kind::attachments);
   if (r.auth_handles) return serve(route_kind::auth);
   if (r.path.starts_with("/api/") || r.path == "/api" || r.path.starts_with("/auth/"))
     return refuse(http_error::not_found, "no such endpoint");

@@ -17,6 +17,7 @@ struct request_facts {
   bool accepting = true;       ///< false while the server shuts down
   bool origin_allowed = true;  ///< upgrades: origin_policy allows the page that asks
   bool auth_handles = false;   ///< auth::service::handles(target)
+  bool attachments = false;    ///< attachments are on and attachment_service::handles(path)
   bool has_web_root = false;   ///< static files are configured
 };
 
@@ -25,6 +26,7 @@ enum class route_kind {
   metrics,      ///< the registry's text exposition
   websocket,    ///< hand the socket to a websocket_session
   auth,         ///< auth::service answers (on the blocking pool)
+  attachments,  ///< attachment_service answers (on its own pool)
   static_file,  ///< the web client's files (GET, HEAD)
   refused,      ///< an error answer: `error`, `message`
 };

@@ -59,6 +59,7 @@ void server::impl::shutdown_threads() {
     if (t.joinable()) t.join();
   threads.clear();
   state.pool->join();
+  if (state.attachments) state.attachments->stop();
   error_code ec;
   if (public_listener) public_listener->close();
   if (metrics_listener) metrics_listener->close();
@@ -93,6 +94,14 @@ persistence::status server::start() {
     auto ctx = load_tls_context(cfg);
     if (!ctx) return ctx.err();
     st.tls = std::move(*ctx);
+  }
+  if (!cfg.attachments.dir.empty()) {
+    auto db = persistence::db_config::parse(cfg.attachments.db_url);
+    if (!db) return db.err();
+    auto service = std::make_unique<attachment_service>(cfg.attachments, *db);
+    std::string message;
+    if (!service->start(message)) return persistence::error{persistence::errc::bad_config, message};
+    st.state.attachments = std::move(service);
   }
   auto pub = std::make_unique<listener>(*st.ioc, st.state, st.tls.get(), false);
   if (auto lec = pub->listen({addr, cfg.port}, net::socket_base::max_listen_connections))

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gateway/backlog.hpp"
+#include "gateway/attachments_config.hpp"
 #include "persistence/result.hpp"
 
 namespace chat::actors {
@@ -52,6 +53,8 @@ struct config {
   int max_connections_per_ip = 256;
   /// Outbound backpressure per WebSocket: write batching, read throttling, 4008 rules.
   backlog_limits backlog;
+  /// Uploads and downloads under /api/attachments (off when attachments.dir is empty).
+  attachments_config attachments;
 };
 
 /// One listening server. Thread-safe; start() once, stop() once (the destructor stops too).

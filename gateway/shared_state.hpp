@@ -13,6 +13,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "gateway/attachments.hpp"
 #include "gateway/origin_policy.hpp"
 #include "gateway/server.hpp"
 #include "gateway/waiting_answers.hpp"
@@ -37,6 +38,9 @@ class shared_state {
   /// Runs auth::service calls, which block on the database. Owned by pointer so the server can
   /// tear it down after the io_context (whose queued handlers post to it).
   std::unique_ptr<boost::asio::thread_pool> pool;
+  /// /api/attachments (off when cfg.attachments.dir is empty): its own threads for files,
+  /// libvips and the database.
+  std::unique_ptr<attachment_service> attachments;
   /// False once the server stops accepting: upgrades are refused, the listeners stop.
   std::atomic<bool> accepting{false};
 

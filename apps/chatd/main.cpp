@@ -161,6 +161,10 @@ int main(int argc, char** argv) {
   CHAT_LOG_INFO("chatd", "actor system started (idle passivation {} ms)",
                 o.actors.idle_passivation.count());
 
+  o.gateway.attachments.dir = o.attachments_dir.empty()
+                                  ? chat::apps::resolve_admin_paths(o).data_dir + "/attachments"
+                                  : o.attachments_dir;
+  o.gateway.attachments.db_url = o.db_url;
   const auto& gw_cfg = o.gateway;
   const char* scheme = gw_cfg.tls_cert_file.empty() ? "http" : "https";
   // Auth only uses the public URL for OIDC redirect URIs; with --listen ...:0 and OIDC, pass

@@ -241,6 +241,11 @@ parsed_settings parse_settings(int argc, const char* const* argv) {
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1024}, std::size_t{64} << 20))
       ->group(limits_group);
+  app.add_option("--max-attachment-bytes", s.gateway.attachments.max_bytes,
+                 "largest attachment upload in bytes (413 above)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))
+      ->group(limits_group);
   app.add_option("--max-http-header", s.gateway.max_http_header,
                  "HTTP request header limit in bytes")
       ->capture_default_str()
@@ -369,6 +374,9 @@ parsed_settings parse_settings(int argc, const char* const* argv) {
       ->group(test_group);
 
   // Admin surface.
+  app.add_option("--attachments-dir", s.attachments_dir,
+                 "where uploaded files are stored (content-addressed); default: "
+                 "<data dir>/attachments, beside the SQLite file");
   app.add_option("--data-dir", s.data_dir,
                  "where chatd keeps its admin socket and token (default: the SQLite file's "
                  "directory, or the working directory with MySQL)")

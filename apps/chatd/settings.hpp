@@ -26,8 +26,9 @@ struct settings {
   std::string scheduler = "sharing";  ///< --scheduler: CAF's sharing or work-stealing policy
   int actor_threads = 0;              ///< --actor-threads: CAF scheduler threads (0: one per CPU)
   // The admin surface for chatctl (docs/admin.md).
-  std::string data_dir;      ///< --data-dir; empty: the SQLite file's directory, else "."
-  std::string admin_socket;  ///< --admin-socket; empty: <data dir>/chatd-admin.sock; "none": off
+  std::string data_dir;         ///< --data-dir; empty: the SQLite file's directory, else "."
+  std::string attachments_dir;  ///< --attachments-dir; empty: <data dir>/attachments
+  std::string admin_socket;     ///< --admin-socket; empty: <data dir>/chatd-admin.sock; "none": off
   std::string admin_listen_host;  ///< --admin-listen ADDR:PORT; empty: no TCP admin listener
   std::uint16_t admin_listen_port = 0;
   std::string admin_token_file;  ///< --admin-token-file; empty: <data dir>/chatd-admin.token

@@ -35,6 +35,10 @@ TEST_CASE("The public port serves health, auth, the web client and refuses the r
   CHECK(m.error == http_error::not_found);
   CHECK_FALSE(m.close);
   CHECK(route_of(get("/ws")).error == http_error::upgrade_required);
+  auto file = get("/api/attachments/0123");
+  CHECK(route_of(file).error == http_error::not_found);  // attachments off
+  file.attachments = true;
+  CHECK(route_of(file).kind == route_kind::attachments);
   auto login = get("/api/login");
   login.method = "POST";
   login.auth_handles = true;

@@ -1,0 +1,229 @@
+#include "gateway/attachments.hpp"
+
+#include <fmt/format.h>
+#include <openssl/rand.h>
+#include <boost/asio/post.hpp>
+
+#include <filesystem>
+
+#include "gateway/media.hpp"
+#include "logging/logger.hpp"
+#include "persistence/attachment_store.hpp"
+#include "protocol/serializer.hpp"
+#include "util/clock.hpp"
+#include "util/uri.hpp"
+
+namespace chat::gateway {
+
+namespace {
+
+constexpr std::string_view prefix = "/api/attachments";
+
+attachment_reply json_error(int status, std::string_view code, std::string_view message) {
+  attachment_reply r;
+  r.status = status;
+  r.body = "{\"error\":";
+  protocol::append_json_string(r.body, code);
+  r.body += ",\"message\":";
+  protocol::append_json_string(r.body, message);
+  r.body += "}";
+  return r;
+}
+
+attachment_reply db_error(const persistence::error& e) {
+  if (e.code == persistence::errc::unavailable)
+    return json_error(503, "unavailable", "the database is unavailable; retry later");
+  CHAT_LOG_WARN("gateway", "attachments: {}", e.message);
+  return json_error(500, "internal", "internal error");
+}
+
+std::string random_id() {
+  unsigned char raw[16];
+  if (RAND_bytes(raw, sizeof raw) != 1) return {};
+  std::string out;
+  for (unsigned char c : raw) out += fmt::format("{:02x}", c);
+  return out;
+}
+
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xE  ? 3
+                    : (c >> 3) == 0x1E ? 4
+                                       : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (std::size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string json_of(const persistence::attachment& a) {
+  std::string s = "{\"id\":";
+  protocol::append_json_string(s, a.id);
+  s += ",\"name\":";
+  protocol::append_json_string(s, a.file_name);
+  s += ",\"content_type\":";
+  protocol::append_json_string(s, a.content_type);
+  s += fmt::format(",\"size\":{},\"thumbnail\":{},\"width\":{},\"height\":{}}}", a.size,
+                   a.thumb_sha256.empty() ? "false" : "true", a.width, a.height);
+  return s;
+}
+
+}  // namespace
+
+std::optional<std::string> clean_file_name(std::string_view raw) {
+  if (!valid_utf8(raw)) return std::nullopt;
+  std::string out;
+  for (char c : raw) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F || c == '/' || c == '\\') continue;
+    out += c;
+  }
+  while (!out.empty() && out.front() == ' ') out.erase(out.begin());
+  while (!out.empty() && (out.back() == ' ' || out.back() == '.')) out.pop_back();
+  if (out.size() > 255) {
+    std::size_t cut = 255;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+    out.resize(cut);
+  }
+  if (out.empty() || out == ".") out = "file";
+  return out;
+}
+
+std::string content_disposition(std::string_view name, bool inline_view) {
+  std::string ascii;
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    ascii += (u < 0x20 || u >= 0x7F || c == '"' || c == '\\' || c == ';' || c == '%') ? '_' : c;
+  }
+  return fmt::format("{}; filename=\"{}\"; filename*=UTF-8''{}",
+                     inline_view ? "inline" : "attachment", ascii, util::percent_encode(name));
+}
+
+attachment_service::attachment_service(attachments_config cfg, persistence::db_config db)
+    : cfg_(std::move(cfg)),
+      blobs_(cfg_.dir),
+      db_(std::move(db), cfg_.db_connections),
+      pool_(std::make_unique<boost::asio::thread_pool>(std::max(1, cfg_.threads))) {}
+
+attachment_service::~attachment_service() {
+  stop();
+}
+
+bool attachment_service::start(std::string& message) {
+  return blobs_.prepare(message);
+}
+
+void attachment_service::stop() {
+  if (pool_) pool_->join();
+}
+
+bool attachment_service::handles(std::string_view path) {
+  return path == prefix || path.rfind(std::string(prefix) + "/", 0) == 0;
+}
+
+bool attachment_service::is_upload(std::string_view method, std::string_view path) {
+  return method == "POST" && path == prefix;
+}
+
+void attachment_service::post(std::function<void()> job) {
+  boost::asio::post(*pool_, std::move(job));
+}
+
+attachment_reply attachment_service::upload(persistence::user_id who, std::string_view target,
+                                            std::string body) {
+  if (body.empty()) return json_error(400, "empty", "the request body (the file) is empty");
+  if (body.size() > cfg_.max_bytes)
+    return json_error(413, "body_too_large",
+                      fmt::format("attachments are at most {} bytes", cfg_.max_bytes));
+  auto name = clean_file_name(util::query_param(target, "name").value_or("file"));
+  if (!name) return json_error(400, "bad_name", "the file name is not valid UTF-8");
+
+  persistence::attachment a;
+  a.id = random_id();
+  if (a.id.empty()) return json_error(500, "internal", "no randomness");
+  a.uploader = who;
+  a.file_name = std::move(*name);
+  a.size = static_cast<std::int64_t>(body.size());
+  a.content_type = sniff_content_type(body);
+  a.created_at_ms = util::now_ms();
+  // Files first, each closed before the row is written: no transaction waits on a file.
+  auto stored = blobs_.put(body);
+  if (auto* e = std::get_if<blob_store::error>(&stored)) {
+    if (e->what == blob_store::failure::disk_full) {
+      CHAT_LOG_WARN("gateway", "attachments: {}", e->message);
+      return json_error(507, "insufficient_storage", "the server has no room for this file");
+    }
+    CHAT_LOG_WARN("gateway", "attachments: {}", e->message);
+    return json_error(500, "internal", "the file could not be stored");
+  }
+  a.sha256 = std::get<std::string>(stored);
+  if (is_inline_image(a.content_type)) {
+    if (auto img = probe_image(body)) {
+      a.width = img->width;
+      a.height = img->height;
+      if (img->thumbnail) {
+        auto thumb = blobs_.put(*img->thumbnail);
+        if (auto* t = std::get_if<std::string>(&thumb)) {
+          a.thumb_sha256 = *t;
+          a.thumb_type = img->thumbnail_type;
+        }  // no room for the thumbnail: the upload still counts, without one
+      }
+    }
+  }
+  auto lease = db_.acquire();
+  if (!lease) return db_error(lease.err());
+  auto created = persistence::attachment_store{**lease}.create(a);
+  if (!created) {
+    if (created.err().code == persistence::errc::unavailable) lease->broken();
+    return db_error(created.err());
+  }
+  attachment_reply r;
+  r.status = 201;
+  r.body = json_of(a);
+  return r;
+}
+
+attachment_reply attachment_service::download(persistence::user_id who, std::string_view path) {
+  auto rest = path.substr(std::min(path.size(), prefix.size() + 1));
+  bool thumbnail = false;
+  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+    if (rest.substr(slash) != "/thumbnail") return json_error(404, "not_found", "no such endpoint");
+    thumbnail = true;
+    rest = rest.substr(0, slash);
+  }
+  if (rest.empty() || rest.size() > 64) return json_error(404, "not_found", "no such attachment");
+  auto lease = db_.acquire();
+  if (!lease) return db_error(lease.err());
+  persistence::attachment_store store{**lease};
+  auto found = store.find(rest);
+  if (!found) return db_error(found.err());
+  if (!*found) return json_error(404, "not_found", "no such attachment");
+  auto allowed = store.may_fetch(who, rest);
+  if (!allowed) return db_error(allowed.err());
+  if (!*allowed)
+    return json_error(403, "forbidden",
+                      "only members of a conversation the attachment was sent to may fetch it");
+  const auto& a = **found;
+  if (thumbnail && a.thumb_sha256.empty())
+    return json_error(404, "not_found", "this attachment has no thumbnail");
+  attachment_reply r;
+  r.file = blobs_.path_of(thumbnail ? a.thumb_sha256 : a.sha256);
+  std::error_code ec;
+  if (r.file.empty() || !std::filesystem::exists(r.file, ec))
+    return json_error(404, "not_found", "the attachment's file is missing");
+  const bool image = thumbnail || is_inline_image(a.content_type);
+  r.content_type = thumbnail ? a.thumb_type : a.content_type;
+  r.headers = {{"Content-Disposition", content_disposition(a.file_name, image)},
+               {"X-Content-Type-Options", "nosniff"},
+               {"Content-Security-Policy", "default-src 'none'; sandbox"},
+               {"Cache-Control", "private, no-cache"}};
+  return r;
+}
+
+}  // namespace chat::gateway
