@@ -6,7 +6,7 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config libcaf-dev libboost-de
   libsqlite3-dev clang libclang-rt-14-dev libbenchmark-dev nlohmann-json3-dev nodejs npm chromium
   webkit2gtk-driver xvfb gir1.2-webkit2-4.1 python3-gi
   openjdk-17-jdk-headless maven tmux sqlite3 libspdlog-dev libcli11-dev prometheus-cpp-dev
-  util-linux libboost1.74-doc gnuplot-nox fonts-noto-color-emoji)
+  util-linux libboost1.74-doc gnuplot-nox fonts-noto-color-emoji libvips-dev libmagic-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
