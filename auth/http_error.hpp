@@ -20,6 +20,7 @@ enum class http_error : std::uint8_t {
   invalid_credentials,
   unauthenticated,
   account_disabled,
+  forbidden,
   forbidden_origin,
   not_found,
   unknown_provider,
@@ -34,6 +35,7 @@ enum class http_error : std::uint8_t {
   headers_too_large,
   // 5xx: the same request may succeed later.
   internal,
+  insufficient_storage,
   unavailable,
 };
 
@@ -44,7 +46,7 @@ struct http_error_info {
 };
 
 /// The table, in enum order.
-inline constexpr std::array<http_error_info, 21> http_errors{{
+inline constexpr std::array<http_error_info, 23> http_errors{{
     {http_error::bad_request, 400, "bad_request"},
     {http_error::invalid_username, 400, "invalid_username"},
     {http_error::weak_password, 400, "weak_password"},
@@ -52,6 +54,7 @@ inline constexpr std::array<http_error_info, 21> http_errors{{
     {http_error::invalid_credentials, 401, "invalid_credentials"},
     {http_error::unauthenticated, 401, "unauthenticated"},
     {http_error::account_disabled, 403, "account_disabled"},
+    {http_error::forbidden, 403, "forbidden"},
     {http_error::forbidden_origin, 403, "forbidden_origin"},
     {http_error::not_found, 404, "not_found"},
     {http_error::unknown_provider, 404, "unknown_provider"},
@@ -66,6 +69,7 @@ inline constexpr std::array<http_error_info, 21> http_errors{{
     {http_error::rate_limited, 429, "rate_limited"},
     {http_error::headers_too_large, 431, "headers_too_large"},
     {http_error::internal, 500, "internal"},
+    {http_error::insufficient_storage, 507, "insufficient_storage"},
     {http_error::unavailable, 503, "unavailable"},
 }};
 

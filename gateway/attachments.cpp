@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "auth/http_error.hpp"
 #include "gateway/media.hpp"
 #include "logging/logger.hpp"
 #include "persistence/attachment_store.hpp"
@@ -19,22 +20,18 @@ namespace {
 
 constexpr std::string_view prefix = "/api/attachments";
 
-attachment_reply json_error(int status, std::string_view code, std::string_view message) {
+attachment_reply json_error(auth::http_error code, std::string_view message) {
   attachment_reply r;
-  r.status = status;
-  r.body = "{\"error\":";
-  protocol::append_json_string(r.body, code);
-  r.body += ",\"message\":";
-  protocol::append_json_string(r.body, message);
-  r.body += "}";
+  r.status = auth::status_of(code);
+  r.body = auth::error_body(code, message);
   return r;
 }
 
 attachment_reply db_error(const persistence::error& e) {
   if (e.code == persistence::errc::unavailable)
-    return json_error(503, "unavailable", "the database is unavailable; retry later");
+    return json_error(auth::http_error::unavailable, "the database is unavailable; retry later");
   CHAT_LOG_WARN("gateway", "attachments: {}", e.message);
-  return json_error(500, "internal", "internal error");
+  return json_error(auth::http_error::internal, "internal error");
 }
 
 std::string random_id() {
@@ -137,16 +134,16 @@ void attachment_service::post(std::function<void()> job) {
 
 attachment_reply attachment_service::upload(persistence::user_id who, std::string_view target,
                                             std::string body) {
-  if (body.empty()) return json_error(400, "empty", "the request body (the file) is empty");
+  if (body.empty()) return json_error(auth::http_error::bad_request, "the request body (the file) is empty");
   if (body.size() > cfg_.max_bytes)
-    return json_error(413, "body_too_large",
+    return json_error(auth::http_error::body_too_large,
                       fmt::format("attachments are at most {} bytes", cfg_.max_bytes));
   auto name = clean_file_name(util::query_param(target, "name").value_or("file"));
-  if (!name) return json_error(400, "bad_name", "the file name is not valid UTF-8");
+  if (!name) return json_error(auth::http_error::bad_request, "the file name is not valid UTF-8");
 
   persistence::attachment a;
   a.id = random_id();
-  if (a.id.empty()) return json_error(500, "internal", "no randomness");
+  if (a.id.empty()) return json_error(auth::http_error::internal, "no randomness");
   a.uploader = who;
   a.file_name = std::move(*name);
   a.size = static_cast<std::int64_t>(body.size());
@@ -157,10 +154,11 @@ attachment_reply attachment_service::upload(persistence::user_id who, std::strin
   if (auto* e = std::get_if<blob_store::error>(&stored)) {
     if (e->what == blob_store::failure::disk_full) {
       CHAT_LOG_WARN("gateway", "attachments: {}", e->message);
-      return json_error(507, "insufficient_storage", "the server has no room for this file");
+      return json_error(auth::http_error::insufficient_storage,
+                        "the server has no room for this file");
     }
     CHAT_LOG_WARN("gateway", "attachments: {}", e->message);
-    return json_error(500, "internal", "the file could not be stored");
+    return json_error(auth::http_error::internal, "the file could not be stored");
   }
   a.sha256 = std::get<std::string>(stored);
   if (is_inline_image(a.content_type)) {
@@ -193,30 +191,31 @@ attachment_reply attachment_service::download(persistence::user_id who, std::str
   auto rest = path.substr(std::min(path.size(), prefix.size() + 1));
   bool thumbnail = false;
   if (auto slash = rest.find('/'); slash != std::string_view::npos) {
-    if (rest.substr(slash) != "/thumbnail") return json_error(404, "not_found", "no such endpoint");
+    if (rest.substr(slash) != "/thumbnail") return json_error(auth::http_error::not_found, "no such endpoint");
     thumbnail = true;
     rest = rest.substr(0, slash);
   }
-  if (rest.empty() || rest.size() > 64) return json_error(404, "not_found", "no such attachment");
+  if (rest.empty() || rest.size() > 64)
+    return json_error(auth::http_error::not_found, "no such attachment");
   auto lease = db_.acquire();
   if (!lease) return db_error(lease.err());
   persistence::attachment_store store{**lease};
   auto found = store.find(rest);
   if (!found) return db_error(found.err());
-  if (!*found) return json_error(404, "not_found", "no such attachment");
+  if (!*found) return json_error(auth::http_error::not_found, "no such attachment");
   auto allowed = store.may_fetch(who, rest);
   if (!allowed) return db_error(allowed.err());
   if (!*allowed)
-    return json_error(403, "forbidden",
+    return json_error(auth::http_error::forbidden,
                       "only members of a conversation the attachment was sent to may fetch it");
   const auto& a = **found;
   if (thumbnail && a.thumb_sha256.empty())
-    return json_error(404, "not_found", "this attachment has no thumbnail");
+    return json_error(auth::http_error::not_found, "this attachment has no thumbnail");
   attachment_reply r;
   r.file = blobs_.path_of(thumbnail ? a.thumb_sha256 : a.sha256);
   std::error_code ec;
   if (r.file.empty() || !std::filesystem::exists(r.file, ec))
-    return json_error(404, "not_found", "the attachment's file is missing");
+    return json_error(auth::http_error::not_found, "the attachment's file is missing");
   const bool image = thumbnail || is_inline_image(a.content_type);
   r.content_type = thumbnail ? a.thumb_type : a.content_type;
   r.headers = {{"Content-Disposition", content_disposition(a.file_name, image)},

@@ -111,7 +111,7 @@ CHAT_E2E_CASE(attachments_round_trip,
 
   // Sent in a message: every member sees the attachments in the event.
   protocol::send_req send{
-      a->next_id(), conv, "att-1", "", {photo_id, text["id"].get<std::string>()}};
+      a->next_id(), conv, "att-1", "", std::nullopt, {photo_id, text["id"].get<std::string>()}};
   a->send(send);
   auto ack = a->expect<protocol::ack_frame>();
   auto ev = b->expect<protocol::event_frame>(
@@ -162,7 +162,7 @@ CHAT_E2E_CASE(attachments_round_trip,
 
   // Carol cannot put Alice's attachment into her own message (she may not fetch it).
   auto cb = c->open_direct("bob");
-  protocol::send_req steal{c->next_id(), cb, "steal-1", "look", {photo_id}};
+  protocol::send_req steal{c->next_id(), cb, "steal-1", "look", std::nullopt, {photo_id}};
   c->send(steal);
   CHECK(c->expect_error(steal.id).code == protocol::error_code::not_found);
 

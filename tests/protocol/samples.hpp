@@ -18,7 +18,7 @@ inline std::vector<request> sample_requests() {
       hello_req{"1", 1, std::string("tok")},
       hello_req{"1b", 1, std::nullopt},
       send_req{"2", 42, "c-1", "hello \"world\" \n😀", {}},
-      send_req{"2b", 42, "c-2", "", {"0123456789abcdef0123456789abcdef", "x"}},
+      send_req{"2b", 42, "c-2", "", std::nullopt, {"0123456789abcdef0123456789abcdef", "x"}},
       history_req{"3", 42, id_t{98}, std::nullopt, 50},
       history_req{"3b", 42, std::nullopt, id_t{0}, 200},
       sync_req{"4", {{42, 97}, {43, 0}}},

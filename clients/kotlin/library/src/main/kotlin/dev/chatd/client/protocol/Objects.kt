@@ -27,9 +27,24 @@ data class Event(
     @SerialName("reply_to") val replyTo: Long? = null,
     val mentions: List<User> = emptyList(),
     val role: String? = null,
+    /** A message's files, in the order sent (docs/protocol.md, Attachments). */
+    val attachments: List<Attachment> = emptyList(),
 ) {
     val isMessage: Boolean get() = kind == "message"
 }
+
+/** A file sent with a message: fetch it with `GET /api/attachments/<id>` (and `/thumbnail`). */
+@Serializable
+data class Attachment(
+    val id: String,
+    val name: String,
+    /** Sniffed by the server from the bytes. */
+    @SerialName("content_type") val contentType: String,
+    val size: Long,
+    val thumbnail: Boolean = false,
+    val width: Int = 0,
+    val height: Int = 0,
+)
 
 @Serializable
 data class Conversation(

@@ -22,6 +22,8 @@ sealed class Request {
         val body: String,
         /** Seq of the message this one replies to (docs/protocol.md, send). */
         @SerialName("reply_to") val replyTo: Long? = null,
+        /** Ids from `POST /api/attachments`, at most 10; with them [body] may be "". */
+        val attachments: List<String>? = null,
     ) : Request()
 
     @Serializable @SerialName("edit_message")
