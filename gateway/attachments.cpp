@@ -134,7 +134,8 @@ void attachment_service::post(std::function<void()> job) {
 
 attachment_reply attachment_service::upload(persistence::user_id who, std::string_view target,
                                             std::string body) {
-  if (body.empty()) return json_error(auth::http_error::bad_request, "the request body (the file) is empty");
+  if (body.empty())
+    return json_error(auth::http_error::bad_request, "the request body (the file) is empty");
   if (body.size() > cfg_.max_bytes)
     return json_error(auth::http_error::body_too_large,
                       fmt::format("attachments are at most {} bytes", cfg_.max_bytes));
@@ -191,7 +192,8 @@ attachment_reply attachment_service::download(persistence::user_id who, std::str
   auto rest = path.substr(std::min(path.size(), prefix.size() + 1));
   bool thumbnail = false;
   if (auto slash = rest.find('/'); slash != std::string_view::npos) {
-    if (rest.substr(slash) != "/thumbnail") return json_error(auth::http_error::not_found, "no such endpoint");
+    if (rest.substr(slash) != "/thumbnail")
+      return json_error(auth::http_error::not_found, "no such endpoint");
     thumbnail = true;
     rest = rest.substr(0, slash);
   }

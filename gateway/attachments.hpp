@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "persistence/connection_pool.hpp"
 #include "gateway/attachments_config.hpp"
 #include "gateway/blob_store.hpp"
+#include "persistence/connection_pool.hpp"
 #include "persistence/types.hpp"
 
 namespace chat::gateway {
