@@ -6,6 +6,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { crc32, deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import AxeBuilderModule from '@axe-core/playwright';
 
@@ -297,4 +299,23 @@ export async function registerUser(server, name, password) {
   const m = /chatd_session=([^;]+)/.exec(r.headers.get('set-cookie') ?? '');
   if (!m) throw new Error(`register ${name}: no session cookie`);
   return { cookie: m[1], user: JSON.parse(text).user };
+}
+
+/** A PNG of `w`×`h` RGB pixels of noise (it does not compress: its size is about w·h·3 bytes). */
+export function noisePng(w, h) {
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB
+  const raw = randomBytes((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) raw[y * (w * 3 + 1)] = 0; // each row's filter: none
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }

@@ -1,12 +1,14 @@
 // The web client in WebKit (WebKitGTK, the engine of iOS Safari) at an iPhone-sized viewport,
 // against a real chatd: the PWA's installability as iOS reads it, sign-up and password sign-in,
-// a direct conversation between two browsers, the session across a browser restart (cookies on
+// a direct conversation between two browsers (text and an image with its lightbox), the session across a browser restart (cookies on
 // disk) and across a chatd restart, and axe. Steps share state and run in order.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { By, Key } from 'selenium-webdriver';
-import { haveOidcProvider, startChatd, stopOidc } from './harness.mjs';
+import { haveOidcProvider, noisePng, startChatd, stopOidc } from './harness.mjs';
 import { PHONE, WebKit, startXvfb, webkitMissing } from './webkit-harness.mjs';
 
 const PASSWORD = 'correct horse battery';
@@ -259,6 +261,36 @@ describe('chatd web client in WebKit (phone)', { concurrency: false, skip: missi
     await assertNoAxeViolations(b, 'conversation (phone)');
     await a.screenshot('conversation-390-alice');
     await b.screenshot('conversation-390-bob');
+  });
+
+  test('an image from the file picker: a thumbnail for both, the lightbox opens by keyboard, Escape gives the focus back', async () => {
+    const a = w.alice;
+    const b = w.bob;
+    const dir = mkdtempSync(join(tmpdir(), 'chatd-webkit-files-'));
+    const file = join(dir, 'beach.png');
+    writeFileSync(file, noisePng(200, 150));
+    // Element Send Keys with a path is how WebDriver picks a file for an <input type=file>.
+    const input = await a.driver.findElement(By.css('input[type=file]'));
+    await input.sendKeys(file);
+    await a.find('text', /ready to send/);
+    await (await a.role('button', 'Send')).click();
+    const thumb = await b.role('button', 'Open image beach.png', {}, { timeout: 20_000 });
+    let seen = '';
+    await b.until(async () => {
+      seen = await b.run('const i = arguments[0].querySelector("img"); return i.complete + " " + i.naturalWidth + " " + i.currentSrc', thumb);
+      return /^true [1-9]/.test(seen);
+    }, undefined, () => `bob: the thumbnail loaded (${seen})`);
+    await b.run('arguments[0].focus()', thumb);
+    await b.driver.actions().sendKeys(Key.ENTER).perform();
+    const lb = await b.role('dialog', 'beach.png');
+    await b.until(() => b.run('const i = arguments[0].querySelector("img.lightbox-img"); return i.complete && i.naturalWidth === 200', lb), undefined, () => 'bob: the full image loaded');
+    await assertFitsWidth(b, 'lightbox');
+    await assertNoAxeViolations(b, 'lightbox (phone)');
+    await b.screenshot('lightbox-390');
+    await b.driver.actions().sendKeys(Key.ESCAPE).perform();
+    await b.gone('role', 'dialog', { name: 'beach.png' });
+    await b.until(() => b.run('return document.activeElement === arguments[0]', thumb), undefined, () => 'bob: the focus is back on the thumbnail');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('password sign-in, then a browser restart keeps the session (cookie on disk)', async () => {

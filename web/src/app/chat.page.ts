@@ -5,6 +5,7 @@ import { GroupDialog, NewChatDialog } from './dialogs';
 import { MessageView } from './message-view';
 import { avatarColor, describeEvent, formatListTime, holdsWhiteText } from './format';
 import { plainText } from './rich';
+import { attachmentSummary } from './attachments';
 import { Search } from './search';
 import { Switcher } from './switcher';
 import { isNoise } from './timeline';
@@ -168,14 +169,17 @@ export class ChatPage {
 
   protected preview(c: Conv): string {
     const out = this.chat.outbox().filter((o) => o.conversation === c.info.id);
-    if (out.length) return `You: ${plainText(out[out.length - 1].body)}`;
+    if (out.length) {
+      const last = out[out.length - 1];
+      return `You: ${plainText(last.body) || attachmentSummary(last.attachments)}`;
+    }
     const e = c.info.last_event;
     const direct = c.info.kind === 'direct';
     if (!e || isNoise(e, direct)) return direct ? 'No messages yet' : 'New group';
     if (e.kind !== 'message') return describeEvent(e.kind, e.sender, e.subject, this.me()?.id ?? 0, { body: e.body, role: e.role, emoji: e.emoji });
     if (e.deleted) return 'Message deleted';
     const who = e.sender.id === this.me()?.id ? 'You' : direct ? '' : e.sender.username;
-    const text = plainText(e.body);
+    const text = plainText(e.body) || attachmentSummary(e.attachments);
     return who ? `${who}: ${text}` : text;
   }
 

@@ -1,12 +1,13 @@
 // Pure state transitions of the chat client: (state, input) -> new state, no Angular, no socket,
 // no storage, no clock (callers pass `now`). The store applies them to its signals; the unit tests
 // in web/unit/ drive them event by event.
+import { Attachment } from './attachments';
 import { ChatEvent, ConversationInfo, UserRef } from './protocol';
 
 export type MsgStatus = 'pending' | 'sent' | 'failed';
 
 /** The issue-11 fields an event may carry (see ChatEvent). */
-type EventExtras = Pick<ChatEvent, 'target' | 'reply_to' | 'mentions' | 'emoji' | 'role' | 'edited_ts' | 'deleted' | 'reactions'>;
+type EventExtras = Pick<ChatEvent, 'target' | 'reply_to' | 'mentions' | 'emoji' | 'role' | 'edited_ts' | 'deleted' | 'reactions' | 'attachments'>;
 
 /** A message or membership event as the view shows it. */
 export interface Msg extends EventExtras {
@@ -32,6 +33,8 @@ export interface OutMsg {
   error?: string;
   /** The seq of the message this one replies to. */
   reply_to?: number;
+  /** Files uploaded for it (the ids go with the send). */
+  attachments?: Attachment[];
 }
 
 export interface Conv {
@@ -183,6 +186,7 @@ export function applyAck(all: Convs, item: OutMsg, seq: number, ts: number, me: 
       client_msg_id: item.client_msg_id,
       status: 'sent',
       ...(item.reply_to ? { reply_to: item.reply_to } : {}),
+      ...(item.attachments?.length ? { attachments: item.attachments } : {}),
     };
     const info = { ...c.info, last_seq: Math.max(c.info.last_seq, seq) };
     if (!info.last_event || seq >= info.last_event.seq) {

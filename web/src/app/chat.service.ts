@@ -1,4 +1,5 @@
 import { Injectable, computed, inject, signal } from '@angular/core';
+import { Attachment, attachmentSummary } from './attachments';
 import { AuthService } from './auth.service';
 import { ChatSocket, RequestError } from './chat.socket';
 import { ChatStore } from './chat.store';
@@ -256,12 +257,12 @@ export class ChatService {
       const title = this.titleOf(this.store.conv(e.conversation));
       this.announcement.set(
         this.activeId() === e.conversation
-          ? `${e.sender.username}: ${e.body}`
+          ? `${e.sender.username}: ${e.body || attachmentSummary(e.attachments)}`
           : `New message from ${e.sender.username} in ${title}`,
       );
       const c = this.store.conv(e.conversation);
       const where = c?.info.kind === 'group' ? ` in ${title}` : '';
-      this.notifier.show(e.conversation, `${e.sender.username}${where}`, plainText(e.body).slice(0, 200), () =>
+      this.notifier.show(e.conversation, `${e.sender.username}${where}`, (plainText(e.body) || attachmentSummary(e.attachments)).slice(0, 200), () =>
         this.open(e.conversation),
       );
     }
@@ -336,10 +337,10 @@ export class ChatService {
 
   // ---------------------------------------------------------------- sending
 
-  send(conversation: number, text: string, replyTo?: number): void {
+  send(conversation: number, text: string, replyTo?: number, attachments?: Attachment[]): void {
     const body = text.replace(/\s+$/u, '');
-    if (!body.trim()) return;
-    const item = this.box.add(conversation, body, Date.now(), replyTo);
+    if (!body.trim() && !attachments?.length) return;
+    const item = this.box.add(conversation, body.trim() ? body : '', Date.now(), replyTo, attachments);
     if (item.status === 'pending') this.transmit(item.client_msg_id);
   }
 
@@ -359,7 +360,14 @@ export class ChatService {
     if (!item || item.status !== 'pending') return;
     if (!this.socket.welcomed || this.resyncing) return; // resent after (re)connect
     this.socket
-      .request({ type: 'send', conversation: item.conversation, client_msg_id: cmid, body: item.body, ...(item.reply_to ? { reply_to: item.reply_to } : {}) })
+      .request({
+        type: 'send',
+        conversation: item.conversation,
+        client_msg_id: cmid,
+        body: item.body,
+        ...(item.reply_to ? { reply_to: item.reply_to } : {}),
+        ...(item.attachments?.length ? { attachments: item.attachments.map((a) => a.id) } : {}),
+      })
       .catch((e: RequestError) => {
         const online = !this.networkDown() && this.socket.welcomed;
         switch (sendOutcome(e.code, RETRYABLE, online)) {

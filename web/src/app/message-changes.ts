@@ -45,7 +45,7 @@ export function applyChange(m: Msg, c: Pick<Msg, 'kind' | 'sender' | 'body' | 't
       // The edit's mentions replace the message's (docs/protocol.md, message_edited).
       return m.deleted ? m : { ...m, body: c.body, mentions: c.mentions, edited_ts: c.ts };
     case 'message_deleted':
-      return { ...m, body: '', deleted: true, reactions: undefined, mentions: undefined };
+      return { ...m, body: '', deleted: true, reactions: undefined, mentions: undefined, attachments: undefined };
     case 'reaction_added':
       return c.emoji ? { ...m, reactions: addReaction(m.reactions ?? [], c.emoji, c.sender) } : m;
     case 'reaction_removed':

@@ -17,7 +17,10 @@ import { firstUnreadSeq } from './chat.reducers';
 import { bindDialog } from './dialogs';
 import { describeEvent, formatTime } from './format';
 import { allowed, changedMessages, excerpt, reacted, roleOf } from './message-changes';
+import { AttachmentView } from './attachment-view';
+import { attachmentSummary, formatSize } from './attachments';
 import { MenuAction, MessageMenu } from './message-menu';
+import { Incoming, Uploads } from './uploads';
 import { LIMITS, Reaction } from './protocol';
 import { Piece, parseRich, plainText, withMentions } from './rich';
 import { Day, buildTimeline } from './timeline';
@@ -78,7 +81,13 @@ const EDGE_PX = 300;
 
 @Component({
   selector: 'app-message-view',
-  imports: [RouterLink, MessageMenu],
+  imports: [RouterLink, MessageMenu, AttachmentView],
+  host: {
+    '(dragenter)': 'onDrag($event, 1)',
+    '(dragover)': 'onDrag($event, 0)',
+    '(dragleave)': 'onDrag($event, -1)',
+    '(drop)': 'onDrop($event)',
+  },
   template: `
     @if (conv(); as c) {
       <header class="conv-head">
@@ -128,8 +137,11 @@ const EDGE_PX = 300;
                     }
                     @if (m.deleted) {
                       <p class="msg-body msg-deleted"><em>Message deleted</em></p>
-                    } @else {
+                    } @else if (m.body || !m.attachments?.length) {
                       <p class="msg-body" dir="auto">@for (p of rich(m); track $index) {@switch (p.k) {@case ('link') {<a [href]="p.href" target="_blank" rel="noopener noreferrer nofollow">{{ p.t }}</a>}@case ('b') {<strong>{{ p.t }}</strong>}@case ('i') {<em>{{ p.t }}</em>}@case ('code') {<code>{{ p.t }}</code>}@case ('pre') {<code class="block">{{ p.t }}</code>}@case ('mention') {<span class="mention" [class.mention-me]="p.me">{{ p.t }}</span>}@default {{{ p.t }}}}}</p>
+                    }
+                    @if (m.attachments?.length && !m.deleted) {
+                      <app-attachments [items]="m.attachments!" />
                     }
                     <span class="msg-meta">
                       <time [attr.datetime]="iso(m.ts)" [class.sr-only]="!r.last && m.status === 'sent' && !m.edited_ts">{{ time(m.ts) }}</time>
@@ -193,14 +205,57 @@ const EDGE_PX = 300;
           <button type="button" class="btn btn-small btn-plain" (click)="cancelMode()">{{ md.kind === 'edit' ? 'Cancel edit' : 'Cancel reply' }}</button>
         </div>
       }
+      @if (uploads().length || uploadNotes().length) {
+        <div class="upload-tray">
+          @if (uploads().length) {
+            <ul class="uploads" aria-label="Files to send" aria-live="polite">
+              @for (u of uploads(); track u.key) {
+                <li class="upload" [class.failed]="u.status === 'failed'">
+                  @if (u.preview) {
+                    <img class="upload-preview" [src]="u.preview" alt="" width="40" height="40" />
+                  } @else {
+                    <span class="file-icon" aria-hidden="true">📄</span>
+                  }
+                  <span class="upload-main">
+                    <span class="upload-name" dir="auto">{{ u.name }}</span>
+                    @switch (u.status) {
+                      @case ('uploading') {
+                        <progress [max]="u.size || 1" [value]="u.sent" [attr.aria-label]="'Uploading ' + u.name"></progress>
+                      }
+                      @case ('failed') {
+                        <span class="upload-error" role="alert">{{ u.error }}</span>
+                      }
+                      @default {
+                        <span class="upload-state">{{ size(u.size) }} · ready to send</span>
+                      }
+                    }
+                  </span>
+                  @if (u.status === 'failed' && u.canRetry) {
+                    <button type="button" class="btn btn-small btn-secondary" (click)="uploader.retry(u.key)" [attr.aria-label]="'Try again: ' + u.name">Retry</button>
+                  }
+                  <button type="button" class="icon-btn upload-remove" [attr.aria-label]="'Remove ' + u.name" (click)="removeUpload(u.key)">✕</button>
+                </li>
+              }
+            </ul>
+          }
+          @for (n of uploadNotes(); track $index) {
+            <p class="upload-error" role="alert">{{ n }}</p>
+          }
+        </div>
+      }
+      @if (dragging()) {
+        <div class="drop-zone" aria-hidden="true"><p>Drop files to send them to {{ title() }}</p></div>
+      }
       <form class="composer" (submit)="$event.preventDefault(); submit()">
+        <button type="button" class="icon-btn attach-btn" aria-label="Attach files" title="Attach files (or drop or paste them here)" (click)="filePick.click()">📎</button>
+        <input #filePick type="file" multiple hidden data-testid="file-input" (change)="onPicked($event)" />
         <label class="sr-only" for="composer-input">Message to {{ title() }}</label>
         <textarea id="composer-input" #composer rows="1" placeholder="Write a message…" [value]="draft()"
-          (input)="onInput($event)" (keydown)="onKey($event)" aria-describedby="composer-hint"
+          (input)="onInput($event)" (keydown)="onKey($event)" (paste)="onPaste($event)" aria-describedby="composer-hint"
           enterkeyhint="send"></textarea>
         <span id="quote-hint" class="sr-only">Shows the quoted message.</span>
         <span id="composer-hint" class="sr-only">Enter sends, Shift+Enter starts a new line, Up edits your last message, Escape cancels a reply or an edit.</span>
-        <button type="submit" class="btn btn-primary" [disabled]="!draft().trim()">{{ mode()?.kind === 'edit' ? 'Save' : 'Send' }}</button>
+        <button type="submit" class="btn btn-primary" [disabled]="!canSend()">{{ mode()?.kind === 'edit' ? 'Save' : 'Send' }}</button>
       </form>
       @if (actionError()) {
         <p class="form-error" role="alert">{{ actionError() }}</p>
@@ -228,6 +283,7 @@ const EDGE_PX = 300;
 })
 export class MessageView {
   protected readonly chat = inject(ChatService);
+  protected readonly uploader = inject(Uploads);
   readonly conversationId = input.required<number>();
   /** A message to show (a link, a search hit): loaded, scrolled to and focused. */
   readonly focusSeq = input<number | null>(null);
@@ -254,6 +310,19 @@ export class MessageView {
   protected readonly title = computed(() => this.chat.titleOf(this.conv()));
   protected readonly draft = computed(() => this.chat.drafts()[this.conversationId()] ?? '');
   protected readonly tooLong = computed(() => [...this.draft()].length > LIMITS.maxBodyChars);
+  protected readonly uploads = computed(() => this.uploader.items().filter((u) => u.conversation === this.conversationId()));
+  protected readonly uploadNotes = computed(() => this.uploader.notes()[this.conversationId()] ?? []);
+  /** Files being dragged over the conversation. */
+  protected readonly dragging = signal(false);
+  private dragDepth = 0;
+  /** Text, or uploaded files (none still uploading or failed); an edit needs text. */
+  protected readonly canSend = computed(() => {
+    const text = !!this.draft().trim();
+    if (this.mode()?.kind === 'edit') return text;
+    const u = this.uploads();
+    if (u.some((x) => x.status !== 'done')) return false;
+    return text || u.length > 0;
+  });
   /** No network: say "waiting", not "failed" (they go out when the network is back). */
   protected readonly waiting = computed(() => this.chat.networkDown());
 
@@ -313,6 +382,8 @@ export class MessageView {
         client_msg_id: o.client_msg_id,
         status: o.status,
         error: o.error,
+        ...(o.reply_to ? { reply_to: o.reply_to } : {}),
+        ...(o.attachments?.length ? { attachments: o.attachments } : {}),
       }));
     const { start, end } = this.range();
     const shown = start === 0 && end === c.events.length ? c.events : c.events.slice(start, end);
@@ -519,7 +590,7 @@ export class MessageView {
     const m = changedMessages(c.events).get(seq) ?? bySeq(c.events, seq);
     if (!m || m.kind !== 'message') return null;
     const who = m.sender.id === this.meId() ? 'You' : m.sender.username;
-    return { who, text: m.deleted ? 'Message deleted' : excerpt(plainText(m.body)) };
+    return { who, text: m.deleted ? 'Message deleted' : excerpt(plainText(m.body) || attachmentSummary(m.attachments)) };
   }
 
   protected can(m: Msg): { edit: boolean; remove: boolean } {
@@ -568,7 +639,7 @@ export class MessageView {
         } else {
           if (prev?.kind === 'edit') this.chat.setDraft(id, saved);
           const who = m.sender.id === this.meId() ? 'yourself' : m.sender.username;
-          this.mode.set({ kind: 'reply', seq: m.seq!, who, text: excerpt(plainText(m.body), 60), saved: '' });
+          this.mode.set({ kind: 'reply', seq: m.seq!, who, text: excerpt(plainText(m.body) || attachmentSummary(m.attachments), 60), saved: '' });
         }
         setTimeout(() => {
           ta?.focus();
@@ -737,7 +808,7 @@ export class MessageView {
 
   protected submit(): void {
     const text = this.draft();
-    if (!text.trim() || this.tooLong()) return;
+    if (!this.canSend() || this.tooLong()) return;
     const id = this.conversationId();
     const md = this.mode();
     const ta = this.composer()?.nativeElement;
@@ -749,11 +820,65 @@ export class MessageView {
       if (ta) ta.value = md.saved;
       return;
     }
-    this.chat.send(id, text, md?.kind === 'reply' ? md.seq : undefined);
+    this.chat.send(id, text, md?.kind === 'reply' ? md.seq : undefined, this.uploader.take(id));
     this.chat.setDraft(id, '');
     if (ta) ta.value = '';
     this.windowEnd.set(null);
     this.atBottom.set(true);
+  }
+
+  protected onPicked(e: Event): void {
+    const input = e.target as HTMLInputElement;
+    this.attach([...(input.files ?? [])]);
+    input.value = ''; // the same file may be picked again
+  }
+
+  /** Pasted files (a screenshot, a copied image) are attached; pasted text stays text. */
+  protected onPaste(e: ClipboardEvent): void {
+    const files = [...(e.clipboardData?.files ?? [])];
+    if (!files.length) return;
+    e.preventDefault();
+    this.attach(files);
+  }
+
+  protected onDrag(e: DragEvent, step: number): void {
+    if (!e.dataTransfer?.types.includes('Files')) return;
+    e.preventDefault();
+    if (step === 0) e.dataTransfer.dropEffect = 'copy';
+    this.dragDepth = Math.max(0, this.dragDepth + step);
+    this.dragging.set(this.dragDepth > 0 || step === 0);
+  }
+
+  protected onDrop(e: DragEvent): void {
+    this.dragDepth = 0;
+    this.dragging.set(false);
+    const dt = e.dataTransfer;
+    if (!dt?.types.includes('Files')) return;
+    e.preventDefault();
+    const items = [...dt.items].filter((i) => i.kind === 'file');
+    const got: Incoming[] = [];
+    for (const [n, f] of [...dt.files].entries()) {
+      // A dropped folder comes as a File without content: its entry says it is a directory.
+      const entry = items[n]?.webkitGetAsEntry?.();
+      got.push(entry?.isDirectory ? { name: f.name, size: 0, folder: true } : f);
+    }
+    this.attach(got);
+  }
+
+  private attach(files: Incoming[]): void {
+    if (!this.conv() || !files.length) return;
+    this.uploader.add(this.conversationId(), files);
+    this.composer()?.nativeElement.focus();
+  }
+
+  protected removeUpload(key: string): void {
+    this.uploader.remove(key);
+    this.uploader.clearNotes(this.conversationId());
+    this.composer()?.nativeElement.focus();
+  }
+
+  protected size(n: number): string {
+    return formatSize(n);
   }
 
   /** Parsed once per body and mentions (an edit is a new body). */

@@ -1,5 +1,6 @@
 import { Injectable, signal } from '@angular/core';
 import { OutMsg, dropOut, setOutStatus } from './chat.reducers';
+import { Attachment } from './attachments';
 import { LIMITS, newClientMsgId } from './protocol';
 
 /**
@@ -29,9 +30,10 @@ export class Outbox {
   }
 
   /** A new message: pending, or failed at once when it is over the limit. */
-  add(conversation: number, body: string, now: number, replyTo?: number): OutMsg {
+  add(conversation: number, body: string, now: number, replyTo?: number, attachments?: Attachment[]): OutMsg {
     const item: OutMsg = { conversation, client_msg_id: newClientMsgId(), body, ts: now, status: 'pending' };
     if (replyTo) item.reply_to = replyTo;
+    if (attachments?.length) item.attachments = attachments;
     if ([...body].length > LIMITS.maxBodyChars) {
       item.status = 'failed';
       item.error = `Too long (over ${LIMITS.maxBodyChars} characters)`;

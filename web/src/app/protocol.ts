@@ -3,6 +3,8 @@
 // replies carry "ref" = the request "id". web/unit/protocol.test.mjs checks the names, limits and
 // retryable codes here against protocol/fixture.json, which the C++ wire tables produce.
 
+import { Attachment, toAttachment } from './attachments';
+
 export const PROTOCOL_VERSION = 1;
 
 /** Limits from protocol/limits.hpp that the UI enforces before sending. */
@@ -65,6 +67,8 @@ export interface ChatEvent {
   edited_ts?: number;
   deleted?: boolean;
   reactions?: Reaction[];
+  /** A message: the files sent with it, in the order sent. */
+  attachments?: Attachment[];
 }
 
 export interface ConversationInfo {
@@ -143,6 +147,10 @@ function optional(raw: Record<string, unknown>): Partial<ChatEvent> {
   if (raw['deleted'] === true) o.deleted = true;
   if (Array.isArray(raw['reactions']) && raw['reactions'].length)
     o.reactions = (raw['reactions'] as Reaction[]).map((r) => ({ emoji: String(r.emoji), count: Number(r.count ?? r.users?.length ?? 0), users: r.users ?? [] }));
+  if (Array.isArray(raw['attachments'])) {
+    const files = raw['attachments'].map(toAttachment).filter((a): a is Attachment => a !== null);
+    if (files.length) o.attachments = files;
+  }
   return o;
 }
 
