@@ -18,6 +18,7 @@
 #include "actors/message_state.hpp"
 #include "actors/messages.hpp"
 #include "actors/observed_actor.hpp"
+#include "actors/snapshot_loader.hpp"
 #include "logging/logger.hpp"
 #include "persistence/conversation_store.hpp"
 #include "persistence/event_store.hpp"
@@ -36,7 +37,6 @@ using persistence::seq_t;
 using persistence::user_id;
 using protocol::error_code;
 
-constexpr std::size_t tail_capacity = 256;     ///< recent events kept in memory for history
 constexpr std::size_t window_capacity = 4096;  ///< recent (sender, client_msg_id) -> (seq, ts)
 constexpr int max_page = protocol::limits::max_history_limit;
 constexpr std::size_t message_state_cap = 2048;  ///< states kept for messages older than the tail
@@ -873,37 +873,6 @@ caf::result<frame_reply> dispatch(self_ptr self, conv_cmd& cmd) {
         }
       },
       cmd.req);
-}
-
-/// Everything a conversation needs, read in one database job.
-caf::message load_snapshot(persistence::database& db, persistence::conversation_id id) {
-  persistence::conversation_store convs{db};
-  auto found = convs.find(id);
-  if (!found) return error_message(found.err());
-  if (!*found)
-    return caf::make_message(make_chat_error(error_code::not_found, "no such conversation"));
-  conv_snapshot snap;
-  snap.info = **found;
-  auto members = convs.members(id);
-  if (!members) return error_message(members.err());
-  snap.members = std::move(*members);
-  auto roles = convs.roles(id);
-  if (!roles) return error_message(roles.err());
-  snap.roles = std::move(*roles);
-  persistence::event_store events{db};
-  auto last = events.last_seq(id);
-  if (!last) return error_message(last.err());
-  snap.last_seq = *last;
-  auto tail = events.read_before(id, snap.last_seq + 1, static_cast<int>(tail_capacity));
-  if (!tail) return error_message(tail.err());
-  snap.tail = std::move(*tail);
-  // Names of the members and of everyone the tail mentions: one statement, not one per user.
-  const persistence::seq_t tail_from =
-      snap.tail.empty() ? snap.last_seq : snap.tail.front().seq - 1;
-  auto names = convs.names_in(id, tail_from);
-  if (!names) return error_message(names.err());
-  for (auto& u : *names) snap.names.push_back({u.id, u.username});
-  return caf::make_message(std::move(snap));
 }
 
 /// What chatctl inspect conversation shows; memory counts the bytes the state holds.

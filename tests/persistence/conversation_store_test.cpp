@@ -4,6 +4,7 @@
 #include "persistence/event_store.hpp"
 #include "persistence/user_store.hpp"
 #include "test_backend.hpp"
+#include "tests/support/statement_counter.hpp"
 
 using namespace chat::persistence;
 
@@ -182,15 +183,7 @@ TEST_CASE("Read positions only move forward", "[persistence]") {
   CHECK(*convs.read_seq(2, 1) == 0);
 }
 
-namespace {
-/// Counts the statements a SOCI session runs (its logger sees each one before it executes).
-struct statement_counter final : soci::logger_impl {
-  explicit statement_counter(int* n) : count(n) {}
-  void start_query(std::string const&) override { ++*count; }
-  logger_impl* do_clone() const override { return new statement_counter(count); }
-  int* count;
-};
-}  // namespace
+using chat::test_support::statement_counter;
 
 TEST_CASE(
     "Conversation summaries with unread counts take three statements whatever the number of "
@@ -249,4 +242,44 @@ TEST_CASE(
   CHECK(top.last_event->payload == "hello 39");
   CHECK(top.last_event->client_msg_id == "m39");
   CHECK(top.last_sender_name == "peer39");
+}
+
+TEST_CASE("Everyone a user shares a conversation with is one statement however many there are",
+          "[persistence]") {
+  BACKEND(b);
+  user_store users(b.db());
+  conversation_store convs(b.db());
+  event_store events(b.db());
+  auto me = users.create("contact_owner");
+  REQUIRE(me.ok());
+  std::vector<user_id> peers;
+  auto add_groups = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      auto peer = users.create("contact" + std::to_string(i));
+      REQUIRE(peer.ok());
+      peers.push_back(peer->id);
+      auto g = convs.create_group("g" + std::to_string(i), 1000 + i);
+      REQUIRE(g.ok());
+      std::vector<event> batch{make_event(g->id, 1, me->id, "created"),
+                               make_event(g->id, 2, me->id, "member_added", me->id),
+                               make_event(g->id, 3, me->id, "member_added", peer->id)};
+      REQUIRE(events.append(batch).ok());
+    }
+  };
+  int statements = 0;
+  b.db().sql().set_logger(soci::logger(new statement_counter(&statements)));
+  auto count_for_contacts = [&] {
+    statements = 0;
+    auto contacts = convs.contacts_of(me->id);
+    REQUIRE(contacts.ok());
+    return std::make_pair(statements, *contacts);
+  };
+  add_groups(0, 3);
+  auto [few, three] = count_for_contacts();
+  add_groups(3, 30);
+  auto [many, thirty] = count_for_contacts();
+  CHECK(few == 1);
+  CHECK(many == 1);
+  CHECK(three == std::vector<user_id>(peers.begin(), peers.begin() + 3));
+  CHECK(thirty == peers);  // ascending, without the user
 }
