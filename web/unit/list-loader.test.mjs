@@ -105,3 +105,29 @@ test('after reset an answer still in flight is not applied, and a new listing do
   await done;
   assert.deepEqual(applied, [[2]]);
 });
+
+test('a page answered rate_limited is asked for again after a pause of at least 1 s; other errors end the listing', async () => {
+  const srv = fakeServer();
+  const pauses = [];
+  const applied = [];
+  const loader = new ListLoader(
+    srv.fetchPage,
+    (list) => applied.push(list.map((c) => c.id)),
+    async (ms) => void pauses.push(ms),
+  );
+  const done = loader.load();
+  (await srv.nextAsk(1)).ok({ list: [info(1)], next: 'c1' });
+  const limited = Object.assign(new Error('slow down'), { code: 'rate_limited' });
+  (await srv.nextAsk(2)).fail(limited);
+  const again = await srv.nextAsk(3);
+  assert.equal(again.cursor, 'c1', 'the same page, not the next or the first');
+  again.ok({ list: [info(2)], next: null });
+  await done;
+  assert.deepEqual(applied, [[1, 2]]);
+  assert.deepEqual(pauses, [1000]);
+
+  const failing = loader.load();
+  (await srv.nextAsk(4)).fail(Object.assign(new Error('boom'), { code: 'internal' }));
+  await assert.rejects(failing, /boom/);
+  assert.equal(srv.asked.length, 4, 'no retry of an error that is not rate_limited');
+});

@@ -10,6 +10,18 @@ export interface ListPage {
 const MAX_PAGES = 100;
 
 /**
+ * A page answered `rate_limited` was not executed: ask for the same page again after a pause
+ * (docs/protocol.md: at least 1 s). Paging through thousands of conversations spends the
+ * connection's database budget, so this is expected, not a failure. Other errors end the listing.
+ */
+const RATE_LIMIT_PAUSE_MS = 1000;
+const MAX_RATE_LIMITED = 30;
+
+function isRateLimited(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'rate_limited';
+}
+
+/**
  * Loads the whole conversation list (every page of list_conversations), one listing at a time.
  * The server answers requests from parallel database workers, so two listings in flight may be
  * answered out of order: an older list applied after a newer one would drop a conversation that
@@ -26,6 +38,7 @@ export class ListLoader {
   constructor(
     private readonly fetchPage: (cursor: string | undefined) => Promise<ListPage>,
     private readonly apply: (list: ConversationInfo[], keep: ReadonlySet<number>) => void,
+    private readonly pause: (ms: number) => Promise<void> = (ms) => new Promise((ok) => setTimeout(ok, ms)),
   ) {}
 
   /** A conversation was seen live: the listing running now must not drop it. */
@@ -61,8 +74,18 @@ export class ListLoader {
       const list: ConversationInfo[] = [];
       const seen = new Set<number>();
       let cursor: string | undefined;
+      let limited = 0;
       for (let i = 0; i < MAX_PAGES; i++) {
-        const page = await this.fetchPage(cursor);
+        let page: ListPage;
+        try {
+          page = await this.fetchPage(cursor);
+        } catch (e) {
+          if (!isRateLimited(e) || ++limited > MAX_RATE_LIMITED) throw e;
+          await this.pause(RATE_LIMIT_PAUSE_MS);
+          if (generation !== this.generation) return;
+          i--; // the same page again
+          continue;
+        }
         if (generation !== this.generation) return;
         // A conversation active while we page moves to the front: the first copy is the newest.
         for (const c of page.list) {
