@@ -37,7 +37,10 @@ test('each upload failure says what happened and whether to try again', () => {
   assert.equal(t({ status: 507, error: 'insufficient_storage' }).retry, true);
   assert.match(t({ status: 0, offline: true }).text, /you are offline/);
   assert.match(t({ status: 0 }).text, /could not be reached/);
-  assert.match(t({ status: 400, error: 'empty' }).text, /is empty/);
+  assert.match(t({ status: 400, error: 'bad_request', message: 'the request body (the file) is empty' }).text, /is empty/);
+  const badName = t({ status: 400, error: 'bad_request', message: 'the file name is not valid UTF-8' });
+  assert.match(badName.text, /not valid UTF-8/);
+  assert.equal(badName.retry, false);
   assert.match(t({ status: 503, error: 'unavailable' }).text, /busy/);
   assert.match(t({ status: 401, error: 'unauthenticated' }).text, /signed out/);
   assert.match(t({ status: 500, error: 'internal', message: 'the file could not be stored' }).text, /the file could not be stored/);

@@ -80,10 +80,10 @@ export function uploadErrorText(name: string, size: number, f: UploadFailure): {
       const limit = max ? ` (the limit is ${formatSize(Number(max[1]))})` : '';
       return { text: `${file} is too large to send: ${formatSize(size)}${limit}.`, retry: false };
     }
-    case 'empty':
-      return { text: `${file} is empty: there is nothing to send.`, retry: false };
-    case 'bad_name':
-      return { text: `${file} has a name the server cannot take. Rename the file and try again.`, retry: false };
+    case 'bad_request':
+      // The server's message names the problem (an empty file, a name that is not UTF-8).
+      if (/empty/.test(f.message ?? '')) return { text: `${file} is empty: there is nothing to send.`, retry: false };
+      return { text: `${file} was not uploaded: ${f.message || 'the server refused it'}. Rename or change the file and try again.`, retry: false };
     case 'insufficient_storage':
       return { text: `${file} was not uploaded: the server is out of disk space. Try again later.`, retry: true };
     case 'unavailable':
