@@ -9,6 +9,7 @@
 #include <charconv>
 #include <limits>
 
+#include "persistence/event_row.hpp"
 #include "persistence/event_store.hpp"
 #include "persistence/sql_error.hpp"
 
@@ -313,48 +314,30 @@ result<summary_page> conversation_store::summaries_of(user_id u, std::size_t lim
         }
     }
     {  // 3: the last event of each, with the names it mentions
-      event e;
-      soci::indicator msg_ind = soci::i_ok;
-      std::string sender_name, subject_name, mention_text;
+      detail::event_row row;
+      std::string sender_name, subject_name;
       soci::statement st(db_.sql());
-      st.exchange(soci::into(e.conversation));
-      st.exchange(soci::into(e.seq));
-      st.exchange(soci::into(e.event_id));
-      st.exchange(soci::into(e.type));
-      st.exchange(soci::into(e.sender));
-      st.exchange(soci::into(e.client_msg_id, msg_ind));
-      st.exchange(soci::into(e.subject));
-      st.exchange(soci::into(e.payload));
-      st.exchange(soci::into(e.created_at_ms));
+      row.bind(st);
       st.exchange(soci::into(sender_name));
       st.exchange(soci::into(subject_name));
-      st.exchange(soci::into(e.target));
-      st.exchange(soci::into(e.reply_to));
-      st.exchange(soci::into(mention_text));
-      st.exchange(soci::into(e.attachments));
       for (auto& id : ids) st.exchange(soci::use(id));
       st.alloc();
-      st.prepare(
-          "SELECT e.conversation_id, e.seq, e.event_id, e.type, e.sender_id, "
-          "e.client_msg_id, e.subject_id, e.payload, e.created_at, "
-          "COALESCE(su.username, ''), COALESCE(sj.username, ''), e.target_seq, "
-          "e.reply_to, e.mentions, e.attachments "
-          "FROM conversation_events e "
-          "LEFT JOIN users su ON su.id = e.sender_id "
-          "LEFT JOIN users sj ON sj.id = e.subject_id "
-          "WHERE e.conversation_id IN (" +
-          in_page +
-          ") AND e.seq = (SELECT MAX(x.seq) FROM conversation_events x WHERE "
-          "x.conversation_id = e.conversation_id)");
+      st.prepare("SELECT " + detail::event_columns_of("e") +
+                 ", COALESCE(su.username, ''), COALESCE(sj.username, '') "
+                 "FROM conversation_events e "
+                 "LEFT JOIN users su ON su.id = e.sender_id "
+                 "LEFT JOIN users sj ON sj.id = e.subject_id "
+                 "WHERE e.conversation_id IN (" +
+                 in_page +
+                 ") AND e.seq = (SELECT MAX(x.seq) FROM conversation_events x WHERE "
+                 "x.conversation_id = e.conversation_id)");
       st.define_and_bind();
       st.execute();
       while (st.fetch()) {
-        if (msg_ind != soci::i_ok) e.client_msg_id.clear();
-        e.mentions = decode_ids(mention_text);
-        auto it = at.find(e.conversation);
+        auto it = at.find(row.e.conversation);
         if (it == at.end()) continue;
         auto& s = out[it->second];
-        s.last_event = e;
+        s.last_event = row.get();
         s.last_sender_name = sender_name;
         s.last_subject_name = subject_name;
       }

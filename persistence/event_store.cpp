@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "persistence/event_row.hpp"
 #include "persistence/kinds.hpp"
 #include "persistence/message_search.hpp"
 #include "persistence/sql_error.hpp"
@@ -15,37 +16,8 @@ namespace chat::persistence {
 
 namespace {
 
-constexpr std::string_view event_columns =
-    "conversation_id, seq, event_id, type, sender_id, client_msg_id, subject_id, payload, "
-    "created_at, target_seq, reply_to, mentions, attachments";
-
-/// A row selected with `event_columns`, bound to a statement's into() elements.
-struct event_row {
-  event e;
-  soci::indicator msg_ind = soci::i_ok;
-  std::string mention_text;
-  void bind(soci::statement& st) {
-    st.exchange(soci::into(e.conversation));
-    st.exchange(soci::into(e.seq));
-    st.exchange(soci::into(e.event_id));
-    st.exchange(soci::into(e.type));
-    st.exchange(soci::into(e.sender));
-    st.exchange(soci::into(e.client_msg_id, msg_ind));
-    st.exchange(soci::into(e.subject));
-    st.exchange(soci::into(e.payload));
-    st.exchange(soci::into(e.created_at_ms));
-    st.exchange(soci::into(e.target));
-    st.exchange(soci::into(e.reply_to));
-    st.exchange(soci::into(mention_text));
-    st.exchange(soci::into(e.attachments));
-  }
-  event get() const {
-    event out = e;
-    if (msg_ind != soci::i_ok) out.client_msg_id.clear();
-    out.mentions = decode_ids(mention_text);
-    return out;
-  }
-};
+using detail::event_columns;
+using detail::event_row;
 
 // One multi-row INSERT per chunk (TOOLCHAIN.md: SOCI's vector use() is no faster on MySQL); chunks
 // keep the statement under max_allowed_packet and SQLite's bound-variable limit.

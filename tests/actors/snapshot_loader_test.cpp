@@ -16,19 +16,11 @@ using chat::actors::conv_snapshot;
 using chat::actors::load_snapshot;
 using chat::actors::tail_capacity;
 using chat::test_support::statement_counter;
+using test::make_event;
 
 namespace {
-event make_event(conversation_id c, seq_t seq, user_id sender, std::string type,
-                 user_id subject = 0, std::string payload = "") {
-  event e;
-  e.conversation = c;
-  e.seq = seq;
-  e.event_id = test::random_hex(32);
-  e.type = std::move(type);
-  e.sender = sender;
-  e.subject = subject;
+event with_payload(event e, std::string payload) {
   e.payload = std::move(payload);
-  e.created_at_ms = 1000 + seq;
   return e;
 }
 }  // namespace
@@ -46,17 +38,17 @@ TEST_CASE("Activation reads a conversation in six statements whatever its size",
   seq_t seq = 0;
   std::vector<user_id> members{owner->id};
   auto append = [&](event e) { REQUIRE(events.append(std::span<const event>(&e, 1)).ok()); };
-  append(make_event(g->id, ++seq, owner->id, "created", 0, "Snap"));
-  append(make_event(g->id, ++seq, owner->id, "member_added", owner->id, "owner"));
+  append(with_payload(make_event(g->id, ++seq, owner->id, "created"), "Snap"));
+  append(with_payload(make_event(g->id, ++seq, owner->id, "member_added", owner->id), "owner"));
   // Members join and each says something: the tail mentions many users.
   auto grow = [&](int from, int to, int messages_each) {
     for (int i = from; i < to; ++i) {
       auto u = users.create("snap" + std::to_string(i));
       REQUIRE(u.ok());
       members.push_back(u->id);
-      append(make_event(g->id, ++seq, owner->id, "member_added", u->id));
+      append(with_payload(make_event(g->id, ++seq, owner->id, "member_added", u->id), ""));
       for (int m = 0; m < messages_each; ++m)
-        append(make_event(g->id, ++seq, u->id, "message", 0, "hi " + std::to_string(m)));
+        append(with_payload(make_event(g->id, ++seq, u->id, "message"), "hi " + std::to_string(m)));
     }
   };
   int statements = 0;

@@ -8,21 +8,7 @@
 
 using namespace chat::persistence;
 
-namespace {
-event make_event(conversation_id c, seq_t seq, user_id sender, std::string type,
-                 user_id subject = 0, std::int64_t at = 0) {
-  event e;
-  e.conversation = c;
-  e.seq = seq;
-  e.event_id = test::random_hex(32);
-  e.type = std::move(type);
-  e.sender = sender;
-  e.subject = subject;
-  e.payload = "{}";
-  e.created_at_ms = at;
-  return e;
-}
-}  // namespace
+using test::make_event;
 
 TEST_CASE("A direct conversation has one id for the pair, in either order", "[persistence]") {
   BACKEND(b);

@@ -15,6 +15,7 @@
 
 #include "persistence/database.hpp"
 #include "persistence/migrations.hpp"
+#include "persistence/types.hpp"
 #include "tests/support/scratch_database.hpp"
 
 namespace chat::persistence::test {
@@ -51,6 +52,22 @@ class test_backend {
   test_support::scratch_database scratch_;  // declared first: outlives the connection
   std::unique_ptr<database> db_;
 };
+
+/// A stored event of `type` with a fresh event id and a "{}" payload (tests set what else they
+/// need).
+inline event make_event(conversation_id c, seq_t seq, user_id sender, std::string type,
+                        user_id subject = 0, std::int64_t at = 0) {
+  event e;
+  e.conversation = c;
+  e.seq = seq;
+  e.event_id = test::random_hex(32);
+  e.type = std::move(type);
+  e.sender = sender;
+  e.subject = subject;
+  e.payload = "{}";
+  e.created_at_ms = at;
+  return e;
+}
 
 }  // namespace chat::persistence::test
 
