@@ -14,5 +14,12 @@ launcher=(); command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUN
 if [[ ! -f $dir/build.ninja ]]; then
   cmake -S "$root" -B "$dir" -G Ninja "${flags[@]}" "${launcher[@]}"
 fi
-# Beast translation units need ~1.3 GB each; two jobs fit comfortably.
-cmake --build "$dir" -j "${CHAT_JOBS:-2}" ${1:+--target "$@"}
+# Beast translation units need up to 2.3 GB each (ASan); two jobs fit comfortably.
+if ! cmake --build "$dir" -j "${CHAT_JOBS:-2}" ${1:+--target "$@"}; then
+  # A compiler killed for memory or a full disk prints little; say which, then try once on one job
+  # (a real compile error fails again at once).
+  echo "build.sh: $flavour build failed; disk and memory now:" >&2
+  df -h "$dir" >&2 || true
+  free -m >&2 || true
+  cmake --build "$dir" -j 1 ${1:+--target "$@"}
+fi

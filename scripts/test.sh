@@ -5,7 +5,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 t0=$SECONDS
-stage() { echo; echo "=== $* ($((SECONDS - t0)) s elapsed)"; }
+# Free disk is printed with each stage: two build flavours take ~4 GB, and a full disk fails quietly.
+stage() { echo; echo "=== $* ($((SECONDS - t0)) s elapsed, $(df -h --output=avail . | tail -1 | tr -d ' ') free)"; }
 
 stage setup
 scripts/setup.sh
