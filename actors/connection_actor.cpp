@@ -36,7 +36,10 @@ using clock_type = std::chrono::steady_clock;
 
 constexpr int abuse_close_after = 100;   ///< rate-limited frames in a row before close 1008
 constexpr std::size_t max_stashed = 64;  ///< frames held while hello is being answered
-constexpr double list_cost = 4;          ///< list_conversations in db-work units (search: 1)
+// Database work a connection asks for itself, in units of the user's budget (section 8).
+constexpr double list_cost = 4;          ///< list_conversations: a page of up to 200
+constexpr double search_cost = 2;        ///< search: up to 5000 rows looked at
+constexpr double search_users_cost = 1;  ///< search_users: one index range
 constexpr auto sync_poll_interval = std::chrono::milliseconds(5);  ///< replay waiting for reads
 
 struct connection_state {
@@ -47,8 +50,7 @@ struct connection_state {
   std::shared_ptr<frame_sink> sink;
   bool hello_done = false, hello_pending = false, closed = false;
   std::vector<std::string> stashed;
-  util::token_bucket bucket{0, 0, 0};     ///< set from server_config when the actor starts
-  util::token_bucket db_budget{0, 0, 0};  ///< see take_db_work
+  util::token_bucket bucket{0, 0, 0};  ///< set from server_config when the actor starts
   int limited_in_row = 0;
   sync_tracker tracker;  ///< what was written of each conversation, replays, the welcome hold
   // For chatctl inspect connection.
@@ -108,10 +110,11 @@ bool take_token(connection_state& st) {
   return st.bucket.try_take(util::steady_ms());
 }
 
-/// The connection's budget for the database work it asks for itself (list_conversations,
-/// search_users): one connection cannot keep the shared database workers busy.
+/// The user's budget for the database work its connections ask for themselves (lookups, not
+/// sends): one user, on however many connections, cannot keep the shared database workers busy.
+/// Refused work is answered rate_limited; it does not count toward the 1008 close.
 bool take_db_work(connection_state& st, double cost) {
-  return st.db_budget.try_take(util::steady_ms(), cost);
+  return st.rt->db_budgets.try_take(st.user, cost, util::steady_ms());
 }
 
 /// Asks a conversation (via its directory shard); `on_ok` gets the reply, errors become frames.
@@ -576,11 +579,14 @@ void on_request(self_ptr self, protocol::request& req) {
                               r.id);
           on_list(self, r);
         } else if constexpr (std::is_same_v<T, protocol::search_users_req>) {
-          if (!take_db_work(st, 1.0))
+          if (!take_db_work(st, search_users_cost))
             return send_error(self, error_code::rate_limited, "database budget spent, slow down",
                               r.id);
           on_search(self, r);
         } else if constexpr (std::is_same_v<T, protocol::search_req>) {
+          if (!take_db_work(st, search_cost))
+            return send_error(self, error_code::rate_limited, "database budget spent, slow down",
+                              r.id);
           on_search_messages(self, r);
         } else if constexpr (std::is_same_v<T, protocol::ping_req>) {
           send_frame(self, protocol::pong_frame{r.id});
@@ -668,8 +674,6 @@ connection_actor::behavior_type connection_behavior(self_ptr self, runtime_ptr r
   st.sink = std::move(sink);
   st.bucket =
       util::token_bucket(rt->cfg.request_burst, rt->cfg.requests_per_second, util::steady_ms());
-  st.db_budget =
-      util::token_bucket(rt->cfg.db_work_burst, rt->cfg.db_work_per_second, util::steady_ms());
   rt->metrics->connections.Increment();
   rt->metrics->live_connections.Increment();
   {

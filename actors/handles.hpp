@@ -19,6 +19,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/server.hpp"
+#include "actors/user_budgets.hpp"
 #include "logging/logger.hpp"
 #include "metrics/registry.hpp"
 #include "persistence/connection_pool.hpp"
@@ -158,6 +159,8 @@ struct runtime {
     metrics->count_unavailable(source);
     if (auto line = outages.record(source, message)) CHAT_LOG_WARN("actors", "{}", *line);
   }
+  /// Each user's database budget, shared by the user's connections (list_conversations, search).
+  user_budgets db_budgets{server_config{}.db_work_burst, server_config{}.db_work_per_second};
   /// Live connection actors, so stop() can close them with 1001.
   std::mutex connections_mu;
   std::unordered_map<caf::actor_id, connection_actor> connections;

@@ -195,6 +195,7 @@ persistence::result<std::unique_ptr<server>> server::start(
   if (!db) return db.err();
   auto rt = std::make_shared<runtime>();
   rt->cfg = cfg;
+  rt->db_budgets.configure(cfg.db_work_burst, cfg.db_work_per_second);
   rt->metrics = registry ? std::move(registry) : std::make_shared<chat::metrics::registry>();
   rt->db = spawn_db_pool(sys, (*db)->config(), db_workers, rt);
   rt->log_writer =

@@ -85,10 +85,11 @@ struct server_config {
   /// After welcome, live events wait this long for the client's first request (a sync replays
   /// its gap before them; any other request releases them at once). 0: no wait.
   std::chrono::milliseconds sync_hold{1000};
-  /// Per-connection budget for the database work a connection asks for itself, in units
-  /// (list_conversations 4, search_users 1): `db_work_burst` at once, refilled per second.
-  double db_work_burst = 20;
-  double db_work_per_second = 5;
+  /// Per-user budget for the database work a user's connections ask for themselves, in units
+  /// (list_conversations 4, search 2, search_users 1): `db_work_burst` at once, refilled per
+  /// second, shared by all of the user's connections (docs/protocol.md, section 8).
+  double db_work_burst = 40;
+  double db_work_per_second = 10;
 };
 
 /// A snapshot of the actor metrics (monotonic unless named as a gauge).

@@ -211,6 +211,17 @@ parsed_settings parse_settings(int argc, const char* const* argv) {
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1e7))
       ->group(limits_group);
+  app.add_option("--db-work-burst", s.actors.db_work_burst,
+                 "per-user database budget in units (list_conversations 4, search 2, "
+                 "search_users 1), shared by all of a user's connections")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e7))
+      ->group(limits_group);
+  app.add_option("--db-work-per-second", s.actors.db_work_per_second,
+                 "units refilled per second into each user's database budget")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 1e7))
+      ->group(limits_group);
   app.add_option_function<std::string>(
          "--sync-hold",
          [&s](const std::string& v) {

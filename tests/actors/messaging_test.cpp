@@ -475,23 +475,40 @@ TEST_CASE("A read position never moves back: a lower read is acked, not stored o
   CHECK(list.conversations[0].read_seq == last);
 }
 
-TEST_CASE("list_conversations and search_users draw on a per-connection database budget",
+TEST_CASE("A user's connections share one database budget; another user keeps their own",
           "[actors]") {
   fixture fx{"sqlite", [](actors::server_config& c) {
                unlimited(c);              // the request rate limit is out of the way
+               c.db_work_burst = 20;      // five lists
                c.db_work_per_second = 1;  // slow refill: a loaded machine cannot blur the count
              }};
   auto a = fx.make_user("ann");
-  client ann{fx, a, "ann"};
+  auto b = fx.make_user("ben");
+  client ann{fx, a, "ann"}, ann_phone{fx, a, "ann"}, ben{fx, b, "ben"};
   ann.hello();
-  // 20 units at once, 4 per list: five lists, then rate_limited (not executed).
-  for (int i = 0; i < 5; ++i)
+  ann_phone.hello();
+  ben.hello();
+  // 20 units, 4 per list: three lists on one connection and two on the other spend it for both
+  // (per connection, each would have had five).
+  for (int i = 0; i < 3; ++i)
     as<p::conversations_frame>(ann.call(p::list_conversations_req{ann.next_id()}));
+  for (int i = 0; i < 2; ++i)
+    as<p::conversations_frame>(ann_phone.call(p::list_conversations_req{ann_phone.next_id()}));
   CHECK(code_of(ann.call(p::list_conversations_req{ann.next_id()})) == p::error_code::rate_limited);
-  // It refills: a few seconds later a list goes through again.
+  CHECK(code_of(ann_phone.call(p::list_conversations_req{ann_phone.next_id()})) ==
+        p::error_code::rate_limited);
+  CHECK(code_of(ann_phone.call(p::search_req{ann_phone.next_id(), "hello", std::nullopt, 20})) ==
+        p::error_code::rate_limited);  // search draws on the same budget
+  // Ben is not touched by Ann's spending.
+  for (int i = 0; i < 5; ++i)
+    as<p::conversations_frame>(ben.call(p::list_conversations_req{ben.next_id()}));
+  // Refused requests are not abuse: Ann's connections stay open and answer.
+  as<p::pong_frame>(ann.call(p::ping_req{ann.next_id()}));
+  as<p::pong_frame>(ann_phone.call(p::ping_req{ann_phone.next_id()}));
+  // It refills: a few seconds later a list goes through again, on either connection.
   std::this_thread::sleep_for(std::chrono::milliseconds(4200));
-  as<p::conversations_frame>(ann.call(p::list_conversations_req{ann.next_id(), 200, std::nullopt}));
-  as<p::pong_frame>(ann.call(p::ping_req{ann.next_id()}));  // ping is not database work
+  as<p::conversations_frame>(
+      ann_phone.call(p::list_conversations_req{ann_phone.next_id(), 200, std::nullopt}));
 }
 
 TEST_CASE("list_conversations pages with a cursor, newest activity first, each conversation once",

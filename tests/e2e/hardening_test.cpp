@@ -101,3 +101,41 @@ TEST_CASE("Connections from one address beyond the cap are closed at accept", "[
   CHECK(m.body.find("chatd_connections_refused_per_ip_total ") != std::string::npos);
   CHECK(m.body.find("chatd_connections_refused_per_ip_total 0") == std::string::npos);
 }
+
+TEST_CASE("A user's connections share one database budget; another user is unaffected", "[e2e]") {
+  // Three lists in the burst, and almost no refill while the test runs.
+  chatd_server srv(db_kind::sqlite, {"--db-work-burst", "12", "--db-work-per-second", "0.01"});
+  auto alice = register_user(srv.port(), "alice");
+  auto bob = register_user(srv.port(), "bob");
+  auto laptop = chat_client::open(srv.port(), alice);
+  auto phone = chat_client::open(srv.port(), alice);
+  auto other = chat_client::open(srv.port(), bob);
+  auto list = [](chat_client& c) {
+    auto id = c.next_id();
+    c.send(protocol::list_conversations_req{id});
+    for (;;) {
+      auto f = c.next(10s);
+      REQUIRE(f);
+      if (auto* page = std::get_if<protocol::conversations_frame>(&*f); page && page->ref == id)
+        return std::string("page");
+      if (auto* e = std::get_if<protocol::error_frame>(&*f); e && e->ref == id)
+        return std::string(protocol::to_string(e->code));
+    }
+  };
+  CHECK(list(*laptop) == "page");
+  CHECK(list(*phone) == "page");
+  CHECK(list(*laptop) == "page");
+  // Spent by the two connections together: both are refused now.
+  CHECK(list(*phone) == "rate_limited");
+  CHECK(list(*laptop) == "rate_limited");
+  // Bob's budget is his own.
+  for (int i = 0; i < 3; ++i) CHECK(list(*other) == "page");
+  CHECK(list(*other) == "rate_limited");
+  // Refused lookups close nothing: both of Alice's sockets still answer.
+  for (auto* c : {laptop.get(), phone.get()}) {
+    auto id = c->next_id();
+    c->send(protocol::ping_req{id});
+    c->expect<protocol::pong_frame>([&](auto& f) { return f.ref == id; });
+    CHECK_FALSE(c->closed());
+  }
+}

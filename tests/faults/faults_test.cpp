@@ -188,7 +188,11 @@ latencies measure(chat_client& who, const std::string& peer, protocol::id_t dire
 }
 
 void hammering_user(db_kind kind) {
-  chatd_server srv(kind, {"--requests-per-second", "1000", "--request-burst", "1000"});
+  // The user's database budget (chatd's defaults, stated here because the checks below count on
+  // them): 40 units at once, 10 per second, a list costs 4, for all of the user's connections.
+  constexpr double budget_burst = 40, budget_per_second = 10, list_cost = 4;
+  chatd_server srv(kind, {"--requests-per-second", "1000", "--request-burst", "1000",
+                          "--db-work-burst", "40", "--db-work-per-second", "10"});
   const int groups = scaled(500, 2000);
   auto hammer_user = register_from(srv.port(), "hammer", 0);
   auto helper = register_from(srv.port(), "helper", 1);
@@ -209,6 +213,7 @@ void hammering_user(db_kind kind) {
   std::this_thread::sleep_for(2s);  // past the budget's burst
   auto during = measure(*v, peer.username, direct, rounds, acks, victim.id);
   hammer.stop();
+  const double one_budget = (budget_burst + budget_per_second * hammer.seconds()) / list_cost;
   const double od_before = percentile_ms(before.open_direct, 50),
                od_during = percentile_ms(during.open_direct, 50),
                send_before = percentile_ms(before.send, 50),
@@ -217,17 +222,23 @@ void hammering_user(db_kind kind) {
                send_p99 = percentile_ms(during.send, 99);
   WARN("hammering user (" << (kind == db_kind::mysql ? "MariaDB" : "SQLite") << ", " << groups
                           << " groups, " << protocol::limits::max_connections_per_user
-                          << " connections at " << protocol::limits::requests_per_second
-                          << "/s): " << hammer.pages() << " pages served, " << hammer.limited()
-                          << " rate_limited; another user's open_direct median " << od_before
-                          << " -> " << od_during << " ms (p99 "
+                          << " connections at " << protocol::limits::requests_per_second << "/s, "
+                          << hammer.seconds() << " s): " << hammer.pages()
+                          << " pages served (one user budget allows " << one_budget << "), "
+                          << hammer.limited() << " rate_limited; another user's open_direct median "
+                          << od_before << " -> " << od_during << " ms (p99 "
                           << percentile_ms(before.open_direct, 99) << " -> " << od_p99
                           << "), send median " << send_before << " -> " << send_during
                           << " ms (p99 " << percentile_ms(before.send, 99) << " -> " << send_p99
                           << "); load " << load_average());
+  // No socket of the hammerer is closed (a refused lookup is not abuse: docs/protocol.md 8).
   CHECK(hammer.failed_connections() == 0);
   CHECK(hammer.other_errors() == 0);
-  CHECK(hammer.pages() > 0);
+  // One budget for the user's ten connections: the pages served fit in one burst plus one
+  // refill over the whole time (ten budgets, one per connection, would serve ten times that),
+  // and the user still gets its share.
+  CHECK(hammer.pages() <= one_budget + 2);
+  CHECK(hammer.pages() >= 5);
   CHECK(hammer.limited() > hammer.pages());  // the user's budget, not the database, said no
   // A small factor on a loaded 2-core machine (the issue measured 1.2 ms -> 2.8 s typical).
   CHECK(od_during < 4 * od_before + 20);
@@ -235,11 +246,27 @@ void hammering_user(db_kind kind) {
   CHECK(od_p99 < 1000);
   CHECK(send_p99 < 1000);
   require_acked_stored_once(srv.db_url(), acks);
-  auto again = chat_client::open(srv.port(), hammer_user);  // the hammer's user still works too
-  auto id = again->next_id();
-  again->send(protocol::list_conversations_req{id});
-  CHECK(again->expect<protocol::conversations_frame>([&](auto& f) { return f.ref == id; }, 30s)
-            .next_cursor);
+  // The hammer's user still works too: a new connection shares the spent budget, so its list may
+  // be refused at first; asked again after a second (as docs/protocol.md says), it is served.
+  auto again = chat_client::open(srv.port(), hammer_user);
+  std::optional<protocol::conversations_frame> page;
+  for (int attempt = 0; attempt < 10 && !page; ++attempt) {
+    auto id = again->next_id();
+    again->send(protocol::list_conversations_req{id});
+    for (auto f = again->next(30s); f; f = again->next(30s)) {
+      if (auto* p = std::get_if<protocol::conversations_frame>(&*f); p && p->ref == id) {
+        page = *p;
+        break;
+      }
+      if (auto* e = std::get_if<protocol::error_frame>(&*f); e && e->ref == id) {
+        REQUIRE(e->code == protocol::error_code::rate_limited);
+        std::this_thread::sleep_for(1s);
+        break;
+      }
+    }
+  }
+  REQUIRE(page);
+  CHECK(page->next_cursor);
 }
 }  // namespace
 

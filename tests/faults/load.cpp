@@ -181,9 +181,10 @@ list_hammer::~list_hammer() {
 }
 
 void list_hammer::stop() {
-  quit_ = true;
+  if (quit_.exchange(true)) return;
   for (auto& t : threads_)
     if (t.joinable()) t.join();
+  seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
 }
 
 void list_hammer::run(std::uint16_t port, const std::string& cookie, double per_second) {

@@ -68,14 +68,17 @@ class list_hammer {
   list_hammer(std::uint16_t port, std::string cookie, int connections, double per_second);
   ~list_hammer();
   void stop();
-  std::int64_t pages() const { return pages_; }          ///< conversations frames received
-  std::int64_t limited() const { return limited_; }      ///< rate_limited answers
-  std::int64_t other_errors() const { return errors_; }  ///< any other error frame
-  std::int64_t failed_connections() const { return failed_; }
+  std::int64_t pages() const { return pages_; }                ///< conversations frames received
+  std::int64_t limited() const { return limited_; }            ///< rate_limited answers
+  std::int64_t other_errors() const { return errors_; }        ///< any other error frame
+  std::int64_t failed_connections() const { return failed_; }  ///< not opened, or closed
+  double seconds() const { return seconds_; }                  ///< from the start to stop()
 
  private:
   void run(std::uint16_t port, const std::string& cookie, double per_second);
   std::atomic<bool> quit_{false};
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  double seconds_ = 0;
   std::atomic<std::int64_t> pages_{0}, limited_{0}, errors_{0}, failed_{0};
   std::vector<std::thread> threads_;
 };
