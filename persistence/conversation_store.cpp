@@ -40,16 +40,17 @@ result<std::optional<conversation>> find_by_key(database& db, const std::string&
   return std::optional<conversation>{std::move(c)};
 }
 
-// MySQL/SQLite both: upsert that never lowers an existing membership row.
-void add_member(database& db, conversation_id c, user_id u) {
+// MySQL/SQLite both: upsert that never lowers an existing membership row. `at`: the
+// conversation's creation, its last activity until an event says otherwise.
+void add_member(database& db, conversation_id c, user_id u, std::int64_t at) {
   if (db.kind() == backend::sqlite)
-    db.sql() << "INSERT INTO memberships (conversation_id, user_id, joined_seq) VALUES (:c, :u, 0) "
-                "ON CONFLICT (conversation_id, user_id) DO NOTHING",
-        soci::use(c), soci::use(u);
+    db.sql() << "INSERT INTO memberships (conversation_id, user_id, joined_seq, last_activity) "
+                "VALUES (:c, :u, 0, :a) ON CONFLICT (conversation_id, user_id) DO NOTHING",
+        soci::use(c), soci::use(u), soci::use(at);
   else
-    db.sql() << "INSERT INTO memberships (conversation_id, user_id, joined_seq) VALUES (:c, :u, 0) "
-                "ON DUPLICATE KEY UPDATE joined_seq = joined_seq",
-        soci::use(c), soci::use(u);
+    db.sql() << "INSERT INTO memberships (conversation_id, user_id, joined_seq, last_activity) "
+                "VALUES (:c, :u, 0, :a) ON DUPLICATE KEY UPDATE joined_seq = joined_seq",
+        soci::use(c), soci::use(u), soci::use(at);
 }
 
 }  // namespace
@@ -75,8 +76,8 @@ result<conversation_store::direct_result> conversation_store::get_or_create_dire
       c.kind = conversation_kind::direct;
       c.created_at_ms = now_ms;
       // A direct conversation's members are fixed by its key: record both at creation.
-      add_member(db_, c.id, a);
-      add_member(db_, c.id, b);
+      add_member(db_, c.id, a, now_ms);
+      add_member(db_, c.id, b, now_ms);
       tx.commit();
       return direct_result{std::move(c), true};
     } catch (...) {
@@ -239,50 +240,45 @@ result<summary_page> conversation_store::summaries_of(user_id u, std::size_t lim
     summary_page page;
     auto& out = page.items;
     std::unordered_map<conversation_id, std::size_t> at;
-    {  // 1: the conversations, their last seq and activity, the user's read position
-      conversation c;
-      std::string kind;
-      std::int64_t last_activity = 0;
-      seq_t read = 0;
-      std::int64_t unread = 0, mentioned = 0;
-      soci::statement st =
-          (db_.sql().prepare
-               << "SELECT c.id, c.kind, c.title, c.created_at, "
-                  "COALESCE((SELECT MAX(e.seq) FROM conversation_events e WHERE "
-                  "e.conversation_id = c.id), 0), "
-                  "COALESCE((SELECT e.created_at FROM conversation_events e WHERE "
-                  "e.conversation_id = c.id ORDER BY e.seq DESC LIMIT 1), c.created_at) AS "
-                  "last_activity, COALESCE(r.seq, 0), "
-                  // Unread in the same statement (not a COUNT per conversation): messages by
-                  // others after the read position; membership events never count.
-                  "(SELECT COUNT(*) FROM conversation_events e WHERE e.conversation_id = c.id "
-                  "AND e.seq > COALESCE(r.seq, 0) AND e.type = 'message' AND e.sender_id <> :v), "
-                  "c.description, c.avatar_color, "
-                  // Mentions of the user after the read position (the mentions projection).
-                  "(SELECT COUNT(*) FROM mentions x WHERE x.conversation_id = c.id AND "
-                  "x.user_id = :w AND x.seq > COALESCE(r.seq, 0)) "
-                  "FROM memberships m JOIN conversations c ON c.id = m.conversation_id "
-                  "LEFT JOIN read_positions r ON r.conversation_id = m.conversation_id AND "
-                  "r.user_id = m.user_id "
-                  "WHERE m.user_id = :u ORDER BY last_activity DESC, c.id DESC",
-           soci::use(u), soci::use(u), soci::use(u), soci::into(c.id), soci::into(kind),
-           soci::into(c.title), soci::into(c.created_at_ms), soci::into(c.last_seq),
-           soci::into(last_activity), soci::into(read), soci::into(unread),
-           soci::into(c.description), soci::into(c.avatar_color), soci::into(mentioned));
+    // Every statement reads the page only: first its ids (from the memberships index, in list
+    // order), then those conversations' rows and counts, members, last events.
+    {  // 1: the page's conversations, one more than asked to know whether there are more
+      const auto wanted = static_cast<std::int64_t>(
+          std::min<std::size_t>(limit, std::numeric_limits<std::int32_t>::max() - 1) + 1);
+      conversation_id conv = 0;
+      std::int64_t activity = 0;
+      const list_position from = after.value_or(list_position{});
+      soci::statement st(db_.sql());
+      st.exchange(soci::into(conv));
+      st.exchange(soci::into(activity));
+      st.exchange(soci::use(u));
+      if (after) {
+        // (activity, id) below the cursor's: a range on the index's second column, the ties
+        // filtered within it (written so both MariaDB and SQLite use the range).
+        st.exchange(soci::use(from.last_activity_ms));
+        st.exchange(soci::use(from.last_activity_ms));
+        st.exchange(soci::use(from.conversation));
+      }
+      st.exchange(soci::use(wanted));
+      st.alloc();
+      st.prepare(std::string("SELECT m.conversation_id, m.last_activity FROM memberships m "
+                             "WHERE m.user_id = :u ") +
+                 (after ? "AND m.last_activity <= :a AND (m.last_activity < :b OR "
+                          "m.conversation_id < :c) "
+                        : "") +
+                 "ORDER BY m.last_activity DESC, m.conversation_id DESC LIMIT :n");
+      st.define_and_bind();
       st.execute();
-      // The page: rows after the cursor in this order, at most `limit` of them. The rows are
-      // small; members and last events (the large part) are read for the page only.
       while (st.fetch()) {
-        if (after && (last_activity > after->last_activity_ms ||
-                      (last_activity == after->last_activity_ms && c.id >= after->conversation)))
-          continue;
         if (out.size() == limit) {
           page.more = true;
           break;
         }
-        c.kind = kind_of(kind);
-        at.emplace(c.id, out.size());
-        out.push_back({c, read, unread, mentioned, last_activity, {}, {}, std::nullopt, {}, {}});
+        at.emplace(conv, out.size());
+        conversation_summary s;
+        s.c.id = conv;
+        s.last_activity_ms = activity;
+        out.push_back(std::move(s));
       }
     }
     if (out.empty()) return page;
@@ -290,6 +286,53 @@ result<summary_page> conversation_store::summaries_of(user_id u, std::size_t lim
     ids.reserve(out.size());
     for (auto& x : out) ids.push_back(x.c.id);
     const std::string in_page = id_placeholders(ids.size());
+    {  // 2: their rows, last seq, the user's read position, unread messages and mentions
+      conversation c;
+      std::string kind;
+      seq_t read = 0;
+      std::int64_t unread = 0, mentioned = 0;
+      soci::statement st(db_.sql());
+      st.exchange(soci::into(c.id));
+      st.exchange(soci::into(kind));
+      st.exchange(soci::into(c.title));
+      st.exchange(soci::into(c.created_at_ms));
+      st.exchange(soci::into(c.description));
+      st.exchange(soci::into(c.avatar_color));
+      st.exchange(soci::into(c.last_seq));
+      st.exchange(soci::into(read));
+      st.exchange(soci::into(unread));
+      st.exchange(soci::into(mentioned));
+      st.exchange(soci::use(u));
+      st.exchange(soci::use(u));
+      st.exchange(soci::use(u));
+      for (auto& id : ids) st.exchange(soci::use(id));
+      st.alloc();
+      st.prepare(
+          "SELECT c.id, c.kind, c.title, c.created_at, c.description, c.avatar_color, "
+          "COALESCE((SELECT MAX(e.seq) FROM conversation_events e WHERE e.conversation_id = "
+          "c.id), 0), COALESCE(r.seq, 0), "
+          // Unread: messages by others after the read position; membership events never count.
+          "(SELECT COUNT(*) FROM conversation_events e WHERE e.conversation_id = c.id AND e.seq > "
+          "COALESCE(r.seq, 0) AND e.type = 'message' AND e.sender_id <> :v), "
+          // Mentions of the user after the read position (the mentions projection).
+          "(SELECT COUNT(*) FROM mentions x WHERE x.conversation_id = c.id AND x.user_id = :w "
+          "AND x.seq > COALESCE(r.seq, 0)) "
+          "FROM conversations c LEFT JOIN read_positions r ON r.conversation_id = c.id AND "
+          "r.user_id = :u WHERE c.id IN (" +
+          in_page + ")");
+      st.define_and_bind();
+      st.execute();
+      while (st.fetch()) {
+        auto it = at.find(c.id);
+        if (it == at.end()) continue;
+        auto& s = out[it->second];
+        c.kind = kind_of(kind);
+        s.c = c;
+        s.read_seq = read;
+        s.unread = unread;
+        s.unread_mentions = mentioned;
+      }
+    }
     {  // 2: every member of the page's conversations, with usernames
       conversation_id conv = 0;
       user member;

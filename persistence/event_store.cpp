@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include "persistence/event_row.hpp"
 #include "persistence/kinds.hpp"
@@ -159,6 +160,44 @@ void apply_projection(database& db, const event& e) {
   }
 }
 
+// The conversation list's order (memberships.last_activity, migration 0006): each conversation of
+// the batch now last active at its newest event's time, for every member row (those the batch
+// added included). One statement per batch however many conversations it touches.
+void touch_activity(database& db, std::span<const event> batch) {
+  std::vector<std::pair<conversation_id, std::int64_t>> newest;
+  std::unordered_map<conversation_id, size_t> at;
+  for (const auto& e : batch) {  // a batch is in seq order within each conversation
+    auto [it, fresh] = at.emplace(e.conversation, newest.size());
+    if (fresh)
+      newest.emplace_back(e.conversation, e.created_at_ms);
+    else
+      newest[it->second].second = e.created_at_ms;
+  }
+  // Chunks keep the statement under SQLite's bound-variable limit whatever --max-batch says.
+  constexpr size_t per_statement = 1000;
+  for (size_t begin = 0; begin < newest.size(); begin += per_statement) {
+    auto chunk = std::span(newest).subspan(begin, std::min(per_statement, newest.size() - begin));
+    std::string cases, in;
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      cases += fmt::format(" WHEN :w{0} THEN :t{0}", i);
+      in += fmt::format("{}:i{}", i ? ", " : "", i);
+    }
+    soci::statement st(db.sql());
+    for (const auto& n : chunk) {
+      st.exchange(soci::use(n.first));
+      st.exchange(soci::use(n.second));
+    }
+    for (const auto& n : chunk) st.exchange(soci::use(n.first));
+    st.alloc();
+    st.prepare(fmt::format(
+        "UPDATE memberships SET last_activity = CASE conversation_id{} END WHERE conversation_id "
+        "IN ({})",
+        cases, in));
+    st.define_and_bind();
+    st.execute(true);
+  }
+}
+
 // Who may fetch an attachment follows from the messages that reference it.
 void link_attachments(database& db, std::span<const event> batch) {
   for (const auto& e : batch)
@@ -227,6 +266,7 @@ status event_store::append(std::span<const event> batch) {
       if (is_membership_add(e.type) || is_membership_drop(e.type)) apply_membership(db_, e);
       apply_projection(db_, e);
     }
+    touch_activity(db_, batch);
     detail::index_events(db_, batch);  // the search index moves with the log
     link_attachments(db_, batch);
     tx.commit();

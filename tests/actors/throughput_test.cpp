@@ -2,6 +2,7 @@
 // delivers through the actors (no sockets). Hidden: run with  actors_tests "[.bench]".
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <thread>
 
@@ -59,4 +60,51 @@ TEST_CASE("Throughput of one busy group", "[.bench]") {
                << m.log_batches << " commits for " << m.log_events << " events (avg "
                << static_cast<double>(m.log_events) / std::max<std::int64_t>(1, m.log_batches)
                << " per commit), max commit " << m.log_commit_us_max << " us");
+}
+
+TEST_CASE("list_conversations latency for a user in 2,000 groups", "[.bench]") {
+  const char* env_backend = std::getenv("CHAT_BENCH_BACKEND");
+  std::string backend = env_backend ? env_backend : "sqlite";
+  fixture fx{backend, [](actors::server_config& c) {
+               unlimited(c);
+               c.db_work_burst = 1e9;  // the budget is not what this measures
+             }};
+  client owner{fx, fx.make_user("owner"), "owner"};
+  client peer{fx, fx.make_user("peer"), "peer"};
+  owner.hello();
+  peer.hello();
+  constexpr int groups = 2000;
+  for (int i = 0; i < groups; ++i) {
+    auto g = owner.create_group("g" + std::to_string(i), {"peer"});
+    // Two messages the owner has not read in each.
+    peer.send_msg(g.id, "a" + std::to_string(i), "hello");
+    peer.send_msg(g.id, "b" + std::to_string(i), "again");
+  }
+  auto ms = [](auto t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  };
+  std::vector<double> first, all;
+  for (int round = 0; round < 20; ++round) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto page = owner.call(p::list_conversations_req{owner.next_id()}, 60s);
+    first.push_back(ms(t0));
+    REQUIRE(std::holds_alternative<p::conversations_frame>(page));
+    auto cursor = std::get<p::conversations_frame>(page).next_cursor;
+    std::size_t seen = std::get<p::conversations_frame>(page).conversations.size();
+    while (cursor) {
+      auto next = owner.call(p::list_conversations_req{owner.next_id(), 200, cursor}, 60s);
+      REQUIRE(std::holds_alternative<p::conversations_frame>(next));
+      seen += std::get<p::conversations_frame>(next).conversations.size();
+      cursor = std::get<p::conversations_frame>(next).next_cursor;
+    }
+    all.push_back(ms(t0));
+    REQUIRE(seen == groups);
+  }
+  std::sort(first.begin(), first.end());
+  std::sort(all.begin(), all.end());
+  WARN(backend << ": list_conversations for a user in " << groups
+               << " groups (2 unread each), 20 rounds: first page median " << first[10]
+               << " ms (min " << first[0] << ", max " << first.back()
+               << "); every page (10) median " << all[10] << " ms (min " << all[0] << ", max "
+               << all.back() << ")");
 }

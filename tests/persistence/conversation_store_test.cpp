@@ -5,6 +5,7 @@
 #include "persistence/user_store.hpp"
 #include "test_backend.hpp"
 #include "tests/support/statement_counter.hpp"
+#include "tests/support/work_meter.hpp"
 
 using namespace chat::persistence;
 
@@ -172,7 +173,7 @@ TEST_CASE("Read positions only move forward", "[persistence]") {
 using chat::test_support::statement_counter;
 
 TEST_CASE(
-    "Conversation summaries with unread counts take three statements whatever the number of "
+    "Conversation summaries with unread counts take four statements whatever the number of "
     "conversations",
     "[persistence]") {
   BACKEND(b);
@@ -207,8 +208,8 @@ TEST_CASE(
   auto [few, three] = count_for_summaries();
   add_conversations(3, 40);
   auto [many, forty] = count_for_summaries();
-  CHECK(few == 3);
-  CHECK(many == 3);
+  CHECK(few == 4);
+  CHECK(many == 4);
   REQUIRE(three.size() == 3);
   REQUIRE(forty.size() == 40);
   // Newest activity first, and everything list_conversations shows is there.
@@ -228,6 +229,82 @@ TEST_CASE(
   CHECK(top.last_event->payload == "hello 39");
   CHECK(top.last_event->client_msg_id == "m39");
   CHECK(top.last_sender_name == "peer39");
+}
+
+TEST_CASE(
+    "A page of conversation summaries costs the same statements and reads for 20 conversations "
+    "as for 500",
+    "[persistence]") {
+  BACKEND(b);
+  user_store users(b.db());
+  conversation_store convs(b.db());
+  event_store events(b.db());
+  auto me = users.create("pager");
+  auto peer = users.create("pagers_peer");
+  REQUIRE(me.ok());
+  REQUIRE(peer.ok());
+  // Group i was last active at 10'000 + i; each holds three messages the user has not read.
+  std::vector<conversation_id> groups;
+  auto add_groups = [&](int from, int to) {
+    std::vector<event> batch;
+    for (int i = from; i < to; ++i) {
+      auto g = convs.create_group("g" + std::to_string(i), 1000);
+      REQUIRE(g.ok());
+      groups.push_back(g->id);
+      const std::int64_t at = 10'000 + i;
+      batch.push_back(make_event(g->id, 1, me->id, "created", 0, at));
+      batch.push_back(make_event(g->id, 2, me->id, "member_added", me->id, at));
+      batch.push_back(make_event(g->id, 3, me->id, "member_added", peer->id, at));
+      for (seq_t s = 4; s <= 6; ++s) {
+        auto e = make_event(g->id, s, peer->id, "message", 0, at);
+        e.client_msg_id = fmt::format("m{}-{}", i, s);
+        e.payload = "news " + std::to_string(i);
+        batch.push_back(e);
+      }
+    }
+    REQUIRE(events.append(batch).ok());
+  };
+  int statements = 0;
+  chat::test_support::work_meter meter(b.db());
+  b.db().sql().set_logger(soci::logger(new statement_counter(&statements)));
+  struct cost {
+    int statements;
+    std::int64_t work;
+  };
+  // A page of 10 starting after `after` (the first page without it).
+  auto page_of_ten = [&](std::optional<list_position> after, conversation_id first_expected) {
+    auto before = meter.read();
+    statements = 0;
+    auto page = convs.summaries_of(me->id, 10, after);
+    cost c{statements, meter.read() - before};
+    REQUIRE(page.ok());
+    REQUIRE(page->items.size() == 10);
+    CHECK(page->more);
+    CHECK(page->items.front().c.id == first_expected);
+    CHECK(page->items.front().unread == 3);
+    CHECK(page->items.front().members.size() == 2);
+    REQUIRE(page->items.front().last_event);
+    CHECK(page->items.front().last_event->seq == 6);
+    return c;
+  };
+  add_groups(0, 20);
+  auto few_first = page_of_ten(std::nullopt, groups[19]);
+  auto few_later = page_of_ten(list_position{10'000 + 15, groups[15]}, groups[14]);
+  add_groups(20, 500);
+  auto many_first = page_of_ten(std::nullopt, groups[499]);
+  auto many_later = page_of_ten(list_position{10'000 + 250, groups[250]}, groups[249]);
+  INFO("statements " << few_first.statements << ", " << few_later.statements << ", "
+                     << many_first.statements << ", " << many_later.statements << "; work "
+                     << few_first.work << ", " << few_later.work << ", " << many_first.work << ", "
+                     << many_later.work);
+  CHECK(few_first.statements == 4);
+  CHECK(many_first.statements == few_first.statements);
+  CHECK(few_later.statements == few_first.statements);
+  CHECK(many_later.statements == few_first.statements);
+  // Reads bounded by the page: 25 times the conversations may not cost noticeably more (the
+  // unread counts of all 500 alone would read 1,500 more rows).
+  CHECK(many_first.work <= few_first.work + few_first.work / 4 + 20);
+  CHECK(many_later.work <= few_later.work + few_later.work / 4 + 20);
 }
 
 TEST_CASE("Everyone a user shares a conversation with is one statement however many there are",
