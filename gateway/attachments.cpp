@@ -113,11 +113,71 @@ attachment_service::~attachment_service() {
 }
 
 bool attachment_service::start(std::string& message) {
-  return blobs_.prepare(message);
+  if (!blobs_.prepare(message)) return false;
+  if (cfg_.sweep_interval.count() > 0 && !sweeper_.joinable())
+    sweeper_ = std::thread([this] { sweep_loop(); });
+  return true;
 }
 
 void attachment_service::stop() {
+  {
+    std::lock_guard lock(sweep_mutex_);
+    stopping_ = true;
+  }
+  sweep_wake_.notify_all();
+  if (sweeper_.joinable()) sweeper_.join();
   if (pool_) pool_->join();
+}
+
+void attachment_service::sweep_loop() {
+  std::unique_lock lock(sweep_mutex_);
+  while (!sweep_wake_.wait_for(lock, cfg_.sweep_interval, [this] { return stopping_; })) {
+    lock.unlock();
+    if (auto n = sweep(util::now_ms()); n && (n->rows > 0 || n->files > 0))
+      CHAT_LOG_INFO("gateway", "attachment sweep: {} unreferenced attachments, {} files removed",
+                    n->rows, n->files);
+    lock.lock();
+  }
+}
+
+std::optional<sweep_counts> attachment_service::sweep(std::int64_t now_ms) {
+  sweep_counts done;
+  auto lease = db_.acquire();
+  if (!lease) return std::nullopt;
+  persistence::attachment_store store{**lease};
+  const std::int64_t cutoff = now_ms - cfg_.orphan_grace.count();
+  for (;;) {
+    auto batch = store.unreferenced(cutoff, 200);
+    if (!batch) {
+      CHAT_LOG_WARN("gateway", "attachment sweep: {}", batch.err().message);
+      if (batch.err().code == persistence::errc::unavailable) lease->broken();
+      return std::nullopt;
+    }
+    int removed_now = 0;
+    for (const auto& a : *batch) {
+      std::lock_guard lock(blobs_mutex_);
+      auto removed = store.remove_unreferenced(a.id);
+      if (!removed) {
+        if (removed.err().code == persistence::errc::unavailable) lease->broken();
+        return std::nullopt;
+      }
+      if (!*removed) continue;  // a message took it meanwhile
+      ++done.rows;
+      ++removed_now;
+      for (const auto& sha : {a.sha256, a.thumb_sha256}) {
+        if (sha.empty()) continue;
+        auto used = store.blob_in_use(sha);
+        if (!used) return std::nullopt;
+        if (*used) continue;  // the same bytes are another attachment too
+        if (blobs_.remove(sha))
+          ++done.files;
+        else
+          CHAT_LOG_WARN("gateway", "attachment sweep: cannot remove the file of {}", sha);
+      }
+    }
+    if (batch->size() < 200 || removed_now == 0) break;
+  }
+  return done;
 }
 
 bool attachment_service::handles(std::string_view path) {
@@ -132,55 +192,89 @@ void attachment_service::post(std::function<void()> job) {
   boost::asio::post(*pool_, std::move(job));
 }
 
-attachment_reply attachment_service::upload(persistence::user_id who, std::string_view target,
-                                            std::string body) {
-  if (body.empty())
-    return json_error(auth::http_error::bad_request, "the request body (the file) is empty");
-  if (body.size() > cfg_.max_bytes)
-    return json_error(auth::http_error::body_too_large,
-                      fmt::format("attachments are at most {} bytes", cfg_.max_bytes));
+std::variant<pending_upload, attachment_reply> attachment_service::begin_upload(
+    persistence::user_id who, std::string_view target) {
   auto name = clean_file_name(util::query_param(target, "name").value_or("file"));
   if (!name) return json_error(auth::http_error::bad_request, "the file name is not valid UTF-8");
+  auto file = upload_file::open(blobs_.tmp_dir(), cfg_.max_bytes);
+  if (auto* e = std::get_if<blob_store::error>(&file)) return storage_error(*e);
+  return pending_upload{who, std::move(*name), std::move(std::get<upload_file>(file))};
+}
 
+std::optional<attachment_reply> attachment_service::append(pending_upload& up,
+                                                           std::string_view bytes) {
+  if (auto e = up.file.append(bytes)) return storage_error(*e);
+  return std::nullopt;
+}
+
+attachment_reply attachment_service::too_large() const {
+  return json_error(auth::http_error::body_too_large,
+                    fmt::format("attachments are at most {} bytes", cfg_.max_bytes));
+}
+
+attachment_reply attachment_service::storage_error(const blob_store::error& e) const {
+  switch (e.what) {
+    case blob_store::failure::too_large:
+      return too_large();
+    case blob_store::failure::disk_full:
+      CHAT_LOG_WARN("gateway", "attachments: {}", e.message);
+      return json_error(auth::http_error::insufficient_storage,
+                        "the server has no room for this file");
+    case blob_store::failure::io_error:
+      break;
+  }
+  CHAT_LOG_WARN("gateway", "attachments: {}", e.message);
+  return json_error(auth::http_error::internal, "the file could not be stored");
+}
+
+attachment_reply attachment_service::finish_upload(pending_upload up) {
+  if (up.file.size() == 0)
+    return json_error(auth::http_error::bad_request, "the request body (the file) is empty");
+  if (auto e = up.file.finish()) return storage_error(*e);
   persistence::attachment a;
   a.id = random_id();
   if (a.id.empty()) return json_error(auth::http_error::internal, "no randomness");
-  a.uploader = who;
-  a.file_name = std::move(*name);
-  a.size = static_cast<std::int64_t>(body.size());
-  a.content_type = sniff_content_type(body);
+  a.uploader = up.who;
+  a.file_name = std::move(up.file_name);
+  a.size = static_cast<std::int64_t>(up.file.size());
+  a.sha256 = up.file.sha256();
+  a.content_type = sniff_content_type(up.file.path());
   a.created_at_ms = util::now_ms();
-  // Files first, each closed before the row is written: no transaction waits on a file.
-  auto stored = blobs_.put(body);
-  if (auto* e = std::get_if<blob_store::error>(&stored)) {
-    if (e->what == blob_store::failure::disk_full) {
-      CHAT_LOG_WARN("gateway", "attachments: {}", e->message);
-      return json_error(auth::http_error::insufficient_storage,
-                        "the server has no room for this file");
-    }
-    CHAT_LOG_WARN("gateway", "attachments: {}", e->message);
-    return json_error(auth::http_error::internal, "the file could not be stored");
-  }
-  a.sha256 = std::get<std::string>(stored);
+  std::optional<std::string> thumbnail;
   if (is_inline_image(a.content_type)) {
-    if (auto img = probe_image(body)) {
-      a.width = img->width;
-      a.height = img->height;
-      if (img->thumbnail) {
-        auto thumb = blobs_.put(*img->thumbnail);
-        if (auto* t = std::get_if<std::string>(&thumb)) {
-          a.thumb_sha256 = *t;
-          a.thumb_type = img->thumbnail_type;
-        }  // no room for the thumbnail: the upload still counts, without one
-      }
+    auto img = probe_image(up.file.path(), a.content_type);
+    if (img.result == image_info::verdict::undecodable)
+      return json_error(auth::http_error::unsupported_media_type,
+                        fmt::format("the file is a {} that cannot be decoded whole: {}",
+                                    a.content_type, img.reason));
+    a.width = img.width;
+    a.height = img.height;
+    if (img.thumbnail) {
+      a.thumb_sha256 = sha256_hex(*img.thumbnail);
+      a.thumb_type = img.thumbnail_type;
+      thumbnail = std::move(img.thumbnail);
     }
   }
   auto lease = db_.acquire();
   if (!lease) return db_error(lease.err());
-  auto created = persistence::attachment_store{**lease}.create(a);
-  if (!created) {
+  persistence::attachment_store store{**lease};
+  // The row, then its files, under the lock the sweep takes to remove a file no row names. The
+  // row first: a crash in between leaves a row without a file (a 404, swept as unreferenced),
+  // never a file no row names; every file is closed before the row is written, so no
+  // transaction waits on a file.
+  std::lock_guard lock(blobs_mutex_);
+  if (auto created = store.create(a); !created) {
     if (created.err().code == persistence::errc::unavailable) lease->broken();
     return db_error(created.err());
+  }
+  if (auto e = blobs_.place(up.file)) {
+    if (!store.remove(a.id)) lease->broken();  // else the sweep removes the row later
+    return storage_error(*e);
+  }
+  if (thumbnail && !std::holds_alternative<std::string>(blobs_.put(*thumbnail))) {
+    // No room for the thumbnail: the upload still counts, without one.
+    a.thumb_sha256.clear();
+    if (!store.drop_thumbnail(a.id)) lease->broken();
   }
   attachment_reply r;
   r.status = 201;

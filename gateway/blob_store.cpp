@@ -1,10 +1,9 @@
 #include "gateway/blob_store.hpp"
 
-#include <fcntl.h>
+#include "gateway/upload_file.hpp"
+
 #include <fmt/format.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,20 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string random_name() {
-  unsigned char raw[16];
-  if (RAND_bytes(raw, sizeof raw) != 1) return fmt::format("t{}", ::getpid());
-  std::string out;
-  for (unsigned char c : raw) out += fmt::format("{:02x}", c);
-  return out;
-}
-
-blob_store::error errno_error(int err, std::string_view what) {
-  const bool full = err == ENOSPC || err == EDQUOT;
-  return {full ? blob_store::failure::disk_full : blob_store::failure::io_error,
-          fmt::format("{}: {}", what, std::strerror(err))};
-}
-
 bool is_hex(std::string_view s) {
   for (char c : s)
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
@@ -38,6 +23,12 @@ bool is_hex(std::string_view s) {
 }
 
 }  // namespace
+
+blob_store::error errno_error(int err, std::string_view what) {
+  const bool full = err == ENOSPC || err == EDQUOT;
+  return {full ? blob_store::failure::disk_full : blob_store::failure::io_error,
+          fmt::format("{}: {}", what, std::strerror(err))};
+}
 
 std::string sha256_hex(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -56,7 +47,29 @@ bool blob_store::prepare(std::string& message) const {
     message = fmt::format("cannot create the attachments directory '{}': {}", dir_, ec.message());
     return false;
   }
+  for (auto it = fs::directory_iterator(fs::path(dir_) / "tmp", ec);
+       !ec && it != fs::directory_iterator(); it.increment(ec))
+    fs::remove(it->path(), ec);
   return true;
+}
+
+std::optional<blob_store::error> blob_store::place(upload_file& f) const {
+  const std::string final_path = path_of(f.sha256());
+  if (final_path.empty()) return error{failure::io_error, "the upload has no hash"};
+  std::error_code ec;
+  if (fs::exists(final_path, ec)) return std::nullopt;  // f's destructor removes the copy
+  fs::create_directories(fs::path(final_path).parent_path(), ec);
+  if (ec) return errno_error(ec.value(), "cannot create the attachment's directory");
+  if (::rename(f.path().c_str(), final_path.c_str()) != 0)
+    return errno_error(errno, "cannot move the attachment into place");
+  f.release();
+  return std::nullopt;
+}
+
+bool blob_store::remove(std::string_view sha256) const {
+  const std::string p = path_of(sha256);
+  if (p.empty()) return false;
+  return ::unlink(p.c_str()) == 0 || errno == ENOENT;
 }
 
 std::string blob_store::path_of(std::string_view sha256) const {
@@ -66,43 +79,14 @@ std::string blob_store::path_of(std::string_view sha256) const {
 
 blob_store::put_result blob_store::put(std::string_view bytes) const {
   const std::string sha = sha256_hex(bytes);
-  const std::string final_path = path_of(sha);
   std::error_code ec;
-  if (fs::exists(final_path, ec)) return sha;  // the same bytes are stored once
-  const std::string tmp = fmt::format("{}/tmp/{}", dir_, random_name());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return errno_error(errno, "cannot create a file in the attachments directory");
-  // From here every failure removes the temporary file.
-  auto fail = [&](int err, std::string_view what) -> put_result {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return errno_error(err, what);
-  };
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail(errno, "cannot write the attachment");
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) return fail(errno, "cannot flush the attachment to disk");
-  if (::close(fd) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return errno_error(err, "cannot close the attachment");
-  }
-  fs::create_directories(fs::path(final_path).parent_path(), ec);
-  if (ec) {
-    ::unlink(tmp.c_str());
-    return errno_error(ec.value(), "cannot create the attachment's directory");
-  }
-  if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return errno_error(err, "cannot move the attachment into place");
-  }
+  if (fs::exists(path_of(sha), ec)) return sha;  // the same bytes are stored once
+  auto opened = upload_file::open(tmp_dir(), bytes.size());
+  if (auto* e = std::get_if<error>(&opened)) return *e;
+  auto& f = std::get<upload_file>(opened);
+  if (auto e = f.append(bytes)) return *e;
+  if (auto e = f.finish()) return *e;
+  if (auto e = place(f)) return *e;
   return sha;
 }
 

@@ -26,6 +26,23 @@ constexpr const char* content_security_policy =
     "img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+// The answer to an attachment request whose session check failed; nullopt when it passed.
+template <class Who>
+std::optional<attachment_reply> refusal_of(const Who& who) {
+  auto refuse = [](auth::http_error code, std::string_view message) {
+    attachment_reply res;
+    res.status = auth::status_of(code);
+    res.body = auth::error_body(code, message);
+    return res;
+  };
+  if (who.unavailable())
+    return refuse(auth::http_error::unavailable, "cannot check the session now; retry later");
+  if (!who)
+    return refuse(auth::http_error::unauthenticated,
+                  "sign in first (session cookie or Bearer token)");
+  return std::nullopt;
+}
+
 }  // namespace
 
 template <class Stream>
@@ -71,9 +88,10 @@ void http_session<Stream>::do_read() {
       stream_, buffer_, *parser_, [self = this->shared_from_this()](error_code ec, std::size_t) {
         if (ec) return self->on_read(ec);
         const auto& h = self->parser_->get();
-        if (!self->st_.attachments || !attachment_service::is_upload(
-                                          sv(h.method_string()), util::target_path(sv(h.target()))))
-          self->parser_->body_limit(self->st_.cfg.max_http_body);
+        if (self->st_.attachments &&
+            attachment_service::is_upload(sv(h.method_string()), util::target_path(sv(h.target()))))
+          return self->start_upload();
+        self->parser_->body_limit(self->st_.cfg.max_http_body);
         http::async_read(self->stream_, self->buffer_, *self->parser_,
                          [self](error_code ec, std::size_t) { self->on_read(ec); });
       });
@@ -82,8 +100,10 @@ void http_session<Stream>::do_read() {
 template <class Stream>
 void http_session<Stream>::on_read(error_code ec) {
   if (ec == http::error::end_of_stream) return do_eof();
-  if (ec == http::error::body_limit)
+  if (ec == http::error::body_limit) {
+    drain_on_close_ = true;  // the client may still be sending the body
     return send_error(auth::http_error::body_too_large, 11, "request body too large", false);
+  }
   if (ec == http::error::header_limit)
     return send_error(auth::http_error::headers_too_large, 11, "request headers too large", false);
   if (ec && ec.category() == http::make_error_code(http::error::bad_version).category() &&
@@ -170,46 +190,126 @@ void http_session<Stream>::write_auth_response(auth::http_response res, unsigned
 
 template <class Stream>
 void http_session<Stream>::handle_attachment(http_request&& req) {
-  const bool post = req.method() == http::verb::post, get = req.method() == http::verb::get;
+  // Uploads never get here (start_upload takes them after their header).
   const auto path = std::string(util::target_path(sv(req.target())));
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
-  if (!(post && attachment_service::is_upload("POST", path)) &&
-      !(get && !attachment_service::is_upload("POST", path)))
+  if (req.method() != http::verb::get || attachment_service::is_upload("POST", path))
     return send_error(auth::http_error::method_not_allowed, version,
                       "POST /api/attachments uploads, GET /api/attachments/<id> downloads",
                       keep_alive);
-  std::string body = std::move(req.body());
-  req.body().clear();
   auto areq = to_auth_request(req, lowest().socket(), st_.cfg, is_tls);
-  // A browser page of another site must not upload with the user's cookie (the same rule as
-  // for /ws); downloads are plain GETs, authorized per request.
-  if (post && !st_.origins.allows(sv(req[http::field::origin]), sv(req[http::field::host]),
-                                  request_is_tls(req, lowest().socket(), st_.cfg, is_tls)))
-    return send_error(auth::http_error::forbidden_origin, version,
-                      "uploads from this Origin are refused", keep_alive);
-  st_.attachments->post([self = this->shared_from_this(), areq = std::move(areq),
-                         body = std::move(body), path, post, version, keep_alive]() mutable {
+  st_.attachments->post([self = this->shared_from_this(), areq = std::move(areq), path, version,
+                         keep_alive]() mutable {
     auto who = self->st_.auth.authenticate(areq);
-    attachment_reply res;
-    if (who.unavailable()) {
-      res.status = auth::status_of(auth::http_error::unavailable);
-      res.body = auth::error_body(auth::http_error::unavailable,
-                                  "cannot check the session now; retry later");
-    } else if (!who) {
-      res.status = auth::status_of(auth::http_error::unauthenticated);
-      res.body = auth::error_body(auth::http_error::unauthenticated,
-                                  "sign in first (session cookie or Bearer token)");
-    } else if (post) {
-      res = self->st_.attachments->upload(who->user, areq.target, std::move(body));
-    } else {
-      res = self->st_.attachments->download(who->user, path);
-    }
+    attachment_reply res = refusal_of(who).value_or(attachment_reply{});
+    if (who) res = self->st_.attachments->download(who->user, path);
     net::post(self->stream_.get_executor(),
               [self, res = std::move(res), version, keep_alive]() mutable {
                 self->send_attachment(std::move(res), version, keep_alive);
               });
   });
+}
+
+template <class Stream>
+void http_session<Stream>::start_upload() {
+  st_.stats.http_requests.Increment();
+  const auto& h = parser_->get();
+  const unsigned version = h.version();
+  // A browser page of another site must not upload with the user's cookie (the same rule as
+  // for /ws). The body is not read: the answer closes the connection.
+  if (!st_.origins.allows(sv(h[http::field::origin]), sv(h[http::field::host]),
+                          request_is_tls(h, lowest().socket(), st_.cfg, is_tls))) {
+    drain_on_close_ = true;
+    return send_error(auth::http_error::forbidden_origin, version,
+                      "uploads from this Origin are refused", false);
+  }
+  auto areq = to_auth_request(h, lowest().socket(), st_.cfg, is_tls);
+  // The header is in; the body comes in chunks of 64 KiB (Beast's body_limit, max_bytes, still
+  // counts them, and so does the file: a missing or lying Content-Length cannot pass it).
+  upload_parser_.emplace(std::move(*parser_));
+  upload_parser_->body_limit(st_.attachments->max_bytes());
+  parser_.reset();
+  chunk_.resize(64 * 1024);
+  st_.attachments->post([self = this->shared_from_this(), areq = std::move(areq)]() mutable {
+    auto& svc = *self->st_.attachments;
+    auto who = self->st_.auth.authenticate(areq);
+    attachment_reply res = refusal_of(who).value_or(attachment_reply{});
+    if (who) {
+      auto begun = svc.begin_upload(who->user, areq.target);
+      if (auto* up = std::get_if<pending_upload>(&begun)) {
+        self->upload_ = std::make_shared<pending_upload>(std::move(*up));
+        return net::post(self->stream_.get_executor(), [self] { self->read_upload_chunk(); });
+      }
+      res = std::move(std::get<attachment_reply>(begun));
+    }
+    net::post(self->stream_.get_executor(),
+              [self, res = std::move(res)]() mutable { self->end_upload(std::move(res)); });
+  });
+}
+
+template <class Stream>
+void http_session<Stream>::read_upload_chunk() {
+  auto& body = upload_parser_->get().body();
+  body.data = chunk_.data();
+  body.size = chunk_.size();
+  lowest().expires_after(st_.cfg.http_timeout);
+  http::async_read_some(
+      stream_, buffer_, *upload_parser_,
+      [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_upload_chunk(ec); });
+}
+
+template <class Stream>
+void http_session<Stream>::on_upload_chunk(error_code ec) {
+  if (ec == http::error::need_buffer) ec = {};  // chunk_ is full: write it, then read on
+  if (ec == http::error::body_limit) return end_upload(st_.attachments->too_large());
+  if (ec) {
+    // The client went away or stalled: its temporary file goes (on the pool: unlink blocks).
+    st_.attachments->post([up = std::move(upload_)] {});
+    upload_parser_.reset();
+    return fail(ec, "upload read");
+  }
+  const std::size_t got = chunk_.size() - upload_parser_->get().body().size;
+  const bool done = upload_parser_->is_done();
+  if (got == 0 && !done) return read_upload_chunk();  // e.g. only a chunk header came
+  st_.attachments->post([self = this->shared_from_this(), got, done] {
+    auto& svc = *self->st_.attachments;
+    std::optional<attachment_reply> res;
+    if (got > 0) res = svc.append(*self->upload_, {self->chunk_.data(), got});
+    if (!res && done) res = svc.finish_upload(std::move(*self->upload_));
+    if (res) self->upload_.reset();
+    net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+      if (res) return self->end_upload(std::move(*res));
+      self->read_upload_chunk();
+    });
+  });
+}
+
+template <class Stream>
+void http_session<Stream>::end_upload(attachment_reply&& res) {
+  const bool whole = upload_parser_ && upload_parser_->is_done();
+  const unsigned version = upload_parser_ ? upload_parser_->get().version() : 11;
+  const bool keep_alive = whole && upload_parser_->get().keep_alive();
+  if (!whole) drain_on_close_ = true;
+  upload_parser_.reset();
+  if (upload_) st_.attachments->post([up = std::move(upload_)] {});
+  if (keep_alive) chunk_ = {};  // the next request may be no upload
+  send_attachment(std::move(res), version, keep_alive);
+}
+
+template <class Stream>
+void http_session<Stream>::drain() {
+  // At most one more max_bytes, for at most one http_timeout per read.
+  const std::size_t limit = st_.attachments ? st_.attachments->max_bytes() : st_.cfg.max_http_body;
+  if (drained_ > limit) return;
+  if (chunk_.empty()) chunk_.resize(16 * 1024);
+  lowest().expires_after(st_.cfg.http_timeout);
+  lowest().async_read_some(net::buffer(chunk_),
+                           [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                             if (ec) return;
+                             self->drained_ += n;
+                             self->drain();
+                           });
 }
 
 template <class Stream>
@@ -352,10 +452,12 @@ void http_session<Stream>::do_eof() {
     stream_.async_shutdown([self = this->shared_from_this()](error_code ec) {
       fail(ec, "tls shutdown");
       self->lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (self->drain_on_close_) self->drain();
     });
   } else {
     error_code ec;
     lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (drain_on_close_) drain();
   }
 }
 

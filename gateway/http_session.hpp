@@ -6,9 +6,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/status.hpp>
@@ -53,6 +55,17 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
 
   // Authenticated like the WebSocket (cookie or Bearer); the work runs on the attachment pool.
   void handle_attachment(http_request&& req);
+  // POST /api/attachments once its header is in: authenticated first, then the body streams
+  // through chunk_ into a temporary file, one chunk at a time (read, then written on the pool,
+  // then the next read), so an upload holds one chunk of memory whatever its size.
+  void start_upload();
+  void read_upload_chunk();
+  void on_upload_chunk(error_code ec);
+  // Answers the upload; an answer before the whole body was read closes the connection.
+  void end_upload(attachment_reply&& res);
+  // After answering a request whose body was not read: read and drop what the client still
+  // sends (bounded) so closing does not reset the connection before it reads the answer.
+  void drain();
   void send_attachment(attachment_reply&& res, unsigned version, bool keep_alive);
 
   void handle_static(const http_request& req);
@@ -78,6 +91,11 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
   bool metrics_only_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::buffer_body>> upload_parser_;
+  std::shared_ptr<pending_upload> upload_;  // touched by one pool job at a time, between reads
+  std::vector<char> chunk_;
+  bool drain_on_close_ = false;
+  std::size_t drained_ = 0;
 };
 
 extern template class http_session<beast::tcp_stream>;

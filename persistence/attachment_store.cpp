@@ -66,4 +66,73 @@ result<std::vector<attachment>> attachment_store::usable_by(user_id u,
   return out;
 }
 
+result<std::vector<attachment>> attachment_store::unreferenced(std::int64_t created_before_ms,
+                                                               int limit) {
+  try {
+    std::vector<std::string> ids;
+    soci::rowset<soci::row> rows =
+        (db_.sql().prepare << "SELECT a.id FROM attachments a WHERE a.created_at < :t AND NOT "
+                              "EXISTS (SELECT 1 FROM message_attachments ma WHERE "
+                              "ma.attachment_id = a.id) ORDER BY a.created_at LIMIT :n",
+         soci::use(created_before_ms), soci::use(limit));
+    for (const auto& r : rows) ids.push_back(r.get<std::string>(0));
+    std::vector<attachment> out;
+    for (const auto& id : ids) {
+      auto a = find(id);
+      if (!a) return a.err();
+      if (*a) out.push_back(std::move(**a));
+    }
+    return out;
+  } catch (...) {
+    return detail::current_error(db_, "unreferenced attachments");
+  }
+}
+
+result<bool> attachment_store::remove_unreferenced(std::string_view id) {
+  try {
+    std::string key(id);
+    soci::statement st = (db_.sql().prepare << "DELETE FROM attachments WHERE id = :i AND NOT "
+                                               "EXISTS (SELECT 1 FROM message_attachments ma "
+                                               "WHERE ma.attachment_id = attachments.id)",
+                          soci::use(key));
+    st.execute(true);
+    return st.get_affected_rows() > 0;
+  } catch (...) {
+    return detail::current_error(db_, "remove attachment");
+  }
+}
+
+status attachment_store::remove(std::string_view id) {
+  try {
+    std::string key(id);
+    db_.sql() << "DELETE FROM attachments WHERE id = :i", soci::use(key);
+    return success();
+  } catch (...) {
+    return detail::current_error(db_, "remove attachment");
+  }
+}
+
+status attachment_store::drop_thumbnail(std::string_view id) {
+  try {
+    std::string key(id);
+    db_.sql() << "UPDATE attachments SET thumb_sha256 = '', thumb_type = '' WHERE id = :i",
+        soci::use(key);
+    return success();
+  } catch (...) {
+    return detail::current_error(db_, "drop thumbnail");
+  }
+}
+
+result<bool> attachment_store::blob_in_use(std::string_view sha256) {
+  try {
+    std::string h(sha256);
+    int n = 0;
+    db_.sql() << "SELECT COUNT(*) FROM attachments WHERE sha256 = :h OR thumb_sha256 = :t",
+        soci::use(h), soci::use(h), soci::into(n);
+    return n > 0;
+  } catch (...) {
+    return detail::current_error(db_, "attachment blob in use");
+  }
+}
+
 }  // namespace chat::persistence

@@ -37,6 +37,18 @@ class attachment_store {
   /// Those of `ids` that `u` may put into a message (the ones `u` may fetch), in `ids` order.
   result<std::vector<attachment>> usable_by(user_id u, std::span<const std::string> ids);
 
+  /// The sweep's candidates: up to `limit` rows created before `created_before_ms` that no
+  /// message references (never sent, or every message with them deleted), oldest first.
+  result<std::vector<attachment>> unreferenced(std::int64_t created_before_ms, int limit);
+  /// Deletes the row if still no message references it; whether it did.
+  result<bool> remove_unreferenced(std::string_view id);
+  /// Deletes the row whatever references it (an upload whose file could not be placed).
+  status remove(std::string_view id);
+  /// The row keeps no thumbnail (its file could not be stored).
+  status drop_thumbnail(std::string_view id);
+  /// Whether any row names `sha256` as its file or its thumbnail.
+  result<bool> blob_in_use(std::string_view sha256);
+
  private:
   database& db_;
 };

@@ -257,6 +257,12 @@ parsed_settings parse_settings(int argc, const char* const* argv) {
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))
       ->group(limits_group);
+  add_duration(app, "--attachment-grace", s.gateway.attachments.orphan_grace,
+               "keep an upload no message references this long (also a deleted message's files)")
+      ->group(limits_group);
+  add_duration(app, "--attachment-sweep-interval", s.gateway.attachments.sweep_interval,
+               "how often attachments nobody references are removed from disk")
+      ->group(limits_group);
   app.add_option("--max-http-header", s.gateway.max_http_header,
                  "HTTP request header limit in bytes")
       ->capture_default_str()
