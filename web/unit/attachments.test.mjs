@@ -34,6 +34,9 @@ test('each upload failure says what happened and whether to try again', () => {
   });
   assert.equal(t({ status: 413 }).text, '“big.mov” is too large to send: 12 MB.');
   assert.match(t({ status: 507, error: 'insufficient_storage' }).text, /out of disk space/);
+  const broken = t({ status: 415, error: 'unsupported_media_type', message: 'the file is a image/png that cannot be decoded whole: vipspng: libpng read error' });
+  assert.match(broken.text, /cannot be read/);
+  assert.equal(broken.retry, false);
   assert.equal(t({ status: 507, error: 'insufficient_storage' }).retry, true);
   assert.match(t({ status: 0, offline: true }).text, /you are offline/);
   assert.match(t({ status: 0 }).text, /could not be reached/);

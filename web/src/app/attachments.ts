@@ -84,6 +84,9 @@ export function uploadErrorText(name: string, size: number, f: UploadFailure): {
       // The server's message names the problem (an empty file, a name that is not UTF-8).
       if (/empty/.test(f.message ?? '')) return { text: `${file} is empty: there is nothing to send.`, retry: false };
       return { text: `${file} was not uploaded: ${f.message || 'the server refused it'}. Rename or change the file and try again.`, retry: false };
+    case 'unsupported_media_type':
+      // The bytes start as an image the server cannot decode whole (cut short or damaged).
+      return { text: `${file} was not uploaded: it looks like an image but cannot be read (damaged or incomplete).`, retry: false };
     case 'insufficient_storage':
       return { text: `${file} was not uploaded: the server is out of disk space. Try again later.`, retry: true };
     case 'unavailable':

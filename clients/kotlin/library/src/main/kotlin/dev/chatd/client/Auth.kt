@@ -86,42 +86,49 @@ class ChatAuth(baseUrl: String, private val http: OkHttpClient = defaultHttpClie
         }
     }
 
-    private suspend fun <T> execute(req: Request, parse: (Response, String) -> T): Outcome<T> {
-        val response = try {
-            http.newCall(req).await()
-        } catch (e: IOException) {
-            return Outcome.Failed(ChatError.Network(e.message ?: e.javaClass.simpleName))
-        }
-        return response.use { r ->
-            val text = try { r.body.string() } catch (e: IOException) {
-                return Outcome.Failed(ChatError.Network(e.message ?: "reading the answer"))
-            }
-            if (r.isSuccessful) {
-                try {
-                    Outcome.Ok(parse(r, text))
-                } catch (e: IllegalArgumentException) { // SerializationException is one
-                    Outcome.Failed(ChatError.Protocol("unexpected answer from ${req.url.encodedPath}: ${e.message}"))
-                }
-            } else {
-                Outcome.Failed(httpError(r, text))
-            }
-        }
-    }
-
-    private fun httpError(r: Response, text: String): ChatError {
-        val obj: JsonObject? = try { json.parseToJsonElement(text).jsonObject } catch (e: IllegalArgumentException) { null }
-        val code = obj?.get("error")?.let { runCatching { it.jsonPrimitive.content }.getOrNull() } ?: ""
-        val message = obj?.get("message")?.let { runCatching { it.jsonPrimitive.content }.getOrNull() } ?: r.message
-        return when {
-            code == "invalid_credentials" -> ChatError.InvalidCredentials
-            r.code == 401 -> ChatError.SignedOut(message)
-            r.code == 429 -> ChatError.RateLimited(r.header("Retry-After")?.toLongOrNull())
-            else -> ChatError.Http(r.code, code, message)
-        }
-    }
+    private suspend fun <T> execute(req: Request, parse: (Response, String) -> T): Outcome<T> =
+        executeHttp(http, json, req, parse)
 
     companion object {
         val defaultHttpClient: OkHttpClient by lazy { OkHttpClient() }
+    }
+}
+
+/**
+ * One HTTP exchange as an [Outcome]: [parse] reads a 2xx answer; any other status becomes the
+ * [ChatError] its `{"error","message"}` body names (docs/http-api.md, errors).
+ */
+internal suspend fun <T> executeHttp(http: OkHttpClient, json: Json, req: Request, parse: (Response, String) -> T): Outcome<T> {
+    val response = try {
+        http.newCall(req).await()
+    } catch (e: IOException) {
+        return Outcome.Failed(ChatError.Network(e.message ?: e.javaClass.simpleName))
+    }
+    return response.use { r ->
+        val text = try { r.body.string() } catch (e: IOException) {
+            return Outcome.Failed(ChatError.Network(e.message ?: "reading the answer"))
+        }
+        if (r.isSuccessful) {
+            try {
+                Outcome.Ok(parse(r, text))
+            } catch (e: IllegalArgumentException) { // SerializationException is one
+                Outcome.Failed(ChatError.Protocol("unexpected answer from ${req.url.encodedPath}: ${e.message}"))
+            }
+        } else {
+            Outcome.Failed(httpError(json, r, text))
+        }
+    }
+}
+
+internal fun httpError(json: Json, r: Response, text: String): ChatError {
+    val obj: JsonObject? = try { json.parseToJsonElement(text).jsonObject } catch (e: IllegalArgumentException) { null }
+    val code = obj?.get("error")?.let { runCatching { it.jsonPrimitive.content }.getOrNull() } ?: ""
+    val message = obj?.get("message")?.let { runCatching { it.jsonPrimitive.content }.getOrNull() } ?: r.message
+    return when {
+        code == "invalid_credentials" -> ChatError.InvalidCredentials
+        r.code == 401 -> ChatError.SignedOut(message)
+        r.code == 429 -> ChatError.RateLimited(r.header("Retry-After")?.toLongOrNull())
+        else -> ChatError.Http(r.code, code, message)
     }
 }
 

@@ -1,6 +1,7 @@
 package dev.chatd.client
 
 import dev.chatd.client.protocol.Ack
+import dev.chatd.client.protocol.Attachment
 import dev.chatd.client.protocol.Codec
 import dev.chatd.client.protocol.Conversation
 import dev.chatd.client.protocol.ConversationReply
@@ -15,6 +16,8 @@ import dev.chatd.client.protocol.Pong
 import dev.chatd.client.protocol.Position
 import dev.chatd.client.protocol.PresencePush
 import dev.chatd.client.protocol.ReadPush
+import dev.chatd.client.protocol.SearchHit
+import dev.chatd.client.protocol.SearchResults
 import dev.chatd.client.protocol.Reply
 import dev.chatd.client.protocol.Request
 import dev.chatd.client.protocol.ServerFrame
@@ -47,6 +50,9 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeoutOrNull
 import okhttp3.HttpUrl.Companion.toHttpUrl
+import okhttp3.RequestBody.Companion.asRequestBody
+import okhttp3.RequestBody.Companion.toRequestBody
+import java.io.File
 import java.util.UUID
 import kotlin.reflect.KClass
 import kotlin.time.Duration
@@ -69,6 +75,7 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
     private val scope = CoroutineScope(SupervisorJob() + loop + CoroutineName("chatd-client"))
     private val clock = TimeSource.Monotonic
     private val wsUrl = config.baseUrl.toHttpUrl().resolve("ws")!!
+    private val attachmentHttp = AttachmentHttp(config.baseUrl, config.http)
 
     private val _state = MutableStateFlow<ConnectionState>(ConnectionState.Idle)
 
@@ -325,7 +332,9 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
         live.sendRefs[id] = entry.item.clientMsgId
         entry.inFlightOn = live
         entry.sentAt = clock.markNow()
-        if (!live.socket.send(Codec.encode(Request.Send(id, entry.item.conversation, entry.item.clientMsgId, entry.item.body)))) {
+        val item = entry.item
+        val send = Request.Send(id, item.conversation, item.clientMsgId, item.body, item.replyTo, item.attachments.ifEmpty { null })
+        if (!live.socket.send(Codec.encode(send))) {
             live.sendRefs.remove(id)
             entry.inFlightOn = null
         }
@@ -488,8 +497,16 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
      * sent whenever a connection is up, with the same `client_msg_id` until the server acks it.
      * The outcome arrives as one [ChatEvent.SendAcked] or [ChatEvent.SendFailed]; [awaitAck] waits for it.
      */
-    suspend fun send(conversation: Long, body: String, clientMsgId: String = UUID.randomUUID().toString()): OutboxItem {
-        val item = OutboxItem(clientMsgId, conversation, body, System.currentTimeMillis())
+    suspend fun send(
+        conversation: Long,
+        body: String,
+        clientMsgId: String = UUID.randomUUID().toString(),
+        /** The seq of the message this one replies to (quotes). */
+        replyTo: Long? = null,
+        /** Ids from [uploadAttachment], at most 10; with them [body] may be "". */
+        attachments: List<String> = emptyList(),
+    ): OutboxItem {
+        val item = OutboxItem(clientMsgId, conversation, body, System.currentTimeMillis(), replyTo, attachments)
         config.store.addToOutbox(item)
         withContext(loop) {
             if (outbox.containsKey(item.clientMsgId) || recentAcks.containsKey(item.clientMsgId)) return@withContext
@@ -584,7 +601,81 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
 
     suspend fun ping(): Outcome<Unit> = request(Pong::class, idempotent = true) { Request.Ping(it) }.map { }
 
+    // ---------------------------------------------------------------- message changes
+
+    /**
+     * Replaces the text of one's own message [target] (docs/protocol.md, edit_message); every member
+     * gets a `message_edited` event. The [Ack] carries the edit's own seq. Tried again after a dropped
+     * socket with the same [clientMsgId], which the server answers with the first ack (`duplicate`).
+     */
+    suspend fun editMessage(conversation: Long, target: Long, body: String, clientMsgId: String = UUID.randomUUID().toString()): Outcome<Ack> =
+        request(Ack::class, idempotent = true) { Request.EditMessage(it, conversation, clientMsgId, target, body) }
+
+    /** Deletes a message (one's own; in a group an admin or the owner may delete anyone's): its text, reactions and attachments go. */
+    suspend fun deleteMessage(conversation: Long, target: Long, clientMsgId: String = UUID.randomUUID().toString()): Outcome<Ack> =
+        request(Ack::class, idempotent = true) { Request.DeleteMessage(it, conversation, clientMsgId, target) }
+
+    /** Adds [emoji] as one's reaction to message [target] (one of a kind per person). */
+    suspend fun react(conversation: Long, target: Long, emoji: String, clientMsgId: String = UUID.randomUUID().toString()): Outcome<Ack> =
+        request(Ack::class, idempotent = true) { Request.React(it, conversation, clientMsgId, target, emoji) }
+
+    suspend fun unreact(conversation: Long, target: Long, emoji: String, clientMsgId: String = UUID.randomUUID().toString()): Outcome<Ack> =
+        request(Ack::class, idempotent = true) { Request.Unreact(it, conversation, clientMsgId, target, emoji) }
+
+    // ---------------------------------------------------------------- search
+
+    /**
+     * One page of `search` hits, newest first; pass a page's [SearchResults.nextCursor] as [cursor]
+     * for the next (older) one. A page may be short, even empty, and still have a next cursor (short
+     * queries, docs/protocol.md): keep asking while it has one, or use [searchAll].
+     */
+    suspend fun search(query: String, cursor: String? = null, limit: Int? = null): Outcome<SearchResults> =
+        request(SearchResults::class, idempotent = true) { Request.Search(it, query, cursor, limit) }
+
+    /** Hits page after page, following `next_cursor`, until there are none left or [max] are found. */
+    suspend fun searchAll(query: String, max: Int = 200, pageSize: Int = 50): Outcome<List<SearchHit>> {
+        val hits = ArrayList<SearchHit>()
+        var cursor: String? = null
+        for (n in 0 until MAX_SEARCH_PAGES) {
+            when (val r = search(query, cursor, pageSize)) {
+                is Outcome.Failed -> return r
+                is Outcome.Ok -> {
+                    hits += r.value.hits
+                    val next = r.value.nextCursor
+                    if (next == null || next == cursor || hits.size >= max) return Outcome.Ok(hits.take(max))
+                    cursor = next
+                }
+            }
+        }
+        return Outcome.Ok(hits.take(max))
+    }
+
+    // ---------------------------------------------------------------- attachments
+
+    /**
+     * Uploads a file over HTTP (`POST /api/attachments`); send its [Attachment.id] with [send]. The
+     * server sniffs the type; an image it cannot decode whole fails with [ChatError.Http] 415
+     * `unsupported_media_type`, a file over the server's limit with 413 `body_too_large`.
+     */
+    suspend fun uploadAttachment(bytes: ByteArray, name: String): Outcome<Attachment> =
+        attachmentHttp.upload(currentCredentials(), name, bytes.toRequestBody(AttachmentHttp.octets))
+
+    /** The same, streamed from [file] (never read into memory). */
+    suspend fun uploadAttachment(file: File, name: String = file.name): Outcome<Attachment> =
+        attachmentHttp.upload(currentCredentials(), name, file.asRequestBody(AttachmentHttp.octets))
+
+    /** Uploads [bytes] and queues a message with it (and [body], which may be ""). */
+    suspend fun sendFile(conversation: Long, bytes: ByteArray, name: String, body: String = "", replyTo: Long? = null): Outcome<OutboxItem> =
+        uploadAttachment(bytes, name).map { send(conversation, body, replyTo = replyTo, attachments = listOf(it.id)) }
+
+    /** A file (or its thumbnail) of a message in a conversation one is in, or one's own upload. */
+    suspend fun downloadAttachment(id: String, thumbnail: Boolean = false): Outcome<ByteArray> =
+        attachmentHttp.download(currentCredentials(), id, thumbnail)
+
+    private suspend fun currentCredentials(): Credentials = withContext(loop) { credentials }
+
     private companion object {
+        const val MAX_SEARCH_PAGES = 100
         const val MAX_SYNC_POSITIONS = 1000
         const val MAX_LIST_PAGES = 1000 // 200 conversations each
     }

@@ -19,6 +19,10 @@ data class OutboxItem(
     val conversation: Long,
     val body: String,
     @SerialName("created_at_ms") val createdAtMs: Long,
+    /** The seq of the message this one replies to. */
+    @SerialName("reply_to") val replyTo: Long? = null,
+    /** Attachment ids from [ChatClient.uploadAttachment]. */
+    val attachments: List<String> = emptyList(),
 )
 
 /** What a store holds: the last seq delivered to the app per conversation, and the outbox. */
@@ -31,7 +35,7 @@ data class StoreSnapshot(val positions: Map<Long, Long>, val outbox: List<Outbox
  * users of the same storage.
  *
  * On Android, back it with Room (a `positions(conversation PRIMARY KEY, seq)` table and an
- * `outbox(client_msg_id PRIMARY KEY, conversation, body, created_at_ms)` table, `suspend` DAO
+ * `outbox(client_msg_id PRIMARY KEY, conversation, body, created_at_ms, reply_to, attachments)` table, `suspend` DAO
  * methods) or with DataStore (one serialized [StoreSnapshot]-like message updated atomically).
  */
 interface ChatStore {

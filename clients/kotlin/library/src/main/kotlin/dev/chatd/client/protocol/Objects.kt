@@ -29,9 +29,19 @@ data class Event(
     val role: String? = null,
     /** A message's files, in the order sent (docs/protocol.md, Attachments). */
     val attachments: List<Attachment> = emptyList(),
+    /** In history: when the message was last edited (null: never). */
+    @SerialName("edited_ts") val editedTs: Long? = null,
+    /** In history: the message was deleted (its body is ""). */
+    val deleted: Boolean = false,
+    /** In history: the message's reactions now, one per emoji. */
+    val reactions: List<Reaction> = emptyList(),
 ) {
     val isMessage: Boolean get() = kind == "message"
 }
+
+/** `count` people reacted to a message with [emoji]; [users] are they, in the order they reacted. */
+@Serializable
+data class Reaction(val emoji: String, val count: Int, val users: List<User> = emptyList())
 
 /** A file sent with a message: fetch it with `GET /api/attachments/<id>` (and `/thumbnail`). */
 @Serializable
