@@ -60,6 +60,11 @@ std::size_t recording_sink::count() const {
   return frames_.size();
 }
 
+void recording_sink::clear() {
+  std::lock_guard<std::mutex> lock{mu_};
+  frames_.clear();
+}
+
 std::optional<std::uint16_t> recording_sink::close_code() const {
   std::lock_guard<std::mutex> lock{mu_};
   return close_code_;

@@ -36,6 +36,8 @@ class recording_sink : public frame_sink {
 
   std::vector<std::string> frames() const;
   std::size_t count() const;
+  /// Forgets the frames kept so far (a benchmark's call() then parses only what comes next).
+  void clear();
   std::optional<std::uint16_t> close_code() const;
   /// Waits until pred(frames) is true or the timeout passes; returns pred's last value.
   bool wait(const std::function<bool(const std::vector<std::string>&)>& pred,

@@ -12,7 +12,8 @@ const MAX_PAGES = 100;
 /**
  * A page answered `rate_limited` was not executed: ask for the same page again after a pause
  * (docs/protocol.md: at least 1 s). Paging through thousands of conversations spends the
- * connection's database budget, so this is expected, not a failure. Other errors end the listing.
+ * user's database budget (one for all of the user's tabs and devices), so this is expected, not
+ * a failure. Other errors end the listing.
  */
 const RATE_LIMIT_PAUSE_MS = 1000;
 const MAX_RATE_LIMITED = 30;
