@@ -84,6 +84,7 @@ std::vector<caf::actor> known_actors(runtime& rt) {
   std::vector<caf::actor> out;
   for (auto& s : rt.shards) out.push_back(caf::actor_cast<caf::actor>(s));
   out.push_back(caf::actor_cast<caf::actor>(rt.log_writer));
+  if (rt.indexer) out.push_back(caf::actor_cast<caf::actor>(rt.indexer));
   for (auto& w : rt.db_workers) out.push_back(w);
   std::lock_guard<std::mutex> guard{rt.connections_mu};
   for (auto& [id, c] : rt.connections) out.push_back(caf::actor_cast<caf::actor>(c));

@@ -116,6 +116,17 @@ using log_writer_actor = caf::typed_actor<
     // admin: pending batch, commit latency percentiles, failures.
     caf::replies_to<inspect_atom>::with<actor_report>>;
 
+/// The search indexer (detached: its own thread and database connection): indexes committed
+/// messages, edits and deletes after the commit, in rounds, keeping a durable watermark per
+/// conversation; on start it catches up from the log.
+using search_indexer_actor = caf::typed_actor<
+    // log writer: these conversations are committed up to these seqs; index them soon.
+    caf::reacts_to<index_note>,
+    // internal: index one round (the first one also reads what the last run left unindexed).
+    caf::reacts_to<index_atom>,
+    // admin: backlog (conversations, events), lag, rounds.
+    caf::replies_to<inspect_atom>::with<actor_report>>;
+
 /// One per server: answers chatctl's inspection queries by asking the actors themselves (a
 /// request with a timeout each, never waiting on one), and pulls the levers through the shards.
 using admin_actor = caf::typed_actor<
@@ -145,6 +156,10 @@ using db_pool_actor = caf::actor;
 struct runtime {
   server_config cfg;
   log_writer_actor log_writer;
+  search_indexer_actor indexer;
+  /// SQLite has one writer at a time: the log writer and the indexer take turns here instead of
+  /// meeting in SQLite's busy handler, which sleeps (1, 2, 5 ms...) before it retries.
+  std::mutex sqlite_writer;
   db_pool_actor db;
   std::vector<caf::actor> db_workers;  ///< behind `db`; stop() waits for them
   /// The workers' connections; stop() closes them once the workers are gone.

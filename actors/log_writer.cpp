@@ -1,6 +1,7 @@
 #include "actors/log_writer.hpp"
 
 #include <chrono>
+#include <mutex>
 #include <span>
 #include <thread>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "actors/observed_actor.hpp"
 #include "logging/logger.hpp"
 #include "persistence/event_store.hpp"
+#include "persistence/kinds.hpp"
 
 namespace chat::actors {
 
@@ -67,7 +69,11 @@ persistence::status append_with_retry(log_writer_state& st, std::span<const even
     }
     if (st.db) {
       auto started = clock_type::now();
-      s = persistence::event_store{*st.db}.append(events);
+      {
+        std::unique_lock<std::mutex> turn(st.rt->sqlite_writer, std::defer_lock);
+        if (st.db->kind() == persistence::backend::sqlite) turn.lock();
+        s = persistence::event_store{*st.db}.append(events);
+      }
       if (s) {
         st.rt->metrics->observe_commit(
             events.size(),
@@ -114,12 +120,32 @@ append_outcome commit_alone(log_writer_state& st, const append_req& r) {
   return all_committed(r);
 }
 
+/// Tells the search indexer how far a conversation's messages, edits and deletes are
+/// committed (an append of none of those, e.g. a reaction, needs no indexing).
+void note_committed(index_note& note, const append_req& r, persistence::seq_t upto) {
+  if (r.events.empty() || upto < r.events.front().seq) return;
+  for (const auto& e : r.events) {
+    if (e.seq > upto) break;
+    if (e.type == persistence::kind::message || e.type == persistence::kind::message_edited ||
+        e.type == persistence::kind::message_deleted) {
+      note.committed.emplace_back(r.events.front().conversation, upto);
+      return;
+    }
+  }
+}
+
 void commit_batch(log_writer_state& st, std::vector<pending_append>& batch) {
   std::vector<event> all;
   for (auto& p : batch) all.insert(all.end(), p.req.events.begin(), p.req.events.end());
   auto s = append_with_retry(st, all);
+  index_note note;
   if (s) {
-    for (auto& p : batch) p.rp.deliver(all_committed(p.req));
+    for (auto& p : batch) {
+      auto o = all_committed(p.req);
+      note_committed(note, p.req, o.committed_upto);
+      p.rp.deliver(std::move(o));
+    }
+    if (!note.committed.empty() && st.rt->indexer) caf::anon_send(st.rt->indexer, std::move(note));
     return;
   }
   CHAT_LOG_WARN("actors", "log writer: commit of {} events from {} conversations failed ({}: {}){}",
@@ -132,7 +158,12 @@ void commit_batch(log_writer_state& st, std::vector<pending_append>& batch) {
     for (auto& p : batch) answer(st, p, failed_at(p.req, 0, s.err()));
     return;
   }
-  for (auto& p : batch) answer(st, p, commit_alone(st, p.req));
+  for (auto& p : batch) {
+    auto o = commit_alone(st, p.req);
+    note_committed(note, p.req, o.committed_upto);
+    answer(st, p, std::move(o));
+  }
+  if (!note.committed.empty() && st.rt->indexer) caf::anon_send(st.rt->indexer, std::move(note));
 }
 
 using self_ptr = observed_pointer<log_writer_actor, log_writer_state>;

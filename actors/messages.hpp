@@ -87,6 +87,11 @@ struct append_outcome {
   std::string message;
 };
 
+/// Log writer -> search indexer: these conversations are committed up to these seqs.
+struct index_note {
+  std::vector<std::pair<persistence::conversation_id, persistence::seq_t>> committed;
+};
+
 /// Blocking work for a database worker (a detached actor that owns one connection). The job
 /// returns the reply message: values, or a caf::error made with make_chat_error().
 struct db_job {
@@ -138,6 +143,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::deliver_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::push_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::append_req)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::append_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::index_note)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::db_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::conv_snapshot)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(chat::actors::event_page)
@@ -163,6 +169,7 @@ CAF_ADD_TYPE_ID(chat_actors, (chat::actors::push_msg))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::append_req))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::append_outcome))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::db_job))
+CAF_ADD_TYPE_ID(chat_actors, (chat::actors::index_note))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::conv_snapshot))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::event_page))
 CAF_ADD_TYPE_ID(chat_actors, (chat::actors::loaded_message))
@@ -186,7 +193,8 @@ CAF_ADD_ATOM(chat_actors, chat::actors, inspect_atom, "inspect")  ///< admin -> 
 CAF_ADD_ATOM(chat_actors, chat::actors, list_atom, "list")        ///< admin -> shard: children
 CAF_ADD_ATOM(chat_actors, chat::actors, kick_atom, "kick")        ///< admin -> ... -> connection
 CAF_ADD_ATOM(chat_actors, chat::actors, status_atom, "status")    ///< server -> admin: rates
-CAF_ADD_ATOM(chat_actors, chat::actors, resume_atom, "resume")  ///< connection: next sync page
+CAF_ADD_ATOM(chat_actors, chat::actors, resume_atom, "resume")    ///< connection: next sync page
+CAF_ADD_ATOM(chat_actors, chat::actors, index_atom, "index")      ///< search indexer -> itself
 
 CAF_END_TYPE_ID_BLOCK(chat_actors)
 

@@ -12,6 +12,8 @@
 #include "actors/handles.hpp"
 #include "actors/log_writer.hpp"
 #include "actors/messages.hpp"
+#include "actors/search_indexer.hpp"
+#include "persistence/message_search.hpp"
 #include "protocol/error_code.hpp"
 
 namespace chat::actors {
@@ -101,6 +103,7 @@ class server_impl final : public server {
       for (auto& c : conns) all.push_back(caf::actor_cast<caf::actor>(c));
       for (auto& s : rt_->shards) all.push_back(caf::actor_cast<caf::actor>(s));
       all.push_back(caf::actor_cast<caf::actor>(rt_->log_writer));
+      all.push_back(caf::actor_cast<caf::actor>(rt_->indexer));
       all.push_back(caf::actor_cast<caf::actor>(admin_));
       all.insert(all.end(), rt_->db_workers.begin(), rt_->db_workers.end());
       for (auto& a : all) self->monitor(a);
@@ -198,6 +201,13 @@ persistence::result<std::unique_ptr<server>> server::start(
   rt->db_budgets.configure(cfg.db_work_burst, cfg.db_work_per_second);
   rt->metrics = registry ? std::move(registry) : std::make_shared<chat::metrics::registry>();
   rt->db = spawn_db_pool(sys, (*db)->config(), db_workers, rt);
+  // The search indexer's own connection (it writes beside the log writer, never in its commit).
+  auto index_db = persistence::database::open(cfg.db_url);
+  if (!index_db) return index_db.err();
+  if (auto tuned = persistence::message_search::prepare_indexer_connection(**index_db); !tuned)
+    return tuned.err();
+  rt->indexer =
+      spawn_search_indexer(sys, std::shared_ptr<persistence::database>(std::move(*index_db)), rt);
   rt->log_writer =
       spawn_log_writer(sys, std::shared_ptr<persistence::database>(std::move(*db)), rt);
   for (std::size_t i = 0; i < cfg.directory_shards; ++i)

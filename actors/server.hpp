@@ -78,6 +78,9 @@ struct server_config {
   std::chrono::milliseconds idle_passivation{std::chrono::minutes(5)};
   std::size_t directory_shards = 4;
   std::size_t max_batch = 512;  ///< log writer: most events per commit
+  /// The search indexer waits this long after a commit before indexing it, so one round takes
+  /// many commits (docs/operations.md, "Message search": how far search lags the ack).
+  std::chrono::milliseconds search_index_delay{50};
   /// Per-connection request rate limit (token bucket). Defaults are protocol::limits'; tests and
   /// benchmarks raise them to push one connection harder.
   double requests_per_second = protocol::limits::requests_per_second;

@@ -66,6 +66,15 @@ registry::registry()
       passivations(counter(*reg_, "chatd_passivations_total", "Idle actors passivated.")),
       log_failures(counter(*reg_, "chatd_log_append_failures_total",
                            "Appends the log writer answered with a failure.")),
+      search_lag_events(gauge_family(*reg_, "chatd_search_index_lag_events",
+                                     "Seqs committed to the log but not yet in the search index.")
+                            .Add({})),
+      search_lag_seconds(
+          gauge_family(*reg_, "chatd_search_index_lag_seconds",
+                       "How long the oldest commit not yet in the search index has waited.")
+              .Add({})),
+      search_indexed(counter(*reg_, "chatd_search_indexed_events_total",
+                             "Message, edit and delete events the search indexer indexed.")),
       http_requests(
           counter(*reg_, "chatd_http_requests_total", "HTTP requests read (upgrades included).")),
       ws_sessions(gauge_family(*reg_, "chatd_ws_sessions",

@@ -48,6 +48,9 @@ class registry {
   prometheus::Histogram& ack_seconds;     ///< chatd_ack_latency_seconds (send frame in -> ack out)
   prometheus::Counter& passivations;      ///< chatd_passivations_total
   prometheus::Counter& log_failures;      ///< chatd_log_append_failures_total
+  prometheus::Gauge& search_lag_events;   ///< chatd_search_index_lag_events
+  prometheus::Gauge& search_lag_seconds;  ///< chatd_search_index_lag_seconds
+  prometheus::Counter& search_indexed;    ///< chatd_search_indexed_events_total
   // Gateway.
   prometheus::Counter& http_requests;       ///< chatd_http_requests_total
   prometheus::Gauge& ws_sessions;           ///< chatd_ws_sessions

@@ -10,7 +10,6 @@
 
 #include "persistence/event_row.hpp"
 #include "persistence/kinds.hpp"
-#include "persistence/message_search.hpp"
 #include "persistence/sql_error.hpp"
 
 namespace chat::persistence {
@@ -266,7 +265,6 @@ status event_store::append(std::span<const event> batch) {
       if (is_membership_add(e.type) || is_membership_drop(e.type)) apply_membership(db_, e);
       apply_projection(db_, e);
     }
-    detail::index_events(db_, batch);  // the search index moves with the log
     link_attachments(db_, batch);
     touch_activity(db_, batch);  // last: the member rows stay locked only until the commit
     tx.commit();

@@ -13,7 +13,8 @@ namespace chat::persistence {
 /// member_left, with `subject`) also update the memberships projection in the same transaction,
 /// and so do the projections of persistence/kinds.hpp (roles, the conversation row, mentions).
 /// The one write to an existing row: message_deleted blanks the text of the message it names and
-/// of that message's edits (docs/protocol.md, "Deleting").
+/// of that message's edits (docs/protocol.md, "Deleting"). The search index is not written here:
+/// it follows the log after the commit (message_search::index_ranges, the search indexer).
 class event_store {
  public:
   explicit event_store(database& db) : db_(db) {}

@@ -7,6 +7,7 @@
 #include <limits>
 #include <span>
 
+#include "persistence/event_row.hpp"
 #include "persistence/sql_error.hpp"
 
 namespace chat::persistence {
@@ -154,7 +155,10 @@ std::vector<row> candidates(database& db, mode m, user_id u, const std::string& 
       "FROM message_search s JOIN users u ON u.id = s.sender_id "
       "WHERE s.conversation_id IN (SELECT m.conversation_id FROM memberships m WHERE m.user_id = "
       ":u) AND (s.ts < :t1 OR (s.ts = :t2 AND (s.conversation_id < :c1 OR (s.conversation_id = "
-      ":c2 AND s.seq < :q1)))) ";
+      ":c2 AND s.seq < :q1)))) "
+      // The index may not have seen a delete yet: the log says whether the message still is.
+      "AND NOT EXISTS (SELECT 1 FROM conversation_events d WHERE d.conversation_id = "
+      "s.conversation_id AND d.target_seq = s.seq AND d.type = 'message_deleted') ";
   if (m == mode::fts) {
     q += "AND s.id IN (SELECT rowid FROM message_search_fts WHERE message_search_fts MATCH :f) ";
   } else if (m == mode::trigram) {
@@ -351,6 +355,135 @@ status message_search::remove(conversation_id c, seq_t seq) {
   }
 }
 
+namespace {
+
+/// The message, edit and delete events of `ranges`, in log order per conversation.
+std::vector<event> read_indexable(database& db, std::span<const seq_range> ranges) {
+  std::string q = fmt::format(
+      "SELECT {} FROM conversation_events WHERE type IN ('message', "
+      "'message_edited', 'message_deleted') AND (",
+      detail::event_columns);
+  soci::statement stmt(db.sql());
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    q += fmt::format("{}(conversation_id = :c{} AND seq > :a{} AND seq <= :u{})", i ? " OR " : "",
+                     i, i, i);
+    stmt.exchange(soci::use(ranges[i].conversation));
+    stmt.exchange(soci::use(ranges[i].after));
+    stmt.exchange(soci::use(ranges[i].upto));
+  }
+  q += ") ORDER BY conversation_id, seq";
+  detail::event_row row;
+  row.bind(stmt);
+  stmt.alloc();
+  stmt.prepare(q);
+  stmt.define_and_bind();
+  stmt.execute();
+  std::vector<event> out;
+  while (stmt.fetch()) out.push_back(row.get());
+  return out;
+}
+
+void write_watermarks(database& db, std::span<const seq_range> ranges) {
+  conversation_id c = 0;
+  seq_t upto = 0;
+  soci::statement stmt =
+      (db.sql().prepare << (db.kind() == backend::sqlite
+                                ? "INSERT INTO search_watermarks (conversation_id, indexed_seq) "
+                                  "VALUES (:c, :s) ON CONFLICT (conversation_id) DO UPDATE SET "
+                                  "indexed_seq = excluded.indexed_seq"
+                                : "INSERT INTO search_watermarks (conversation_id, indexed_seq) "
+                                  "VALUES (:c, :s) ON DUPLICATE KEY UPDATE indexed_seq = "
+                                  "VALUES(indexed_seq)"),
+       soci::use(c), soci::use(upto));
+  for (const auto& r : ranges) {
+    c = r.conversation;
+    upto = r.upto;
+    stmt.execute(true);
+  }
+}
+
+}  // namespace
+
+result<std::size_t> message_search::index_ranges(std::span<const seq_range> ranges) {
+  if (ranges.empty()) return std::size_t{0};
+  try {
+    detail::transaction tx(db_);
+    auto events = read_indexable(db_, ranges);
+    detail::index_events(db_, events);
+    write_watermarks(db_, ranges);
+    tx.commit();
+    return events.size();
+  } catch (...) {
+    return detail::current_error(db_, "search index");
+  }
+}
+
+result<std::vector<seq_t>> message_search::watermarks(std::span<const conversation_id> convs) {
+  try {
+    std::vector<seq_t> out;
+    out.reserve(convs.size());
+    seq_t w = 0;
+    conversation_id c = 0;
+    soci::indicator ind = soci::i_ok;
+    soci::statement stmt =
+        (db_.sql().prepare
+             << "SELECT indexed_seq FROM search_watermarks WHERE conversation_id = :c",
+         soci::use(c), soci::into(w, ind));
+    for (auto id : convs) {
+      c = id;
+      w = 0;
+      stmt.execute(true);
+      out.push_back(db_.sql().got_data() && ind == soci::i_ok ? w : 0);
+    }
+    return out;
+  } catch (...) {
+    return detail::current_error(db_, "search watermarks");
+  }
+}
+
+result<std::vector<seq_range>> message_search::unindexed() {
+  try {
+    std::vector<seq_range> out;
+    seq_range r;
+    soci::statement stmt =
+        (db_.sql().prepare
+             << "SELECT x.c, COALESCE(w.indexed_seq, 0), x.m FROM (SELECT conversation_id AS c, "
+                "MAX(seq) AS m FROM conversation_events GROUP BY conversation_id) x LEFT JOIN "
+                "search_watermarks w ON w.conversation_id = x.c WHERE x.m > "
+                "COALESCE(w.indexed_seq, 0) ORDER BY x.c",
+         soci::into(r.conversation), soci::into(r.after), soci::into(r.upto));
+    stmt.execute();
+    while (stmt.fetch()) out.push_back(r);
+    return out;
+  } catch (...) {
+    return detail::current_error(db_, "search backlog");
+  }
+}
+
+status message_search::prepare_indexer_connection(database& db) {
+  if (db.kind() != backend::sqlite) return success();
+  try {
+    db.sql() << "PRAGMA synchronous=NORMAL";
+    return success();
+  } catch (...) {
+    return detail::current_error(db, "search indexer connection");
+  }
+}
+
+status message_search::catch_up() {
+  auto todo = unindexed();
+  if (!todo) return todo.err();
+  constexpr seq_t step = 1000;
+  for (auto r : *todo) {
+    for (seq_t at = r.after; at < r.upto; at += step) {
+      seq_range one{r.conversation, at, std::min(r.upto, at + step)};
+      auto done = index_ranges(std::span<const seq_range>(&one, 1));
+      if (!done) return done.err();
+    }
+  }
+  return success();
+}
+
 void detail::rebuild_search_index(database& db_) {
   if (db_.kind() == backend::sqlite) {
     db_.sql() << "INSERT INTO message_search_fts (message_search_fts) VALUES ('delete-all')";
@@ -389,6 +522,9 @@ status message_search::rebuild() {
   try {
     detail::transaction tx(db_);
     detail::rebuild_search_index(db_);
+    db_.sql() << "DELETE FROM search_watermarks";
+    db_.sql() << "INSERT INTO search_watermarks (conversation_id, indexed_seq) SELECT "
+                 "conversation_id, MAX(seq) FROM conversation_events GROUP BY conversation_id";
     tx.commit();
     return success();
   } catch (...) {

@@ -1,6 +1,8 @@
 #pragma once
 // Full-text search over message text (docs/protocol.md, "search"). The index is a projection of
-// the log kept in step by event_store::append, in the same transaction as the events:
+// the log written after the commit, by the search indexer (actors/search_indexer.cpp) through
+// index_ranges(): each conversation's durable watermark (`search_watermarks`, migration 0006)
+// says how far it got, in the same transaction as the index rows, so a crash loses nothing:
 // SQLite: an FTS5 table with the trigram tokenizer over `message_search`;
 // MariaDB: `message_search` plus a trigram side table `message_trigrams` (docs/operations.md says
 // why not Mroonga). Substrings of 3+ characters use the index; 1-2 character queries scan the
@@ -43,16 +45,32 @@ class message_search {
 
   /// Messages of conversations `u` is a member of now whose text contains `query` (ASCII
   /// letters case-insensitively; SQLite's index also folds other scripts' case), newest first,
-  /// strictly below `below` when given, at most `limit` hits.
+  /// strictly below `below` when given, at most `limit` hits. A message deleted in the log never
+  /// matches, even before the indexer has seen the delete (each hit is checked against the log);
+  /// an edit replaces the old text once indexed.
   result<search_page> search(user_id u, std::string_view query,
                              std::optional<search_text::cursor> below, int limit);
+
+  /// Indexes the message, edit and delete events of each range (read from the log) and moves
+  /// the ranges' watermarks to their `upto`, all in one transaction. How many events it indexed.
+  result<std::size_t> index_ranges(std::span<const seq_range> ranges);
+  /// The watermarks of these conversations (0 for one never indexed), in the same order.
+  result<std::vector<seq_t>> watermarks(std::span<const conversation_id> conversations);
+  /// Every conversation whose log goes past its watermark, as (conversation, watermark, last
+  /// seq): where the indexer catches up on start (after a crash, what it had not indexed yet).
+  result<std::vector<seq_range>> unindexed();
+  /// Readies the indexer's own connection: on SQLite its commits skip the fsync (a round lost
+  /// in a crash is indexed again from its watermark; the log writer's next commit syncs the WAL).
+  static status prepare_indexer_connection(database& db);
+  /// Indexes everything unindexed now, in rounds (tests, and tools that need a current index).
+  status catch_up();
 
   /// Adds (or replaces) the indexed text of message (c, seq). Keeps the original sender and ts
   /// when the message is already indexed (an edit), else uses `sender` and `ts`.
   status put(conversation_id c, seq_t seq, user_id sender, std::int64_t ts, std::string_view text);
   /// Drops message (c, seq) from the index (a delete); nothing happens when it is not there.
   status remove(conversation_id c, seq_t seq);
-  /// Empties the index and rebuilds it from the log (migration 0004 runs it once).
+  /// Empties the index and rebuilds it from the log, watermarks included.
   status rebuild();
 
  private:
@@ -60,8 +78,8 @@ class message_search {
 };
 
 namespace detail {
-/// For event_store::append, inside its transaction (throws SOCI errors like the rest of it):
-/// indexes the batch's message events; events that change or delete a message update it.
+/// Inside the caller's transaction (throws SOCI errors): indexes the batch's message events
+/// (none indexed yet); events that change or delete a message update it.
 void index_events(database& db, std::span<const event> batch);
 /// Empties the index and replays the whole log into it (no transaction of its own).
 void rebuild_search_index(database& db);

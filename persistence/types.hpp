@@ -11,6 +11,14 @@ using user_id = std::int64_t;
 using conversation_id = std::int64_t;
 using seq_t = std::int64_t;
 
+/// Seqs (after, upto] of one conversation (the search indexer's rounds: after is its watermark).
+struct seq_range {
+  conversation_id conversation = 0;
+  seq_t after = 0;
+  seq_t upto = 0;
+  bool operator==(const seq_range&) const = default;
+};
+
 /// One entry of the append-only conversation log (table conversation_events).
 struct event {
   conversation_id conversation = 0;

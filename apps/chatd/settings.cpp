@@ -189,6 +189,9 @@ parsed_settings parse_settings(int argc, const char* const* argv) {
   app.add_option("--max-batch", s.actors.max_batch, "most events the log writer commits at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  add_duration(app, "--search-index-delay", s.actors.search_index_delay,
+               "the search indexer waits this long after a commit, so a round takes many "
+               "(search lags the ack by about this much)");
   app.add_option("--actor-threads", s.actor_threads,
                  "CAF scheduler threads (actors; blocking database work has its own threads); 0 = "
                  "one per CPU this process may run on")

@@ -1,6 +1,9 @@
 // The search request end to end through the actors: connection -> database worker -> reply.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include "harness.hpp"
 #include "protocol/serializer.hpp"
 
@@ -25,6 +28,17 @@ std::vector<protocol::id_t> seqs(const protocol::search_results_frame& f) {
   return out;
 }
 
+/// The index follows the log after the ack (the search indexer): ask again until `query` has
+/// `n` hits, for at most 30 s (a loaded machine), then return what it has.
+protocol::search_results_frame search_until(client& c, const std::string& query, std::size_t n) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (true) {
+    auto r = search(c, query);
+    if (r.hits.size() == n || std::chrono::steady_clock::now() > until) return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 }  // namespace
 
 TEST_CASE("search finds members' messages in English and CJK, pages, and hides the rest",
@@ -41,6 +55,8 @@ TEST_CASE("search finds members' messages in English and CJK, pages, and hides t
   auto bb = bob.send_msg(group.id, "b1", "Yes! Tokyo tower at night");
   auto secret = carol.open_direct("bob");
   carol.send_msg(secret.id, "c1", "a surprise for alice: tokyo tickets");
+  REQUIRE(search_until(bob, "tokyo", 2).hits.size() == 2);
+  REQUIRE(search_until(alice, "タワー", 1).hits.size() == 1);
 
   auto hit = search(alice, "タワー");
   REQUIRE(hit.hits.size() == 1);
@@ -76,4 +92,53 @@ TEST_CASE("search finds members' messages in English and CJK, pages, and hides t
   CHECK(search(bob, "tower").hits.empty());
   CHECK(search(bob, "東京").hits.empty());
   CHECK(search(bob, "tokyo").hits.size() == 1);  // Carol's conversation is still his
+}
+
+TEST_CASE("search: a delete hides a message at once, an edit and new messages follow the ack",
+          "[actors]") {
+  auto backend = GENERATE(from_range(backends()));
+  // The indexer waits an hour after a commit: only its start-up round runs during the test.
+  auto lazy = [](actors::server_config& c) { c.search_index_delay = std::chrono::hours(1); };
+  fixture fx{backend, lazy};
+  const auto a = fx.make_user("alice"), b = fx.make_user("bob");
+  protocol::id_t dm = 0;
+  protocol::ack_frame gone, edited;
+  {
+    client alice{fx, a, "alice"}, bob{fx, b, "bob"};
+    alice.hello();
+    bob.hello();
+    dm = alice.open_direct("bob").id;
+    gone = alice.send_msg(dm, "m1", "the vault code is 1234");
+    edited = alice.send_msg(dm, "m2", "meet at the old station");
+    CHECK(search(bob, "vault").hits.empty());  // acked, not indexed yet
+    fx.stop_server();
+  }
+  // A restart catches up on what the last run committed but did not index.
+  fx.start_server(lazy);
+  {
+    client alice{fx, a, "alice"}, bob{fx, b, "bob"};
+    alice.hello();
+    bob.hello();
+    REQUIRE(seqs(search_until(bob, "vault", 1)) == std::vector<protocol::id_t>{gone.seq});
+    REQUIRE(seqs(search_until(bob, "station", 1)) == std::vector<protocol::id_t>{edited.seq});
+    // The delete counts before the indexer sees it: the log says the message is gone.
+    auto del = alice.call(protocol::delete_message_req{alice.next_id(), dm, "d1", gone.seq});
+    REQUIRE(std::holds_alternative<protocol::ack_frame>(del));
+    CHECK(search(bob, "vault").hits.empty());
+    CHECK(search(bob, "12").hits.empty());
+    // An edit replaces the old text once indexed (here: after the next start's catch-up).
+    auto ed = alice.call(
+        protocol::edit_message_req{alice.next_id(), dm, "e1", edited.seq, "meet at the harbour"});
+    REQUIRE(std::holds_alternative<protocol::ack_frame>(ed));
+    fx.stop_server();
+  }
+  fx.start_server();  // the default delay
+  client bob{fx, b, "bob"};
+  bob.hello();
+  REQUIRE(seqs(search_until(bob, "harbour", 1)) == std::vector<protocol::id_t>{edited.seq});
+  CHECK(search(bob, "station").hits.empty());
+  CHECK(search(bob, "vault").hits.empty());
+  auto fresh = bob.send_msg(dm, "m3", "a brand new harbour message");
+  CHECK(seqs(search_until(bob, "harbour", 2)) ==
+        std::vector<protocol::id_t>{fresh.seq, edited.seq});
 }

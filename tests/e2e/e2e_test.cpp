@@ -366,6 +366,45 @@ CHAT_E2E_CASE(sigkill_restart,
   CHECK(again.duplicate);
 }
 
+CHAT_E2E_CASE(sigkill_search_catch_up,
+              "After SIGKILL between commit and indexing, the restart indexes what was missed",
+              "") {
+  // The indexer waits 10 minutes after a commit: the messages are acked (durable), not indexed.
+  chatd_server srv(kind, {"--search-index-delay", "600s"});
+  auto alice = register_user(srv.port(), "alice");
+  register_user(srv.port(), "bob");
+  auto search_hits = [](chat_client& c, const std::string& q) {
+    auto id = c.next_id();
+    c.send(protocol::search_req{id, q, std::nullopt, 50});
+    return c
+        .expect<protocol::search_results_frame>(
+            [&](const protocol::search_results_frame& f) { return f.ref == id; })
+        .hits.size();
+  };
+  std::int64_t conv = 0;
+  {
+    auto a = chat_client::open(srv.port(), alice);
+    conv = a->open_direct("bob");
+    for (int i = 0; i < 20; ++i)
+      a->send_message(conv, "s" + std::to_string(i), "lighthouse " + std::to_string(i));
+    CHECK(search_hits(*a, "lighthouse") == 0);
+    CHECK(srv.proc().stop(SIGKILL) == 128 + SIGKILL);
+  }
+  srv.restart({});
+  auto a = chat_client::open(srv.port(), alice);
+  std::size_t found = 0;
+  for (auto until = std::chrono::steady_clock::now() + 30s;
+       found < 20 && std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(50ms))
+    found = search_hits(*a, "lighthouse");
+  CHECK(found == 20);
+  // And the index keeps following the log after the catch-up.
+  a->send_message(conv, "after", "lighthouse after the restart");
+  for (auto until = std::chrono::steady_clock::now() + 30s;
+       found < 21 && std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(50ms))
+    found = search_hits(*a, "lighthouse");
+  CHECK(found == 21);
+}
+
 CHAT_E2E_CASE(sigterm_graceful, "SIGTERM closes sockets with 1001, logs each step and exits 0",
               "") {
   chatd_server srv(kind);

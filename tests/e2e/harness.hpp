@@ -54,6 +54,11 @@ class chatd_server {
                         std::function<std::string(const std::string&)> route_db = {});
   void start();  ///< REQUIREs the listening line
   void restart() { start(); }
+  /// Restarts with other extra flags (they stay for later restarts).
+  void restart(std::vector<std::string> extra_args) {
+    extra_ = std::move(extra_args);
+    start();
+  }
   std::uint16_t port() const { return proc_->port(); }
   /// The loopback metrics port (chatd runs with --metrics-listen 127.0.0.1:0).
   std::uint16_t metrics_port() const { return proc_->metrics_port(); }

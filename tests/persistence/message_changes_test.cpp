@@ -150,9 +150,21 @@ TEST_CASE("Search finds an edited message by its new text only and a deleted one
   REQUIRE(log.append(std::vector<event>{me, make(c, 2, kind::message, u, "lunch at noon"),
                                         make(c, 3, kind::message, u, "dinner at eight")})
               .ok());
+  REQUIRE(search.catch_up().ok());
   REQUIRE(log.append(std::vector<event>{make(c, 4, kind::message_edited, u, "brunch at ten", 2),
                                         make(c, 5, kind::message_deleted, u, "", 3)})
               .ok());
+  auto raw_hits = [&](std::string_view q) {
+    auto r = search.search(u, q, std::nullopt, 10);
+    REQUIRE(r.ok());
+    std::vector<seq_t> out;
+    for (auto& h : r->hits) out.push_back(h.seq);
+    return out;
+  };
+  // Before the indexer runs: the delete counts at once (the log says so), the edit not yet.
+  CHECK(raw_hits("dinner").empty());
+  CHECK(raw_hits("lunch at noon") == std::vector<seq_t>{2});
+  REQUIRE(search.catch_up().ok());
   auto hits = [&](std::string_view q) {
     auto r = search.search(u, q, std::nullopt, 10);
     REQUIRE(r.ok());
