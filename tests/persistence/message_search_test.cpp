@@ -203,6 +203,7 @@ TEST_CASE("A short query's scan stops at its budget and hands back a cursor", "[
   REQUIRE(w.log.append(batch).ok());
   REQUIRE(w.index.catch_up().ok());
   auto first = w.index.search(w.alice, "xy", std::nullopt, 10);
+  INFO((first.ok() ? std::string("ok") : first.err().message));
   REQUIRE(first.ok());
   CHECK(first->hits.empty());
   REQUIRE(first->next);
@@ -328,6 +329,7 @@ TEST_CASE("Search index cost and latency on 20,000 messages", "[.bench]") {
   auto time = [&](std::string q) {
     auto t0 = std::chrono::steady_clock::now();
     auto page = w.index.search(w.alice, q, std::nullopt, 20);
+    INFO(q << ": " << (page.ok() ? std::string("ok") : page.err().message));
     REQUIRE(page.ok());
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   };
