@@ -15,8 +15,14 @@ namespace {
 protocol::search_results_frame search(client& c, std::string query,
                                       std::optional<std::string> cursor = std::nullopt,
                                       int limit = 20) {
-  auto reply =
-      c.call(protocol::search_req{c.next_id(), std::move(query), std::move(cursor), limit});
+  // Searches draw on the user's database budget: a refusal is waited out, not a failure here.
+  auto reply = c.call(protocol::search_req{c.next_id(), query, cursor, limit});
+  for (int i = 0; i < 50; ++i) {
+    auto* e = std::get_if<protocol::error_frame>(&reply);
+    if (!e || e->code != protocol::error_code::rate_limited) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    reply = c.call(protocol::search_req{c.next_id(), query, cursor, limit});
+  }
   INFO(protocol::serialize(reply));
   REQUIRE(std::holds_alternative<protocol::search_results_frame>(reply));
   return std::get<protocol::search_results_frame>(reply);
@@ -35,7 +41,7 @@ protocol::search_results_frame search_until(client& c, const std::string& query,
   while (true) {
     auto r = search(c, query);
     if (r.hits.size() == n || std::chrono::steady_clock::now() > until) return r;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }
 
