@@ -1,7 +1,7 @@
 #pragma once
 // Full-text search over message text (docs/protocol.md, "search"). The index is a projection of
 // the log written after the commit, by the search indexer (actors/search_indexer.cpp) through
-// index_ranges(): each conversation's durable watermark (`search_watermarks`, migration 0007)
+// index_ranges(): each conversation's durable watermark (`search_watermarks`, migration 0008)
 // says how far it got, in the same transaction as the index rows, so a crash loses nothing:
 // SQLite: an FTS5 table with the trigram tokenizer over `message_search`;
 // MariaDB: `message_search` plus a trigram side table `message_trigrams` (docs/operations.md says
