@@ -7,6 +7,7 @@ import dev.chatd.client.testing.eventually
 import dev.chatd.client.testing.ok
 import dev.chatd.client.testing.register
 import dev.chatd.client.testing.uniqueName
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -87,6 +88,13 @@ class MessageChangesIT : ChatdPerClass(listOf("--requests-per-second", "200", "-
             val seqs = (1..7).map { n ->
                 val item = a.client.send(conv, "$word number $n")
                 a.client.awaitAck(item.clientMsgId).ok("ack $n").seq
+            }
+            // The index follows the ack (docs/protocol.md, "search"): wait until all seven are in,
+            // slowly enough that the polls do not spend the user's database budget.
+            for (attempt in 1..100) {
+                val found = a.client.search(word, null, limit = 50)
+                if ((found as? Outcome.Ok)?.value?.hits?.size == 7) break
+                delay(300)
             }
             // Page by page, 3 at a time: 3 + 3 + 1, newest first, each hit once.
             val pages = mutableListOf<List<Long>>()
