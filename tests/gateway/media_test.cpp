@@ -59,13 +59,13 @@ constexpr format formats[] = {
 TEST_CASE("Whole images of each accepted type decode and get a thumbnail", "[gateway][media]") {
   for (const auto& f : formats) {
     INFO(f.type);
-    temp_file file(make_image(640, 480, f.suffix));
+    temp_file file(make_image(320, 240, f.suffix));
     CHECK(sniff_content_type(file.path) == f.type);
     CHECK(is_inline_image(f.type));
     auto info = probe_image(file.path, f.type);
     CHECK(info.result == image_info::verdict::whole);
-    CHECK(info.width == 640);
-    CHECK(info.height == 480);
+    CHECK(info.width == 320);
+    CHECK(info.height == 240);
     REQUIRE(info.thumbnail);
     CHECK(info.thumbnail_type == "image/jpeg");
     CHECK(info.thumbnail->size() < 100'000);
@@ -80,7 +80,7 @@ TEST_CASE("Whole images of each accepted type decode and get a thumbnail", "[gat
 TEST_CASE("Truncated and corrupted images of each accepted type are undecodable",
           "[gateway][media]") {
   for (const auto& f : formats) {
-    const std::string whole = make_image(640, 480, f.suffix);
+    const std::string whole = make_image(320, 240, f.suffix);
     INFO(f.type << ", " << whole.size() << " bytes");
     // Cut halfway: the header is intact (libmagic still says it is this type).
     temp_file half(whole.substr(0, whole.size() / 2));
