@@ -28,10 +28,10 @@ void index_backlog::indexed(persistence::conversation_id c, persistence::seq_t w
   auto it = entries_.find(c);
   if (it == entries_.end()) return;
   auto& e = it->second;
+  const bool was_waiting = behind(e.upto, e.watermark);
   e.watermark = std::max(e.watermark.value_or(0), watermark);
-  if (!behind(e.upto, e.watermark)) {
+  if (was_waiting && !behind(e.upto, e.watermark))
     waiting_.erase(std::find(waiting_.begin(), waiting_.end(), c));
-  }
 }
 
 std::vector<persistence::conversation_id> index_backlog::unknown_watermarks() const {

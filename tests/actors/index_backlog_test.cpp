@@ -74,4 +74,10 @@ TEST_CASE("Commits at or below the watermark (a restart's backlog, a repeat) cos
   // Watermarks only move forward.
   b.indexed(4, 3);
   CHECK(b.plan(100, 10) == std::vector<index_range>{{4, 12, 15}});
+  // A watermark for a conversation that waits for nothing changes nothing (and no other entry).
+  b.committed(5, 2, t0);
+  b.indexed(5, 2);
+  b.indexed(5, 2);
+  b.indexed(6, 9);  // never committed here
+  CHECK(b.plan(100, 10) == std::vector<index_range>{{4, 12, 15}});
 }
