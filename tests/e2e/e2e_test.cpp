@@ -567,8 +567,10 @@ CHAT_E2E_CASE(slow_consumer,
     }
     REQUIRE_FALSE(std::holds_alternative<protocol::error_frame>(*f));
   }
+  // A sender held up by Bob fails the 20 s wait above; the total only bounds pathological slowness
+  // (6,000 durable sends took 63 s under ASan on MariaDB at load 15).
   auto elapsed = std::chrono::steady_clock::now() - t0;
-  CHECK(elapsed < 60s);
+  CHECK(elapsed < 180s);
   // Bob never reads, so he is reset after the close grace (tests/e2e/backpressure_test.cpp
   // checks the close frame of a reader that comes back in time).
   b->wait_closed(30s);
