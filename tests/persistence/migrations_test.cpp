@@ -3,6 +3,7 @@
 #include <map>
 #include <thread>
 
+#include "persistence/conversation_store.hpp"
 #include "test_backend.hpp"
 
 using namespace chat::persistence;
@@ -169,4 +170,37 @@ TEST_CASE("Embedded and directory migrations record the same checksums", "[persi
   REQUIRE(from_dir.ok());
   CHECK(from_dir->applied.empty());
   CHECK(from_dir->already_applied >= 1);
+}
+
+TEST_CASE("Migration 0006 gives existing memberships their conversation's last activity",
+          "[persistence]") {
+  auto kind = GENERATE(as<std::string>{}, "sqlite", "mysql");
+  test::test_backend b{kind, false};
+  if (!b.available()) return;
+  INFO("backend: " << kind);
+  std::vector<migration_text> before_0006;
+  for (const auto& m : embedded_migrations())
+    if (m.name < "0006") before_0006.push_back(m);
+  REQUIRE(migrate(b.db(), before_0006, "migrations before 0006").ok());
+  // A database of the previous schema: group 1 (created at 100, last event at 500), group 2
+  // (created at 200, last event at 300), group 3 (created at 400, no event yet).
+  auto& sql = b.db().sql();
+  sql << "INSERT INTO users (username, username_lower, created_at) VALUES ('old', 'old', 1)";
+  sql << "INSERT INTO conversations (kind, title, created_at) VALUES ('group', 'a', 100), "
+         "('group', 'b', 200), ('group', 'c', 400)";
+  sql << "INSERT INTO memberships (conversation_id, user_id, joined_seq) VALUES (1, 1, 1), "
+         "(2, 1, 1), (3, 1, 0)";
+  sql << "INSERT INTO conversation_events (conversation_id, seq, event_id, type, sender_id, "
+         "payload, created_at) VALUES (1, 1, 'e1', 'created', 1, '', 150), "
+         "(1, 2, 'e2', 'message', 1, 'hi', 500), (2, 1, 'e3', 'created', 1, '', 300)";
+  REQUIRE(migrate_embedded(b.db()).ok());
+  auto list = conversation_store{b.db()}.summaries_of(1);
+  REQUIRE(list.ok());
+  REQUIRE(list->size() == 3);
+  CHECK((*list)[0].c.id == 1);
+  CHECK((*list)[0].last_activity_ms == 500);
+  CHECK((*list)[1].c.id == 3);
+  CHECK((*list)[1].last_activity_ms == 400);
+  CHECK((*list)[2].c.id == 2);
+  CHECK((*list)[2].last_activity_ms == 300);
 }
