@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <set>
 #include <unordered_map>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "actors/frames.hpp"
 #include "actors/messages.hpp"
 #include "actors/observed_actor.hpp"
+#include "actors/profile_jobs.hpp"
 #include "actors/sync_tracker.hpp"
 #include "persistence/attachment_store.hpp"
 #include "persistence/conversation_store.hpp"
@@ -40,6 +42,7 @@ constexpr std::size_t max_stashed = 64;  ///< frames held while hello is being a
 constexpr double list_cost = 4;          ///< list_conversations: a page of up to 200
 constexpr double search_cost = 2;        ///< search: up to 5000 rows looked at
 constexpr double search_users_cost = 1;  ///< search_users: one index range
+constexpr double profile_cost = 1;       ///< set_profile, get_profiles: a few indexed reads
 constexpr auto sync_poll_interval = std::chrono::milliseconds(5);  ///< replay waiting for reads
 
 struct connection_state {
@@ -364,6 +367,7 @@ void on_list(self_ptr self, const protocol::list_conversations_req& r) {
           ci.title = s.c.title;
           ci.description = s.c.description;
           ci.avatar_color = s.c.avatar_color;
+          ci.avatar = s.c.avatar;
           ci.last_seq = s.c.last_seq;
           ci.read_seq = s.read_seq;
           ci.unread = s.unread;
@@ -487,9 +491,82 @@ void on_send(self_ptr self, const protocol::send_req& r) {
           [=](caf::error& err) { send_error(self, err, r.id); });
 }
 
+// ---- profiles and avatars ----
+
+/// Pushes a frame to every connection of these users, one message per directory shard.
+void push_to_users(self_ptr self, const std::vector<protocol::user_ref>& users,
+                   const shared_frame& frame) {
+  auto& st = self->state;
+  std::map<std::size_t, deliver_msg> by_shard;
+  for (const auto& u : users)
+    by_shard[util::shard_of(u.id, st.rt->shards.size())].users.push_back(u.id);
+  for (auto& [idx, d] : by_shard) {
+    d.frame = frame;
+    self->send(st.rt->shards[idx], std::move(d));
+  }
+}
+
+void on_set_profile(self_ptr self, const protocol::set_profile_req& r) {
+  auto me = self->state.user;
+  self->request(self->state.rt->db, caf::infinite,
+                db_job{[me, r](persistence::database& db) { return set_profile_job(db, me, r); }})
+      .then(
+          [=](frame_reply& f, resolved& push) {
+            send_frame(self, f.frame);
+            const auto& users = std::get<protocol::users_frame>(f.frame).users;
+            if (!push.users.empty() && !users.empty())
+              push_to_users(self, push.users, share(protocol::profile_frame{users.front()}));
+          },
+          [=](caf::error& err) { send_error(self, err, r.id); });
+}
+
+void on_get_profiles(self_ptr self, const protocol::get_profiles_req& r) {
+  auto me = self->state.user;
+  ask_db<frame_reply>(
+      self, [me, r](persistence::database& db) { return get_profiles_job(db, me, r); }, r.id,
+      [=](frame_reply& f) { send_frame(self, f.frame); });
+}
+
+/// update_group with an avatar: the image must be the requester's own upload. await (not then):
+/// later requests of this connection wait, so its changes reach the conversation in order.
+void on_update_group(self_ptr self, const protocol::update_group_req& r) {
+  if (!r.avatar || r.avatar->empty())
+    return ask_conv(self, make_cmd(self, r.conversation, r), r.id);
+  auto me = self->state.user;
+  auto avatar = *r.avatar;
+  self->request(self->state.rt->db, caf::infinite, db_job{[me, avatar](persistence::database& db) {
+                  return own_avatar_job(db, me, avatar);
+                }})
+      .await([=](caf::ok_atom) { ask_conv(self, make_cmd(self, r.conversation, r), r.id); },
+             [=](caf::error& err) { send_error(self, err, r.id); });
+}
+
 void on_request(self_ptr self, protocol::request& req);
 /// Rate limit, parse, answer: one client frame once the welcome is out (or not yet asked for).
 void handle_text(self_ptr self, std::string& text);
+
+/// The reply to hello, then what waited for it.
+void send_welcome(self_ptr self, const std::string& ref, protocol::user_ref user) {
+  auto& st = self->state;
+  st.hello_pending = false;
+  st.hello_done = true;
+  protocol::welcome_frame w;
+  w.ref = ref;
+  w.version = protocol::protocol_version;
+  w.user = std::move(user);
+  if (st.session_expires_ms > 0) w.session_expires = util::iso8601_utc(st.session_expires_ms);
+  send_frame(self, w);
+  // Live events wait for the client's first request: a sync replays before them.
+  if (st.rt->cfg.sync_hold.count() > 0) {
+    st.tracker.hold();
+    self->delayed_send(self, st.rt->cfg.sync_hold, sync_hold_atom_v);
+  }
+  // Frames pipelined behind hello, in order, each answered as if it came now
+  // (malformed ones get their error frame too).
+  auto stashed = std::move(st.stashed);
+  st.stashed.clear();
+  for (auto& text : stashed) handle_text(self, text);
+}
 
 void on_hello(self_ptr self, const protocol::hello_req& r) {
   auto& st = self->state;
@@ -502,26 +579,18 @@ void on_hello(self_ptr self, const protocol::hello_req& r) {
                 handle_of(self), st.username)
       .then(
           [=](caf::ok_atom) {
-            auto& st = self->state;
-            st.hello_pending = false;
-            st.hello_done = true;
-            protocol::welcome_frame w;
-            w.ref = ref;
-            w.version = protocol::protocol_version;
-            w.user = {st.user, st.username};
-            if (st.session_expires_ms > 0)
-              w.session_expires = util::iso8601_utc(st.session_expires_ms);
-            send_frame(self, w);
-            // Live events wait for the client's first request: a sync replays before them.
-            if (st.rt->cfg.sync_hold.count() > 0) {
-              st.tracker.hold();
-              self->delayed_send(self, st.rt->cfg.sync_hold, sync_hold_atom_v);
-            }
-            // Frames pipelined behind hello, in order, each answered as if it came now
-            // (malformed ones get their error frame too).
-            auto stashed = std::move(st.stashed);
-            st.stashed.clear();
-            for (auto& text : stashed) handle_text(self, text);
+            // The welcome carries the user's profile: one read, then the welcome either way.
+            auto me = self->state.user;
+            // Bounded: a frozen database must not hold the welcome (the gateway's session check
+            // passed a moment ago, so this is rare).
+            self->request(
+                    self->state.rt->db, std::chrono::seconds(2),
+                    db_job{[me](persistence::database& db) { return my_profile_job(db, me); }})
+                .then([=](resolved& r) { send_welcome(self, ref, r.users.front()); },
+                      [=](caf::error&) {
+                        // Storage trouble: the welcome without the avatar (get_profiles has it).
+                        send_welcome(self, ref, {self->state.user, self->state.username});
+                      });
           },
           [=](caf::error& err) {
             auto& st = self->state;
@@ -544,6 +613,7 @@ void on_request(self_ptr self, protocol::request& req) {
       !std::holds_alternative<protocol::list_conversations_req>(req) &&
       !std::holds_alternative<protocol::search_users_req>(req) &&
       !std::holds_alternative<protocol::search_req>(req) &&
+      !std::holds_alternative<protocol::get_profiles_req>(req) &&
       !std::holds_alternative<protocol::ping_req>(req))
     release_hold(self);
   if (st.rt->stopping.load(std::memory_order_relaxed))
@@ -560,9 +630,20 @@ void on_request(self_ptr self, protocol::request& req) {
                              std::is_same_v<T, protocol::read_req> ||
                              std::is_same_v<T, protocol::edit_message_req> ||
                              std::is_same_v<T, protocol::delete_message_req> ||
-                             std::is_same_v<T, protocol::react_req> ||
-                             std::is_same_v<T, protocol::update_group_req>) {
+                             std::is_same_v<T, protocol::react_req>) {
           ask_conv(self, make_cmd(self, r.conversation, r), r.id);
+        } else if constexpr (std::is_same_v<T, protocol::update_group_req>) {
+          on_update_group(self, r);
+        } else if constexpr (std::is_same_v<T, protocol::set_profile_req>) {
+          if (!take_db_work(st, profile_cost))
+            return send_error(self, error_code::rate_limited, "database budget spent, slow down",
+                              r.id);
+          on_set_profile(self, r);
+        } else if constexpr (std::is_same_v<T, protocol::get_profiles_req>) {
+          if (!take_db_work(st, profile_cost))
+            return send_error(self, error_code::rate_limited, "database budget spent, slow down",
+                              r.id);
+          on_get_profiles(self, r);
         } else if constexpr (std::is_same_v<T, protocol::add_member_req> ||
                              std::is_same_v<T, protocol::remove_member_req> ||
                              std::is_same_v<T, protocol::set_role_req>) {

@@ -133,6 +133,7 @@ protocol::conversation_info info_of(const conversation_state& st) {
   if (!st.tail.empty()) ci.last_event = render(st, st.tail.back());
   ci.description = st.info.description;
   ci.avatar_color = st.info.avatar_color;
+  ci.avatar = st.info.avatar;
   for (auto& [u, r] : st.members.durable_roles()) {
     if (r == role::owner) ci.owner = u;
     if (r == role::admin) ci.admins.push_back(u);
@@ -203,6 +204,7 @@ void commit_one(self_ptr self, queued& q) {
   if (e.type == kind::renamed) st.info.title = e.payload;
   if (e.type == kind::description_changed) st.info.description = e.payload;
   if (e.type == kind::avatar_color_changed) st.info.avatar_color = e.payload;
+  if (e.type == kind::avatar_changed) st.info.avatar = e.payload;
   st.messages.trim(tail_front(st), message_state_cap, [&](seq_t seq) {
     bool named = false;
     st.log.for_each_pending([&](const event& p) { named = named || p.target == seq; });
@@ -743,6 +745,7 @@ caf::result<frame_reply> on_update_group(self_ptr self, const requester& from,
     if (e.type == kind::renamed) now.title = e.payload;
     if (e.type == kind::description_changed) now.description = e.payload;
     if (e.type == kind::avatar_color_changed) now.avatar_color = e.payload;
+    if (e.type == kind::avatar_changed) now.avatar = e.payload;
   });
   std::vector<event> events;
   if (r.title && *r.title != now.title)
@@ -753,6 +756,9 @@ caf::result<frame_reply> on_update_group(self_ptr self, const requester& from,
   if (r.avatar_color && *r.avatar_color != now.avatar_color)
     events.push_back(
         make_event(st, std::string(kind::avatar_color_changed), from.user, 0, *r.avatar_color));
+  // The image's id was checked by the connection (an image the requester uploaded).
+  if (r.avatar && *r.avatar != now.avatar)
+    events.push_back(make_event(st, std::string(kind::avatar_changed), from.user, 0, *r.avatar));
   return enqueue_all(self, std::move(events), r.id);
 }
 

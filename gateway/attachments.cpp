@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "auth/http_error.hpp"
+#include "gateway/avatars.hpp"
 #include "gateway/media.hpp"
 #include "logging/logger.hpp"
 #include "persistence/attachment_store.hpp"
@@ -19,6 +20,9 @@ namespace chat::gateway {
 namespace {
 
 constexpr std::string_view prefix = "/api/attachments";
+constexpr std::string_view avatars = "/api/avatars";
+
+}  // namespace
 
 attachment_reply json_error(auth::http_error code, std::string_view message) {
   attachment_reply r;
@@ -41,6 +45,8 @@ std::string random_id() {
   for (unsigned char c : raw) out += fmt::format("{:02x}", c);
   return out;
 }
+
+namespace {
 
 bool valid_utf8(std::string_view s) {
   std::size_t i = 0;
@@ -181,11 +187,15 @@ std::optional<sweep_counts> attachment_service::sweep(std::int64_t now_ms) {
 }
 
 bool attachment_service::handles(std::string_view path) {
-  return path == prefix || path.rfind(std::string(prefix) + "/", 0) == 0;
+  return path == prefix || path.rfind(std::string(prefix) + "/", 0) == 0 || is_avatar(path);
+}
+
+bool attachment_service::is_avatar(std::string_view path) {
+  return path == avatars || path.rfind(std::string(avatars) + "/", 0) == 0;
 }
 
 bool attachment_service::is_upload(std::string_view method, std::string_view path) {
-  return method == "POST" && path == prefix;
+  return method == "POST" && (path == prefix || path == avatars);
 }
 
 void attachment_service::post(std::function<void()> job) {
@@ -194,6 +204,12 @@ void attachment_service::post(std::function<void()> job) {
 
 std::variant<pending_upload, attachment_reply> attachment_service::begin_upload(
     persistence::user_id who, std::string_view target) {
+  if (is_avatar(util::target_path(target))) {
+    // An avatar image (gateway/avatars.hpp): no name; its own limit, checked again at the end.
+    auto file = upload_file::open(blobs_.tmp_dir(), std::min(cfg_.max_bytes, max_avatar_bytes));
+    if (auto* e = std::get_if<blob_store::error>(&file)) return storage_error(*e);
+    return pending_upload{who, {}, std::move(std::get<upload_file>(file)), true};
+  }
   auto name = clean_file_name(util::query_param(target, "name").value_or("file"));
   if (!name) return json_error(auth::http_error::bad_request, "the file name is not valid UTF-8");
   auto file = upload_file::open(blobs_.tmp_dir(), cfg_.max_bytes);
@@ -228,6 +244,11 @@ attachment_reply attachment_service::storage_error(const blob_store::error& e) c
 }
 
 attachment_reply attachment_service::finish_upload(pending_upload up) {
+  if (up.avatar) {
+    if (auto e = up.file.finish()) return storage_error(*e);
+    std::lock_guard lock(blobs_mutex_);
+    return upload_avatar(blobs_, db_, up.who, up.file.path(), up.file.size());
+  }
   if (up.file.size() == 0)
     return json_error(auth::http_error::bad_request, "the request body (the file) is empty");
   if (auto e = up.file.finish()) return storage_error(*e);
@@ -283,6 +304,7 @@ attachment_reply attachment_service::finish_upload(pending_upload up) {
 }
 
 attachment_reply attachment_service::download(persistence::user_id who, std::string_view path) {
+  if (is_avatar(path)) return download_avatar(blobs_, db_, who, path);
   auto rest = path.substr(std::min(path.size(), prefix.size() + 1));
   bool thumbnail = false;
   if (auto slash = rest.find('/'); slash != std::string_view::npos) {

@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "auth/http_error.hpp"
 #include "gateway/attachments_config.hpp"
 #include "gateway/blob_store.hpp"
 #include "gateway/upload_file.hpp"
@@ -40,6 +41,7 @@ struct pending_upload {
   persistence::user_id who = 0;
   std::string file_name;
   upload_file file;
+  bool avatar = false;  ///< POST /api/avatars (gateway/avatars.hpp)
 };
 
 /// What one sweep removed.
@@ -63,6 +65,8 @@ class attachment_service {
   /// Paths this service answers: /api/attachments and /api/attachments/<id>[/thumbnail].
   static bool handles(std::string_view path);
   static bool is_upload(std::string_view method, std::string_view path);
+  /// /api/avatars and /api/avatars/<id> (gateway/avatars.hpp), served on the same threads.
+  static bool is_avatar(std::string_view path);
   std::size_t max_bytes() const { return cfg_.max_bytes; }
 
   /// Runs `job` on the attachment pool.
@@ -103,6 +107,13 @@ class attachment_service {
   bool stopping_ = false;
   std::thread sweeper_;
 };
+
+/// A JSON error reply ({"error": name, "message": ...}) with the code's status.
+attachment_reply json_error(auth::http_error code, std::string_view message);
+/// A storage error as a reply: 503 unavailable, anything else 500 (logged).
+attachment_reply db_error(const persistence::error& e);
+/// 32 random hex characters (a file's only handle); "" when there is no randomness.
+std::string random_id();
 
 /// "attachment; filename=..." or "inline; ..." with an ASCII fallback and RFC 6266's filename*.
 std::string content_disposition(std::string_view name, bool inline_view);

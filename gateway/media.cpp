@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 namespace chat::gateway {
 
@@ -65,6 +66,19 @@ std::string_view loader_of(std::string_view t) {
   if (t == "image/gif") return "gifload";
   if (t == "image/webp") return "webpload";
   return {};
+}
+
+/// An avatar's header only (lazy load): the size decides before any pixel is decoded.
+std::optional<std::pair<bool, bool>> avatar_header(std::string_view bytes, long long max_pixels) {
+  image_ptr head(vips_image_new_from_buffer(bytes.data(), bytes.size(), "", "access",
+                                            VIPS_ACCESS_SEQUENTIAL, nullptr));
+  if (!head) {
+    vips_error_clear();
+    return std::nullopt;
+  }
+  const long long w = vips_image_get_width(head.get()), h = vips_image_get_height(head.get());
+  if (w <= 0 || h <= 0 || w * h > max_pixels) return std::nullopt;
+  return std::pair{true, vips_image_hasalpha(head.get()) != 0};
 }
 
 }  // namespace
@@ -143,6 +157,51 @@ image_info probe_image(const std::string& path, std::string_view content_type, i
   g_free(out);
   info.thumbnail_type = alpha ? "image/png" : "image/jpeg";
   return info;
+}
+
+bool looks_like_jpeg(std::string_view bytes) {
+  return bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
+         static_cast<unsigned char>(bytes[1]) == 0xD8 &&
+         static_cast<unsigned char>(bytes[2]) == 0xFF;
+}
+
+bool jpeg_complete(std::string_view bytes) {
+  // Entropy-coded data never holds FF D9 (a data FF is stuffed as FF 00), so the image data ends
+  // with the first EOI after the first start-of-scan; earlier ones belong to embedded thumbnails.
+  const auto sos = bytes.find("\xFF\xDA", 2);
+  return sos != std::string_view::npos && bytes.find("\xFF\xD9", sos + 2) != std::string_view::npos;
+}
+
+std::optional<avatar_image> make_avatar(std::string_view bytes, int side, long long max_pixels) {
+  init_vips();
+  auto head = avatar_header(bytes, max_pixels);
+  if (!head) return std::nullopt;
+  const bool alpha = head->second;
+  // A cut-off JPEG decodes with only a libjpeg warning (the missing part grey): refuse it here.
+  if (looks_like_jpeg(bytes) && !jpeg_complete(bytes)) return std::nullopt;
+  VipsImage* raw = nullptr;
+  // Cut to the centre square and scaled to side x side (small images grow); fail_on=truncated
+  // refuses a corrupt or cut-off PNG, GIF or WebP instead of storing a broken picture.
+  if (vips_thumbnail_buffer(const_cast<char*>(bytes.data()), bytes.size(), &raw, side, "height",
+                            side, "crop", VIPS_INTERESTING_CENTRE, "size", VIPS_SIZE_BOTH,
+                            "fail_on", VIPS_FAIL_ON_TRUNCATED, nullptr) != 0) {
+    vips_error_clear();
+    return std::nullopt;
+  }
+  image_ptr img(raw);
+  // Written by libvips, metadata stripped: PNG keeps transparency, JPEG otherwise.
+  void* out = nullptr;
+  size_t len = 0;
+  if (vips_image_write_to_buffer(img.get(), alpha ? ".png[strip]" : ".jpg[Q=85,strip]", &out, &len,
+                                 nullptr) != 0) {
+    vips_error_clear();
+    return std::nullopt;
+  }
+  avatar_image r{std::string(static_cast<const char*>(out), len),
+                 alpha ? "image/png" : "image/jpeg", vips_image_get_width(img.get()),
+                 vips_image_get_height(img.get())};
+  g_free(out);
+  return r;
 }
 
 }  // namespace chat::gateway

@@ -34,4 +34,22 @@ struct image_info {
 image_info probe_image(const std::string& path, std::string_view content_type, int max_side = 320,
                        long long max_pixels = 50'000'000);
 
+/// Whether the bytes start like a JPEG (SOI and a marker).
+bool looks_like_jpeg(std::string_view bytes);
+/// Whether a JPEG's image data is complete: an end-of-image marker after its first scan. libjpeg
+/// decodes a cut-off file with a mere warning, so this is checked before.
+bool jpeg_complete(std::string_view bytes);
+
+struct avatar_image {
+  std::string bytes;         ///< the re-encoded image, metadata stripped
+  std::string content_type;  ///< "image/png" (alpha) or "image/jpeg"
+  int width = 0, height = 0;
+};
+
+/// Re-encodes an uploaded avatar: the centre square, scaled to `side` x `side`, PNG when it has
+/// alpha, JPEG otherwise, no metadata. nullopt when libvips cannot decode it fully or it is over
+/// `max_pixels`.
+std::optional<avatar_image> make_avatar(std::string_view bytes, int side = 256,
+                                        long long max_pixels = 50'000'000);
+
 }  // namespace chat::gateway

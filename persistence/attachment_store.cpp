@@ -127,8 +127,10 @@ result<bool> attachment_store::blob_in_use(std::string_view sha256) {
   try {
     std::string h(sha256);
     int n = 0;
-    db_.sql() << "SELECT COUNT(*) FROM attachments WHERE sha256 = :h OR thumb_sha256 = :t",
-        soci::use(h), soci::use(h), soci::into(n);
+    // Avatar images share the blob store (gateway/avatars.hpp): their files stay too.
+    db_.sql() << "SELECT (SELECT COUNT(*) FROM attachments WHERE sha256 = :h OR thumb_sha256 = "
+                 ":t) + (SELECT COUNT(*) FROM avatar_images WHERE sha256 = :a)",
+        soci::use(h), soci::use(h), soci::use(h), soci::into(n);
     return n > 0;
   } catch (...) {
     return detail::current_error(db_, "attachment blob in use");

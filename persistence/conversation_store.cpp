@@ -26,7 +26,7 @@ conversation_kind kind_of(std::string_view s) {
 constexpr std::string_view conversation_select =
     "SELECT c.id, c.kind, c.title, c.created_at, "
     "COALESCE((SELECT MAX(e.seq) FROM conversation_events e WHERE e.conversation_id = c.id), 0), "
-    "c.description, c.avatar_color "
+    "c.description, c.avatar_color, c.avatar "
     "FROM conversations c ";
 
 result<std::optional<conversation>> find_by_key(database& db, const std::string& key) {
@@ -34,7 +34,8 @@ result<std::optional<conversation>> find_by_key(database& db, const std::string&
   std::string kind;
   db.sql() << fmt::format("{} WHERE c.direct_key = :k", conversation_select), soci::use(key),
       soci::into(c.id), soci::into(kind), soci::into(c.title), soci::into(c.created_at_ms),
-      soci::into(c.last_seq), soci::into(c.description), soci::into(c.avatar_color);
+      soci::into(c.last_seq), soci::into(c.description), soci::into(c.avatar_color),
+      soci::into(c.avatar);
   if (!db.sql().got_data()) return std::optional<conversation>{};
   c.kind = kind_of(kind);
   return std::optional<conversation>{std::move(c)};
@@ -116,7 +117,8 @@ result<std::optional<conversation>> conversation_store::find(conversation_id id)
     std::string kind;
     db_.sql() << fmt::format("{} WHERE c.id = :i", conversation_select), soci::use(id),
         soci::into(c.id), soci::into(kind), soci::into(c.title), soci::into(c.created_at_ms),
-        soci::into(c.last_seq), soci::into(c.description), soci::into(c.avatar_color);
+        soci::into(c.last_seq), soci::into(c.description), soci::into(c.avatar_color),
+        soci::into(c.avatar);
     if (!db_.sql().got_data()) return std::optional<conversation>{};
     c.kind = kind_of(kind);
     return std::optional<conversation>{std::move(c)};
@@ -182,12 +184,12 @@ result<std::vector<conversation>> conversation_store::conversations_of(user_id u
              "c.id), 0), "
              "COALESCE((SELECT e.created_at FROM conversation_events e WHERE e.conversation_id = "
              "c.id ORDER BY e.seq DESC LIMIT 1), c.created_at) AS last_activity, "
-             "c.description, c.avatar_color "
+             "c.description, c.avatar_color, c.avatar "
              "FROM conversations c JOIN memberships m ON m.conversation_id = c.id "
              "WHERE m.user_id = :u ORDER BY last_activity DESC, c.id DESC"),
          soci::use(u), soci::into(c.id), soci::into(kind), soci::into(c.title),
          soci::into(c.created_at_ms), soci::into(c.last_seq), soci::into(last_activity),
-         soci::into(c.description), soci::into(c.avatar_color));
+         soci::into(c.description), soci::into(c.avatar_color), soci::into(c.avatar));
     st.execute();
     while (st.fetch()) {
       c.kind = kind_of(kind);
@@ -298,6 +300,7 @@ result<summary_page> conversation_store::summaries_of(user_id u, std::size_t lim
       st.exchange(soci::into(c.created_at_ms));
       st.exchange(soci::into(c.description));
       st.exchange(soci::into(c.avatar_color));
+      st.exchange(soci::into(c.avatar));
       st.exchange(soci::into(c.last_seq));
       st.exchange(soci::into(read));
       st.exchange(soci::into(unread));
@@ -308,7 +311,7 @@ result<summary_page> conversation_store::summaries_of(user_id u, std::size_t lim
       for (auto& id : ids) st.exchange(soci::use(id));
       st.alloc();
       st.prepare(
-          "SELECT c.id, c.kind, c.title, c.created_at, c.description, c.avatar_color, "
+          "SELECT c.id, c.kind, c.title, c.created_at, c.description, c.avatar_color, c.avatar, "
           "COALESCE((SELECT MAX(e.seq) FROM conversation_events e WHERE e.conversation_id = "
           "c.id), 0), COALESCE(r.seq, 0), "
           // Unread: messages by others after the read position; membership events never count.

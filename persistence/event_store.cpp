@@ -156,6 +156,9 @@ void apply_projection(database& db, const event& e) {
   } else if (e.type == kind::avatar_color_changed) {
     db.sql() << "UPDATE conversations SET avatar_color = :t WHERE id = :c", soci::use(e.payload),
         soci::use(e.conversation);
+  } else if (e.type == kind::avatar_changed) {
+    db.sql() << "UPDATE conversations SET avatar = :t WHERE id = :c", soci::use(e.payload),
+        soci::use(e.conversation);
   }
 }
 

@@ -21,6 +21,8 @@ inline constexpr std::string_view reaction_removed = "reaction_removed";  ///< p
 inline constexpr std::string_view renamed = "renamed";
 inline constexpr std::string_view description_changed = "description_changed";
 inline constexpr std::string_view avatar_color_changed = "avatar_color_changed";
+/// payload: the avatar image id ("" = removed)
+inline constexpr std::string_view avatar_changed = "avatar_changed";
 inline constexpr std::string_view role_changed = "role_changed";
 
 /// Whether the event changes the message named by its `target`.

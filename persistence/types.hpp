@@ -66,6 +66,7 @@ struct conversation {
   std::string title;  ///< empty for direct conversations
   std::string description;
   std::string avatar_color;  ///< "#rrggbb" or ""
+  std::string avatar;        ///< avatar image id or ""
   std::int64_t created_at_ms = 0;
   seq_t last_seq = 0;  ///< filled by list queries (MAX(seq) of the log)
 };

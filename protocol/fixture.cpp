@@ -100,6 +100,7 @@ std::string wire_fixture_json() {
   conversation_info c{42, "group", "Team", {{7, "alice"}, {9, "dave"}}, 98, e, 97, 1};
   c.description = "Team chat";
   c.avatar_color = "#3366cc";
+  c.avatar = "0123456789abcdef0123456789abcdef";
   c.owner = 7;
   c.admins = {9};
   c.unread_mentions = 1;
@@ -109,6 +110,8 @@ std::string wire_fixture_json() {
                      serialize(server_frame{conversation_frame{"5", c}}));
   out += fmt::format("    \"ack\": {},\n",
                      serialize(server_frame{ack_frame{"2", 42, "c-1", 98, 1764072000123, true}}));
+  user_ref bob{8, "bob", "#aa3377", "fedcba9876543210fedcba9876543210"};
+  out += fmt::format("    \"profile\": {},\n", serialize(server_frame{profile_frame{bob}}));
   out += fmt::format("    \"error\": {}\n",
                      serialize(server_frame{error_frame{error_code::unavailable,
                                                         "the database is unavailable", "2"}}));

@@ -33,6 +33,8 @@ struct limits {
   static constexpr std::size_t max_mentions_per_message = 50;   ///< further @names are ignored
   static constexpr std::size_t max_attachments = 10;            ///< per message; bad_field
   static constexpr std::size_t max_attachment_id_bytes = 64;    ///< bad_field
+  /// get_profiles without a conversation: your contacts beyond this many are left out.
+  static constexpr int max_profiles = 2000;
   static constexpr std::int64_t max_id = (std::int64_t{1} << 53) - 1;  ///< ids/seqs exact in JS
 };
 

@@ -148,6 +148,7 @@ struct update_group_req {
   std::optional<std::string> title{};
   std::optional<std::string> description{};
   std::optional<std::string> avatar_color{};  ///< "#rrggbb" or "" (no colour)
+  std::optional<std::string> avatar{};        ///< an uploaded avatar image's id, or "" (none)
   bool operator==(const update_group_req&) const = default;
 };
 struct set_role_req {
@@ -158,16 +159,34 @@ struct set_role_req {
   bool operator==(const set_role_req&) const = default;
 };
 
-using request =
-    std::variant<hello_req, send_req, history_req, sync_req, open_direct_req, create_group_req,
-                 add_member_req, remove_member_req, leave_req, typing_req, read_req,
-                 list_conversations_req, search_users_req, search_req, ping_req, edit_message_req,
-                 delete_message_req, react_req, update_group_req, set_role_req>;
+/// Your own avatar: at least one of the two is present.
+struct set_profile_req {
+  std::string id;
+  std::optional<std::string> avatar_color{};  ///< "#rrggbb" or "" (none: clients derive one)
+  std::optional<std::string> avatar{};        ///< an uploaded avatar image's id, or "" (none)
+  bool operator==(const set_profile_req&) const = default;
+};
+/// Profiles of one conversation's members (conversation > 0), or of all your contacts (0).
+struct get_profiles_req {
+  std::string id;
+  id_t conversation = 0;
+  bool operator==(const get_profiles_req&) const = default;
+};
+
+using request = std::variant<hello_req, send_req, history_req, sync_req, open_direct_req,
+                             create_group_req, add_member_req, remove_member_req, leave_req,
+                             typing_req, read_req, list_conversations_req, search_users_req,
+                             search_req, ping_req, edit_message_req, delete_message_req, react_req,
+                             update_group_req, set_role_req, set_profile_req, get_profiles_req>;
 
 // ---- server -> client frames ----
+/// A user. The avatar fields are filled only where docs/protocol.md says a user is a profile
+/// (welcome, get_profiles and set_profile replies, profile pushes); elsewhere they stay empty.
 struct user_ref {
   id_t id = 0;
   std::string username;
+  std::string avatar_color{};  ///< "#rrggbb" or ""
+  std::string avatar{};        ///< avatar image id (GET /api/avatars/<id>) or ""
   bool operator==(const user_ref&) const = default;
 };
 struct welcome_frame {
@@ -254,6 +273,7 @@ struct conversation_info {
   std::optional<id_t> unread;
   std::string description{};
   std::string avatar_color{};  ///< "#rrggbb" or ""
+  std::string avatar{};        ///< the group's avatar image id (GET /api/avatars/<id>) or ""
   id_t owner = 0;              ///< group owner's user id (0: direct conversation, or none)
   std::vector<id_t> admins{};  ///< admins' user ids, ascending (the owner is not listed)
   /// Messages after read_seq that mention you (list_conversations only).
@@ -307,6 +327,11 @@ struct presence_frame {
   bool online = false;
   bool operator==(const presence_frame&) const = default;
 };
+/// A user's profile changed (pushed to everyone who shares a conversation with them).
+struct profile_frame {
+  user_ref user;
+  bool operator==(const profile_frame&) const = default;
+};
 struct ok_frame {
   std::string ref;
   bool operator==(const ok_frame&) const = default;
@@ -322,9 +347,9 @@ struct error_frame {
   bool operator==(const error_frame&) const = default;
 };
 
-using server_frame =
-    std::variant<welcome_frame, ack_frame, event_frame, history_frame, sync_done_frame,
-                 conversation_frame, conversations_frame, users_frame, typing_frame, read_frame,
-                 presence_frame, ok_frame, pong_frame, search_results_frame, error_frame>;
+using server_frame = std::variant<welcome_frame, ack_frame, event_frame, history_frame,
+                                  sync_done_frame, conversation_frame, conversations_frame,
+                                  users_frame, typing_frame, read_frame, presence_frame, ok_frame,
+                                  pong_frame, search_results_frame, error_frame, profile_frame>;
 
 }  // namespace chat::protocol

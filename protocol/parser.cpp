@@ -10,6 +10,7 @@
 #include <new>
 
 #include "protocol/limits.hpp"
+#include "protocol/profile_rules.hpp"
 #include "protocol/wire.hpp"
 
 namespace chat::protocol {
@@ -87,15 +88,6 @@ bool valid_utf8(std::string_view s) {
       return false;
     }
   }
-  return true;
-}
-
-/// "" (no colour) or "#" and six hex digits.
-bool is_avatar_color(std::string_view s) {
-  if (s.empty()) return true;
-  if (s.size() != 7 || s[0] != '#') return false;
-  for (char c : s.substr(1))
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
   return true;
 }
 
@@ -204,6 +196,7 @@ enum field_id : std::uint8_t {
   f_avatar_color,
   f_role,
   f_attachments,
+  f_avatar,
   f_count
 };
 
@@ -217,7 +210,7 @@ constexpr std::array<std::string_view, f_count> field_names{
     field::prefix,      field::query,        field::cursor,
     field::reply_to,    field::target,       field::emoji,
     field::description, field::avatar_color, field::role,
-    field::attachments};
+    field::attachments, field::avatar};
 
 enum class shape : std::uint8_t { string, integer, positions, members, attachments };
 
@@ -592,7 +585,7 @@ class request_reader {
 };
 
 // The request types in request's order (the switch below follows it).
-constexpr std::array<std::string_view, 21> request_names{
+constexpr std::array<std::string_view, 23> request_names{
 #define CHAT_WIRE_REQUEST_NAME(name) wire::request_type::name,
     CHAT_WIRE_REQUESTS(CHAT_WIRE_REQUEST_NAME)
 #undef CHAT_WIRE_REQUEST_NAME
@@ -684,6 +677,22 @@ class request_builder {
   }
 
   id_t conversation() { return num(f_conversation, 1, limits::max_id, true).value_or(0); }
+
+  /// update_group / set_profile: "#rrggbb" or "" (clears it); nullopt when absent.
+  std::optional<std::string> avatar_color() {
+    auto v = opt_text(f_avatar_color, 7);
+    if (!error && v && !is_avatar_color(*v))
+      fail(error_code::bad_field, f_avatar_color, "must be \"#rrggbb\" (hex digits) or \"\"");
+    return error ? std::nullopt : v;
+  }
+  /// update_group / set_profile: an avatar image id from POST /api/avatars, or "" (removes it).
+  std::optional<std::string> avatar() {
+    auto v = opt_text(f_avatar, 32);
+    if (!error && v && !is_avatar_value(*v))
+      fail(error_code::bad_field, f_avatar,
+           "must be an avatar id from POST /api/avatars (32 hex digits) or \"\"");
+    return error ? std::nullopt : v;
+  }
 
   void fail(error_code c, field_id f, std::string_view why) {
     if (error) return;
@@ -1070,16 +1079,32 @@ parse_result parser::impl::build(request_reader& rd) {
       r.title = b.opt_str(f_title, limits::max_title_chars * 4);
       if (r.title) b.check_title(*r.title);
       r.description = b.opt_text(f_description, limits::max_description_chars);
-      r.avatar_color = b.opt_text(f_avatar_color, 7);
-      if (!b.error && r.avatar_color && !is_avatar_color(*r.avatar_color))
-        b.fail(error_code::bad_field, f_avatar_color, "must be \"#rrggbb\" (hex digits) or \"\"");
-      if (!b.error && !r.title && !r.description && !r.avatar_color)
+      r.avatar_color = b.avatar_color();
+      r.avatar = b.avatar();
+      if (!b.error && !r.title && !r.description && !r.avatar_color && !r.avatar)
         b.fail(error_code::missing_field,
-               "give at least one of 'title', 'description', 'avatar_color'");
+               "give at least one of 'title', 'description', 'avatar_color', 'avatar'");
       out = std::move(r);
       break;
     }
-    default: {  // set_role
+    case 21: {  // set_profile
+      set_profile_req r;
+      r.id = rid;
+      r.avatar_color = b.avatar_color();
+      r.avatar = b.avatar();
+      if (!b.error && !r.avatar_color && !r.avatar)
+        b.fail(error_code::missing_field, "give at least one of 'avatar_color', 'avatar'");
+      out = std::move(r);
+      break;
+    }
+    case 22: {  // get_profiles
+      get_profiles_req r;
+      r.id = rid;
+      r.conversation = b.num(f_conversation, 1, limits::max_id, false).value_or(0);
+      out = std::move(r);
+      break;
+    }
+    case 20: {  // set_role
       set_role_req r;
       r.id = rid;
       r.conversation = b.conversation();

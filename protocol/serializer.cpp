@@ -139,6 +139,9 @@ void write_user(writer& w, const user_ref& u) {
   w.begin_object();
   w.field(field::id, u.id);
   w.field(field::username, u.username);
+  // A profile's fields, only when set (other users look as in v1's first release).
+  if (!u.avatar_color.empty()) w.field(field::avatar_color, u.avatar_color);
+  if (!u.avatar.empty()) w.field(field::avatar, u.avatar);
   w.end_object();
 }
 
@@ -252,6 +255,7 @@ void write_conversation(writer& w, const conversation_info& c) {
     w.end_array();
   }
   if (c.unread_mentions) w.field(field::unread_mentions, *c.unread_mentions);
+  if (!c.avatar.empty()) w.field(field::avatar, c.avatar);
   w.end_object();
 }
 
@@ -329,6 +333,11 @@ struct frame_writer {
     w.key(field::user);
     write_user(w, f.user);
     w.field(field::seq, f.seq);
+  }
+  void operator()(const profile_frame& f) {
+    w.field(field::type, frame_type::profile);
+    w.key(field::user);
+    write_user(w, f.user);
   }
   void operator()(const presence_frame& f) {
     w.field(field::type, frame_type::presence);
@@ -502,6 +511,18 @@ struct request_writer {
     if (r.title) w.field(field::title, *r.title);
     if (r.description) w.field(field::description, *r.description);
     if (r.avatar_color) w.field(field::avatar_color, *r.avatar_color);
+    if (r.avatar) w.field(field::avatar, *r.avatar);
+  }
+  void operator()(const set_profile_req& r) {
+    w.field(field::type, request_type::set_profile);
+    w.field(field::id, r.id);
+    if (r.avatar_color) w.field(field::avatar_color, *r.avatar_color);
+    if (r.avatar) w.field(field::avatar, *r.avatar);
+  }
+  void operator()(const get_profiles_req& r) {
+    w.field(field::type, request_type::get_profiles);
+    w.field(field::id, r.id);
+    if (r.conversation != 0) w.field(field::conversation, r.conversation);
   }
   void operator()(const set_role_req& r) {
     w.field(field::type, request_type::set_role);

@@ -103,7 +103,12 @@ class reader {
     return r;
   }
 
-  user_ref user(dom::object o) { return user_ref{id(o, field::id), str(o, field::username)}; }
+  user_ref user(dom::object o) {
+    user_ref u{id(o, field::id), str(o, field::username)};
+    u.avatar_color = str(o, field::avatar_color, false);
+    u.avatar = str(o, field::avatar, false);
+    return u;
+  }
 
   user_ref user(dom::object o, std::string_view key) {
     auto u = object(o, key);
@@ -195,6 +200,7 @@ class reader {
       c.unread = integer(*el, field::unread, 0, limits::max_id);
     c.description = str(o, field::description, false);
     c.avatar_color = str(o, field::avatar_color, false);
+    c.avatar = str(o, field::avatar, false);
     c.owner = id(o, field::owner, false);
     if (auto el = get(o, field::admins, false)) {
       dom::array arr;
@@ -349,6 +355,9 @@ server_parse_result parse_impl(std::string_view frame) {
       out = std::move(f);
       break;
     }
+    case 15:
+      out = profile_frame{r.user(o, field::user)};
+      break;
     default: {
       error_frame f;
       const std::string code = r.str(o, field::code);

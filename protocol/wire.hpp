@@ -19,7 +19,7 @@ namespace chat::protocol::wire {
   X(after) X(limit) X(prefix) X(unread) X(query) X(cursor) X(hits) X(next_cursor) X(excerpt) \
   X(target) X(reply_to) X(mentions) X(emoji) X(role) X(edited_ts) X(deleted) X(reactions) \
   X(count) X(description) X(avatar_color) X(owner) X(admins) X(unread_mentions) \
-  X(attachments) X(name) X(content_type) X(size) X(thumbnail) X(width) X(height)
+  X(attachments) X(name) X(content_type) X(size) X(thumbnail) X(width) X(height) X(avatar)
 // clang-format on
 
 namespace field {
@@ -32,7 +32,7 @@ CHAT_WIRE_FIELDS(CHAT_WIRE_FIELD)
 // clang-format off
 #define CHAT_WIRE_FRAMES(X) \
   X(welcome) X(ack) X(event) X(history) X(sync_done) X(conversation) X(conversations) \
-  X(users) X(typing) X(read) X(presence) X(ok) X(pong) X(search_results) X(error)
+  X(users) X(typing) X(read) X(presence) X(ok) X(pong) X(search_results) X(error) X(profile)
 // clang-format on
 
 namespace frame_type {
@@ -47,7 +47,8 @@ CHAT_WIRE_FRAMES(CHAT_WIRE_FRAME)
   X(hello) X(send) X(history) X(sync) X(open_direct) \
   X(create_group) X(add_member) X(remove_member) X(leave) X(typing) \
   X(read) X(list_conversations) X(search_users) X(search) X(ping) X(edit_message) \
-  X(delete_message) X(react) X(unreact) X(update_group) X(set_role)
+  X(delete_message) X(react) X(unreact) X(update_group) X(set_role) X(set_profile) \
+  X(get_profiles)
 // clang-format on
 
 namespace request_type {
@@ -65,7 +66,8 @@ struct shape {
 namespace detail {
 using namespace field;
 // Nested objects.
-inline constexpr std::string_view user_fields[] = {id, username};
+// avatar_color and avatar: a profile (issue 11); absent from other users.
+inline constexpr std::string_view user_fields[] = {id, username, avatar_color, avatar};
 inline constexpr std::string_view position_fields[] = {conversation, last_seq};
 // Fields from `target` on are additions of issue 11 (edit, delete, reactions, replies, mentions,
 // roles, attachments); old clients ignore them.
@@ -78,8 +80,8 @@ inline constexpr std::string_view attachment_fields[] = {id,        name,  conte
                                                          thumbnail, width, height};
 inline constexpr std::string_view hit_fields[] = {conversation, seq, sender, ts, excerpt};
 inline constexpr std::string_view conversation_fields[] = {
-    id,     kind,        title,        members, last_seq, last_event,     read_seq,
-    unread, description, avatar_color, owner,   admins,   unread_mentions};
+    id,     kind,        title,        members, last_seq, last_event,      read_seq,
+    unread, description, avatar_color, owner,   admins,   unread_mentions, avatar};
 // Server frames.
 inline constexpr std::string_view welcome_fields[] = {type, ref, version, user, session_expires};
 inline constexpr std::string_view ack_fields[] = {type, ref, conversation, client_msg_id,
@@ -99,6 +101,7 @@ inline constexpr std::string_view presence_fields[] = {type, user, online};
 inline constexpr std::string_view ref_only_fields[] = {type, ref};
 inline constexpr std::string_view search_results_fields[] = {type, ref, hits, next_cursor};
 inline constexpr std::string_view error_fields[] = {type, code, message, ref};
+inline constexpr std::string_view profile_fields[] = {type, user};
 // Requests.
 inline constexpr std::string_view hello_fields[] = {type, id, version, token};
 inline constexpr std::string_view send_fields[] = {type, id,       conversation, client_msg_id,
@@ -108,8 +111,10 @@ inline constexpr std::string_view edit_fields[] = {type,          id,     conver
 inline constexpr std::string_view delete_fields[] = {type, id, conversation, client_msg_id, target};
 inline constexpr std::string_view react_fields[] = {type,          id,     conversation,
                                                     client_msg_id, target, emoji};
-inline constexpr std::string_view update_group_fields[] = {type,  id,          conversation,
-                                                           title, description, avatar_color};
+inline constexpr std::string_view update_group_fields[] = {
+    type, id, conversation, title, description, avatar_color, avatar};
+inline constexpr std::string_view set_profile_fields[] = {type, id, avatar_color, avatar};
+inline constexpr std::string_view get_profiles_fields[] = {type, id, conversation};
 inline constexpr std::string_view set_role_fields[] = {type, id, conversation, username, role};
 inline constexpr std::string_view history_req_fields[] = {type,   id,    conversation,
                                                           before, after, limit};
@@ -151,7 +156,8 @@ inline constexpr shape server_frames[] = {
     {frame_type::ok, detail::ref_only_fields},
     {frame_type::pong, detail::ref_only_fields},
     {frame_type::search_results, detail::search_results_fields},
-    {frame_type::error, detail::error_fields}};
+    {frame_type::error, detail::error_fields},
+    {frame_type::profile, detail::profile_fields}};
 
 /// Every request type with its fields (optional ones included).
 inline constexpr shape requests[] = {{request_type::hello, detail::hello_fields},
@@ -175,6 +181,8 @@ inline constexpr shape requests[] = {{request_type::hello, detail::hello_fields}
                                      {request_type::react, detail::react_fields},
                                      {request_type::unreact, detail::react_fields},
                                      {request_type::update_group, detail::update_group_fields},
-                                     {request_type::set_role, detail::set_role_fields}};
+                                     {request_type::set_role, detail::set_role_fields},
+                                     {request_type::set_profile, detail::set_profile_fields},
+                                     {request_type::get_profiles, detail::get_profiles_fields}};
 
 }  // namespace chat::protocol::wire

@@ -38,7 +38,7 @@ cd web
 status=0
 t1=$SECONDS
 echo "=== web-test: chromium"
-timeout -k 10 1000 node --test --test-concurrency=1 e2e/chat.test.mjs e2e/everyday.test.mjs e2e/messages.test.mjs e2e/attachments.test.mjs || status=$?
+timeout -k 10 1000 node --test --test-concurrency=1 e2e/chat.test.mjs e2e/everyday.test.mjs e2e/messages.test.mjs e2e/attachments.test.mjs e2e/avatars.test.mjs || status=$?
 echo "=== web-test: chromium took $((SECONDS - t1)) s"
 t1=$SECONDS
 echo "=== web-test: webkit (phone)"

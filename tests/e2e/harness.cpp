@@ -30,14 +30,10 @@ chatd_server::chatd_server(db_kind kind, std::vector<std::string> extra_args,
 
 void chatd_server::start() {
   if (proc_ && proc_->running()) proc_->stop(SIGKILL);
-  std::vector<std::string> args{"--listen",
-                                "127.0.0.1:0",
-                                "--metrics-listen",
-                                "127.0.0.1:0",
-                                "--db",
-                                route_db_ ? route_db_(db_.url()) : db_.url(),
-                                "--data-dir",
-                                dir_.path()};
+  std::vector<std::string> args{
+      "--listen",    "127.0.0.1:0", "--metrics-listen",
+      "127.0.0.1:0", "--db",        route_db_ ? route_db_(db_.url()) : db_.url(),
+      "--data-dir",  dir_.path()};
   args.insert(args.end(), extra_.begin(), extra_.end());
   proc_ = std::make_unique<chatd_process>(CHATD_BINARY, args);
   bool up = proc_->wait_listening();
@@ -80,6 +76,7 @@ std::unique_ptr<chat_client> chat_client::open(std::uint16_t port, const account
   auto w = c->expect<protocol::welcome_frame>(
       [&](const protocol::welcome_frame& f) { return f.ref == id; });
   REQUIRE(w.user.id == who.id);
+  c->welcome_ = w;
   return c;
 }
 
@@ -183,7 +180,8 @@ protocol::error_frame chat_client::expect_error(const std::string& ref) {
 std::string frame_name(const protocol::server_frame& f) {
   static const char* names[] = {
       "welcome", "ack",    "event", "history",  "sync_done", "conversation", "conversations",
-      "users",   "typing", "read",  "presence", "ok",        "pong",         "error"};
+      "users",   "typing", "read",  "presence", "ok",        "pong",         "search_results",
+      "error",   "profile"};
   std::string s = names[f.index()];
   if (auto* e = std::get_if<protocol::error_frame>(&f))
     s += "(" + std::string(protocol::to_string(e->code)) + ")";

@@ -140,6 +140,8 @@ class chat_client {
   protocol::error_frame expect_error(const std::string& ref);
 
   ws_client& ws() { return *ws_; }
+  /// The welcome open() received.
+  const protocol::welcome_frame& welcome() const { return welcome_; }
   bool closed() const { return closed_; }
   int close_code() const { return close_code_; }
   std::string describe_inbox() const;
@@ -148,6 +150,7 @@ class chat_client {
   std::optional<protocol::server_frame> read_frame(std::chrono::milliseconds timeout);
   std::unique_ptr<ws_client> ws_;
   std::vector<protocol::server_frame> inbox_;
+  protocol::welcome_frame welcome_;
   int ids_ = 0;
   bool closed_ = false;
   int close_code_ = 0;

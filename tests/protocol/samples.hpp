@@ -43,6 +43,14 @@ inline std::vector<request> sample_requests() {
       update_group_req{"20", 42, std::string("Team 2"), std::string(""), std::string("#3366cc")},
       update_group_req{"20b", 42, std::nullopt, std::string("about"), std::nullopt},
       set_role_req{"21", 42, "dave", "admin"},
+      update_group_req{"22", 42, std::nullopt, std::nullopt, std::nullopt,
+                       std::string("0123456789abcdef0123456789abcdef")},
+      update_group_req{"22b", 42, std::nullopt, std::nullopt, std::nullopt, std::string("")},
+      set_profile_req{"23", std::string("#aa3377"),
+                      std::string("fedcba9876543210fedcba9876543210")},
+      set_profile_req{"23b", std::nullopt, std::string("")},
+      get_profiles_req{"24", 42},
+      get_profiles_req{"24b", 0},
   };
 }
 
@@ -80,6 +88,9 @@ inline std::vector<server_frame> sample_frames() {
   c.owner = 7;
   c.admins = {8};
   c.unread_mentions = 2;
+  auto pictured = c;
+  pictured.avatar = "0123456789abcdef0123456789abcdef";
+  const user_ref bob_profile{8, "bob", "#aa3377", "fedcba9876543210fedcba9876543210"};
   conversation_info d{43, "direct",     "", {{7, "alice"}, {8, "bob"}},
                       0,  std::nullopt, 0,  std::nullopt};
   return {
@@ -111,6 +122,10 @@ inline std::vector<server_frame> sample_frames() {
       pong_frame{"14"},
       error_frame{error_code::not_member, "you are not a member of conversation 44", "15"},
       error_frame{error_code::bad_json, "not valid JSON", ""},
+      welcome_frame{"1b", 1, bob_profile, ""},
+      conversation_frame{"22", pictured},
+      users_frame{"24", {bob_profile, {9, "carol", "#123abc", ""}}},
+      profile_frame{bob_profile},
   };
 }
 

@@ -3,7 +3,8 @@ import { Router, RouterLink } from '@angular/router';
 import { ChatService, Conv } from './chat.service';
 import { GroupDialog, NewChatDialog } from './dialogs';
 import { MessageView } from './message-view';
-import { avatarColor, describeEvent, formatListTime, holdsWhiteText } from './format';
+import { Avatar } from './avatar';
+import { describeEvent, formatListTime } from './format';
 import { plainText } from './rich';
 import { attachmentSummary } from './attachments';
 import { Search } from './search';
@@ -12,7 +13,7 @@ import { isNoise } from './timeline';
 
 @Component({
   selector: 'app-chat-page',
-  imports: [RouterLink, MessageView, NewChatDialog, GroupDialog, Switcher, Search],
+  imports: [RouterLink, MessageView, NewChatDialog, GroupDialog, Switcher, Search, Avatar],
   host: { '(document:keydown)': 'onKey($event)' },
   template: `
     <div class="chat-layout" [class.has-active]="activeId() !== null">
@@ -45,12 +46,11 @@ import { isNoise } from './timeline';
             <li>
               <a class="conv-item" [routerLink]="['/c', c.info.id]" [class.active]="c.info.id === activeId()"
                 [attr.aria-current]="c.info.id === activeId() ? 'page' : null">
-                <span class="avatar" aria-hidden="true" [style.background-color]="avatarBg(c)">
-                  {{ avatarOf(c) }}
+                <app-avatar [name]="chat.titleOf(c)" [color]="chat.avatarOf(c).color" [image]="chat.avatarOf(c).image">
                   @if (peerOnline(c) !== null) {
                     <span class="presence" [class.online]="peerOnline(c)"></span>
                   }
-                </span>
+                </app-avatar>
                 <span class="conv-main">
                   <span class="conv-top">
                     <span class="conv-title" dir="auto">{{ chat.titleOf(c) }}</span>
@@ -155,16 +155,6 @@ export class ChatPage {
       const next = at < 0 ? (step > 0 ? 0 : list.length - 1) : Math.min(list.length - 1, Math.max(0, at + step));
       void this.router.navigate(['/c', list[next].info.id]);
     }
-  }
-
-  protected avatarBg(c: Conv): string {
-    // A group's own colour when it holds the white letter readably; else one from the name.
-    const own = c.info.avatar_color;
-    return own && holdsWhiteText(own) ? own : avatarColor(this.chat.titleOf(c));
-  }
-
-  protected avatarOf(c: Conv): string {
-    return (this.chat.titleOf(c).charAt(0) || '#').toUpperCase();
   }
 
   protected preview(c: Conv): string {

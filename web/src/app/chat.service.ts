@@ -22,6 +22,7 @@ import {
   toConversation,
   toEvent,
   toSearchHit,
+  toUser,
 } from './protocol';
 
 export type { ConnStatus } from './chat.socket';
@@ -66,6 +67,16 @@ export class ChatService {
   readonly activeId = signal<number | null>(null);
 
   readonly me = computed(() => this.auth.user() ?? null);
+  /**
+   * Profiles (avatar colour and image) by user id: everyone who shares a conversation with us and
+   * ourselves, from get_profiles after each welcome, kept current by profile pushes.
+   */
+  readonly profiles = signal<Record<number, UserRef>>({});
+  /** Our own profile (the signed-in user with avatar fields when the server has them). */
+  readonly myProfile = computed(() => {
+    const me = this.me();
+    return me ? (this.profiles()[me.id] ?? me) : null;
+  });
 
   /** Conversations, most recent activity first. */
   readonly conversationList = computed(() => conversationList(this.convs(), this.outbox()));
@@ -148,6 +159,7 @@ export class ChatService {
     if (this.typingTimer) clearInterval(this.typingTimer);
     this.typingTimer = null;
     this.store.reset(0);
+    this.profiles.set({});
     this.activeId.set(null);
     this.readSent.clear();
   }
@@ -160,6 +172,7 @@ export class ChatService {
     } finally {
       this.resyncing = false;
     }
+    void this.loadProfiles();
     this.socket.setOnline();
     this.resendOutbox();
     const active = this.activeId();
@@ -191,6 +204,11 @@ export class ChatService {
       case 'presence': {
         const u = f['user'] as UserRef;
         if (u) this.store.presenceOf(u, !!f['online']);
+        break;
+      }
+      case 'profile': {
+        const u = toUser(f['user']);
+        if (u) this.profiles.update((p) => ({ ...p, [u.id]: u }));
         break;
       }
       case 'conversation': {
@@ -251,6 +269,8 @@ export class ChatService {
     const res = this.store.event(e);
     // Membership and group changes alter the list's metadata; changes to a message do not.
     if (res.unknown || (e.kind !== 'message' && !isChange(e.kind))) this.scheduleRelist();
+    // Someone new in a conversation: their avatar too.
+    if (e.kind === 'member_added' && e.subject && !this.profiles()[e.subject.id]) this.scheduleProfiles();
     if (res.gapFrom !== null) void this.fillGap(e.conversation, res.gapFrom);
     if (e.sender.id === this.uid && e.client_msg_id) this.box.drop(e.client_msg_id);
     if (live && !res.duplicate && e.sender.id !== this.uid && e.kind === 'message') {
@@ -424,7 +444,44 @@ export class ChatService {
     return this.change({ type: on ? 'react' : 'unreact', conversation, target, emoji });
   }
 
-  async updateGroup(conversation: number, fields: { title?: string; description?: string; avatar_color?: string }): Promise<void> {
+  /** Profiles of everyone we share a conversation with (servers without profiles: none). */
+  async loadProfiles(): Promise<void> {
+    if (!this.socket.welcomed) return;
+    try {
+      const f = await this.socket.request({ type: 'get_profiles' });
+      const next: Record<number, UserRef> = {};
+      for (const raw of (f['users'] as unknown[]) ?? []) {
+        const u = toUser(raw);
+        if (u) next[u.id] = u;
+      }
+      this.profiles.set(next);
+    } catch {
+      /* an older server (unknown_type) or a busy one: initials and derived colours remain */
+    }
+  }
+
+  private profilesTimer: ReturnType<typeof setTimeout> | null = null;
+  private scheduleProfiles(): void {
+    if (this.profilesTimer) return;
+    this.profilesTimer = setTimeout(() => {
+      this.profilesTimer = null;
+      void this.loadProfiles();
+    }, 300);
+  }
+
+  /** A user's profile as far as we know it (their UserRef when we have no profile). */
+  profileOf(u: UserRef): UserRef {
+    return this.profiles()[u.id] ?? u;
+  }
+
+  /** Sets our avatar colour ("#rrggbb" or "") and/or image id (or "" to remove it). */
+  async setProfile(fields: { avatar_color?: string; avatar?: string }): Promise<void> {
+    const f = await this.socket.request({ type: 'set_profile', ...fields });
+    const u = toUser(((f['users'] as unknown[]) ?? [])[0]);
+    if (u) this.profiles.update((p) => ({ ...p, [u.id]: u }));
+  }
+
+  async updateGroup(conversation: number, fields: { title?: string; description?: string; avatar_color?: string; avatar?: string }): Promise<void> {
     this.takeConversation(await this.socket.request({ type: 'update_group', conversation, ...fields }));
   }
 
@@ -538,6 +595,14 @@ export class ChatService {
 
   titleOf(c: Conv | undefined): string {
     return titleOf(c, this.uid);
+  }
+
+  /** What a conversation's avatar shows: a group's own colour and picture, a direct peer's. */
+  avatarOf(c: Conv): { color?: string; image?: string } {
+    if (c.info.kind === 'group') return { color: c.info.avatar_color, image: c.info.avatar };
+    const peer = this.peerOf(c);
+    const p = peer ? this.profileOf(peer) : null;
+    return { color: p?.avatar_color, image: p?.avatar };
   }
 
   /** The other member of a direct conversation (for the presence dot). */

@@ -1,5 +1,7 @@
 import { Component, ElementRef, computed, effect, inject, input, model, signal, untracked, viewChild } from '@angular/core';
 import { Router } from '@angular/router';
+import { Avatar } from './avatar';
+import { AvatarEditor } from './avatar-editor';
 import { ChatService, RequestError } from './chat.service';
 import { AVATAR_COLORS } from './format';
 import { roleOf } from './message-changes';
@@ -81,7 +83,7 @@ export class NewChatDialog {
 /** Create a group (no conversation given) or manage an existing group's members. */
 @Component({
   selector: 'app-group-dialog',
-  imports: [UserSearch],
+  imports: [UserSearch, Avatar, AvatarEditor],
   template: `
     <dialog #dlg class="dialog" [attr.aria-labelledby]="uid + '-title'" (close)="open.set(false)">
       <div class="dialog-head">
@@ -137,6 +139,11 @@ export class NewChatDialog {
               </fieldset>
               <button type="submit" class="btn btn-secondary" [disabled]="busy()">Save changes</button>
             </form>
+            <section class="group-picture" [attr.aria-labelledby]="uid + '-picture'">
+              <h3 class="small-head" [id]="uid + '-picture'">Group picture</h3>
+              <app-avatar-editor #picture testid="group-avatar" what="group picture" [name]="info()?.title ?? ''" [color]="info()?.avatar_color" [image]="info()?.avatar"
+                (picked)="setPicture($event)" (removed)="setPicture('')" />
+            </section>
           } @else if (info()?.description) {
             <p class="group-description" dir="auto">{{ info()?.description }}</p>
           }
@@ -144,7 +151,7 @@ export class NewChatDialog {
           <ul class="member-list" [attr.aria-labelledby]="uid + '-members'">
             @for (u of members(); track u.id) {
               <li>
-                <span>{{ u.username }}{{ u.id === me()?.id ? ' (you)' : '' }}@if (roleOf(u.id) !== 'member') {<span class="role-tag">{{ roleOf(u.id) }}</span>}</span>
+                <span class="member-name"><app-avatar size="small" [name]="u.username" [color]="chat.profileOf(u).avatar_color" [image]="chat.profileOf(u).avatar" />{{ u.username }}{{ u.id === me()?.id ? ' (you)' : '' }}@if (roleOf(u.id) !== 'member') {<span class="role-tag">{{ roleOf(u.id) }}</span>}</span>
                 @if (u.id !== me()?.id && myRole() === 'owner' && roleOf(u.id) !== 'owner') {
                   <button type="button" class="btn btn-small btn-plain" [disabled]="busy()" (click)="toggleAdmin(u)"
                     [attr.aria-label]="(roleOf(u.id) === 'admin' ? 'Remove admin: ' : 'Make admin: ') + u.username">
@@ -170,7 +177,7 @@ export class NewChatDialog {
   `,
 })
 export class GroupDialog {
-  private readonly chat = inject(ChatService);
+  protected readonly chat = inject(ChatService);
   private readonly router = inject(Router);
   readonly open = model(false);
   readonly conversation = input<number | null>(null);
@@ -200,6 +207,7 @@ export class GroupDialog {
   protected readonly colours = ['', ...AVATAR_COLORS];
   protected readonly maxDescription = MAX_DESCRIPTION_CHARS;
   private readonly dlg = viewChild.required<ElementRef<HTMLDialogElement>>('dlg');
+  private readonly picture = viewChild<AvatarEditor>('picture');
 
   constructor() {
     bindDialog(() => this.open(), () => this.dlg(), () => {
@@ -231,6 +239,19 @@ export class GroupDialog {
     if (this.colour() !== (info.avatar_color ?? '')) fields.avatar_color = this.colour();
     if (!Object.keys(fields).length) return;
     await this.act(() => this.chat.updateGroup(info.id, fields));
+  }
+
+  protected async setPicture(avatar: string): Promise<void> {
+    const info = this.info();
+    if (!info) return;
+    this.busy.set(true);
+    try {
+      await this.chat.updateGroup(info.id, { avatar });
+    } catch (e) {
+      this.picture()?.fail(explain(e));
+    } finally {
+      this.busy.set(false);
+    }
   }
 
   protected async toggleAdmin(u: UserRef): Promise<void> {

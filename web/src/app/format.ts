@@ -51,6 +51,8 @@ export function describeEvent(
       return extra.body ? `${who} changed the description` : `${who} removed the description`;
     case 'avatar_color_changed':
       return `${who} changed the group colour`;
+    case 'avatar_changed':
+      return extra.body ? `${who} changed the group picture` : `${who} removed the group picture`;
     case 'role_changed':
       return `${who} made ${whom} ${extra.role === 'admin' ? 'an admin' : extra.role === 'owner' ? 'the owner' : 'a member'}`;
     case 'message_edited':

@@ -17,6 +17,7 @@ import { firstUnreadSeq } from './chat.reducers';
 import { bindDialog } from './dialogs';
 import { describeEvent, formatTime } from './format';
 import { allowed, changedMessages, excerpt, reacted, roleOf } from './message-changes';
+import { Avatar } from './avatar';
 import { AttachmentView } from './attachment-view';
 import { attachmentSummary, formatSize } from './attachments';
 import { MenuAction, MessageMenu } from './message-menu';
@@ -81,7 +82,7 @@ const EDGE_PX = 300;
 
 @Component({
   selector: 'app-message-view',
-  imports: [RouterLink, MessageMenu, AttachmentView],
+  imports: [RouterLink, MessageMenu, AttachmentView, Avatar],
   host: {
     '(dragenter)': 'onDrag($event, 1)',
     '(dragover)': 'onDrag($event, 0)',
@@ -92,6 +93,7 @@ const EDGE_PX = 300;
     @if (conv(); as c) {
       <header class="conv-head">
         <a class="icon-btn back" routerLink="/" aria-label="Back to conversations">←</a>
+        <app-avatar [name]="title()" [color]="chat.avatarOf(c).color" [image]="chat.avatarOf(c).image" />
         <div class="conv-head-main">
           <h2 class="conv-head-title" #heading tabindex="-1">{{ title() }}</h2>
           <p class="conv-head-sub">{{ subtitle() }}</p>
@@ -127,7 +129,7 @@ const EDGE_PX = 300;
                   <li class="msg" [class.flash]="m.seq === flashSeq()" [attr.data-key]="m.key" [class.own]="m.sender.id === meId()" [class.pending]="m.status === 'pending'"
                     [class.failed]="m.status === 'failed'" [class.cont]="!r.first" [class.run-end]="r.last"
                     [attr.data-seq]="m.seq" [attr.data-cmid]="m.client_msg_id">
-                    <span class="msg-author" [class.sr-only]="!r.first || m.sender.id === meId() || c.info.kind === 'direct'">{{ m.sender.id === meId() ? 'You' : m.sender.username }}</span>
+                    <span class="msg-author" [class.sr-only]="!r.first || m.sender.id === meId() || c.info.kind === 'direct'">@if (r.first && m.sender.id !== meId() && c.info.kind !== 'direct') {<app-avatar size="small" [name]="m.sender.username" [color]="chat.profileOf(m.sender).avatar_color" [image]="chat.profileOf(m.sender).avatar" />}{{ m.sender.id === meId() ? 'You' : m.sender.username }}</span>
                     @if (m.reply_to) {
                       @let q = quoted(m.reply_to);
                       <button type="button" class="quote" (click)="jumpTo(m.reply_to)" aria-describedby="quote-hint">

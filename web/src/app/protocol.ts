@@ -29,6 +29,10 @@ export function hasMessageChanges(raw: Record<string, unknown>): boolean {
 export interface UserRef {
   id: number;
   username: string;
+  /** Profiles only (welcome, get_profiles, set_profile, profile pushes): "#rrggbb". */
+  avatar_color?: string;
+  /** Profiles only: an avatar image id (GET /api/avatars/<id>). */
+  avatar?: string;
 }
 
 /** One emoji on a message: how many reacted with it, and who. */
@@ -86,6 +90,8 @@ export interface ConversationInfo {
   description?: string;
   /** "#rrggbb", or "" for the colour derived from the name. */
   avatar_color?: string;
+  /** The group's avatar image id (GET /api/avatars/<id>); absent when none. */
+  avatar?: string;
   /** Group owner's user id (0 or absent: none). */
   owner?: number;
   /** Admins' user ids (the owner is not listed). */
@@ -174,9 +180,21 @@ function groupFields(raw: Record<string, unknown>): Partial<ConversationInfo> {
   if (typeof raw['unread_mentions'] === 'number') o.unread_mentions = raw['unread_mentions'];
   if (typeof raw['description'] === 'string') o.description = raw['description'];
   if (typeof raw['avatar_color'] === 'string') o.avatar_color = raw['avatar_color'];
+  if (typeof raw['avatar'] === 'string') o.avatar = raw['avatar'];
   if (typeof raw['owner'] === 'number') o.owner = raw['owner'];
   if (Array.isArray(raw['admins'])) o.admins = (raw['admins'] as unknown[]).map(Number);
   return o;
+}
+
+/** A user object, with its profile fields when present; null when it is not one. */
+export function toUser(raw: unknown): UserRef | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const r = raw as Record<string, unknown>;
+  if (typeof r['id'] !== 'number' || typeof r['username'] !== 'string') return null;
+  const u: UserRef = { id: r['id'], username: r['username'] };
+  if (typeof r['avatar_color'] === 'string' && r['avatar_color']) u.avatar_color = r['avatar_color'];
+  if (typeof r['avatar'] === 'string' && r['avatar']) u.avatar = r['avatar'];
+  return u;
 }
 
 export function toSearchHit(raw: Record<string, unknown>): SearchHit {

@@ -1,7 +1,9 @@
-import { Component, inject, signal } from '@angular/core';
+import { Component, inject, signal, viewChild } from '@angular/core';
 import { Router, RouterLink } from '@angular/router';
 import { ApiError, AuthService, SessionInfo } from './auth.service';
-import { ChatService } from './chat.service';
+import { AvatarEditor } from './avatar-editor';
+import { ChatService, RequestError } from './chat.service';
+import { AVATAR_COLORS } from './format';
 import { Notifier } from './notifier';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -9,7 +11,7 @@ const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle
 /** Signed-in devices (sign out of any other one), notifications, this device's sign-out. */
 @Component({
   selector: 'app-settings',
-  imports: [RouterLink],
+  imports: [RouterLink, AvatarEditor],
   template: `
     <main class="settings-page" id="main">
       <header class="conv-head">
@@ -17,6 +19,24 @@ const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle
         <h1 class="conv-head-title">Settings</h1>
       </header>
       <div class="settings-body">
+        <section aria-labelledby="profile-head">
+          <h2 id="profile-head">Your avatar</h2>
+          <p>People who share a conversation with you see it next to your name.</p>
+          <app-avatar-editor #editor testid="my-avatar" [name]="profile()?.username ?? ''" [color]="profile()?.avatar_color" [image]="profile()?.avatar"
+            (picked)="setImage($event)" (removed)="setImage('')" />
+          <fieldset class="colours">
+            <legend>Colour (shown when there is no picture)</legend>
+            @for (col of colours; track col) {
+              <label class="colour" [style.background-color]="col || null">
+                <input type="radio" name="my-colour" [value]="col" [checked]="(profile()?.avatar_color ?? '') === col" [disabled]="profileBusy()"
+                  (change)="setColour(col)" />
+                <span class="sr-only">{{ col ? 'Colour ' + col : 'From my name' }}</span>
+                @if (!col) {<span aria-hidden="true">Auto</span>}
+              </label>
+            }
+          </fieldset>
+          <p class="form-error" role="alert">{{ profileError() }}</p>
+        </section>
         <section aria-labelledby="notif-head">
           <h2 id="notif-head">Notifications</h2>
           @switch (notifier.permission()) {
@@ -74,9 +94,34 @@ export class SettingsPage {
   protected readonly sessions = signal<SessionInfo[] | null>(null);
   protected readonly error = signal('');
   protected readonly busy = signal(false);
+  protected readonly profile = this.chat.myProfile;
+  protected readonly colours = ['', ...AVATAR_COLORS];
+  protected readonly profileBusy = signal(false);
+  protected readonly profileError = signal('');
+  private readonly editor = viewChild.required<AvatarEditor>('editor');
 
   constructor() {
     void this.load();
+  }
+
+  protected async setImage(avatar: string): Promise<void> {
+    await this.saveProfile({ avatar }, (m) => this.editor().fail(m));
+  }
+
+  protected async setColour(avatar_color: string): Promise<void> {
+    await this.saveProfile({ avatar_color }, (m) => this.profileError.set(m));
+  }
+
+  private async saveProfile(fields: { avatar?: string; avatar_color?: string }, fail: (m: string) => void): Promise<void> {
+    this.profileBusy.set(true);
+    this.profileError.set('');
+    try {
+      await this.chat.setProfile(fields);
+    } catch (e) {
+      fail(e instanceof RequestError && e.code === 'rate_limited' ? 'Too many changes at once. Try again in a moment.' : 'Could not save your avatar. Try again.');
+    } finally {
+      this.profileBusy.set(false);
+    }
   }
 
   protected others(): number {

@@ -1,4 +1,5 @@
 import { Component, inject, input, output, signal } from '@angular/core';
+import { Avatar } from './avatar';
 import { ChatService } from './chat.service';
 import { UserRef } from './protocol';
 
@@ -7,6 +8,7 @@ let nextUid = 0;
 /** A username search box (search_users) whose results are buttons. */
 @Component({
   selector: 'app-user-search',
+  imports: [Avatar],
   template: `
     <div class="field">
       <label [for]="inputId">{{ label() }}</label>
@@ -20,7 +22,7 @@ let nextUid = 0;
         @for (u of results(); track u.id) {
           <li>
             <button type="button" class="user-result" [disabled]="exclude().includes(u.username)" (click)="pick(u)">
-              <span class="avatar" aria-hidden="true">{{ u.username.charAt(0).toUpperCase() }}</span>
+              <app-avatar size="small" [name]="u.username" [color]="chat.profileOf(u).avatar_color" [image]="chat.profileOf(u).avatar" />
               <span>{{ u.username }}</span>
               <span class="sr-only">– {{ action() }}</span>
             </button>
@@ -31,7 +33,7 @@ let nextUid = 0;
   `,
 })
 export class UserSearch {
-  private readonly chat = inject(ChatService);
+  protected readonly chat = inject(ChatService);
   readonly label = input('Search people by username');
   readonly action = input('select');
   readonly exclude = input<string[]>([]);

@@ -15,6 +15,7 @@ import dev.chatd.client.protocol.OkReply
 import dev.chatd.client.protocol.Pong
 import dev.chatd.client.protocol.Position
 import dev.chatd.client.protocol.PresencePush
+import dev.chatd.client.protocol.ProfilePush
 import dev.chatd.client.protocol.ReadPush
 import dev.chatd.client.protocol.SearchHit
 import dev.chatd.client.protocol.SearchResults
@@ -348,6 +349,7 @@ class ChatClient(private val config: ChatConfig) : AutoCloseable {
             is TypingPush -> out.send(ChatEvent.Typing(frame.conversation, frame.user))
             is ReadPush -> out.send(ChatEvent.ReadMoved(frame.conversation, frame.user, frame.seq))
             is PresencePush -> out.send(ChatEvent.Presence(frame.user, frame.online))
+            is ProfilePush -> out.send(ChatEvent.Profile(frame.user))
             is Ack -> {
                 live.sendRefs.remove(frame.ref)
                 live.pending.remove(frame.ref)?.complete(frame)

@@ -27,6 +27,8 @@ sealed interface ChatEvent {
     data class Typing(val conversation: Long, val user: User) : ChatEvent
     data class ReadMoved(val conversation: Long, val user: User, val seq: Long) : ChatEvent
     data class Presence(val user: User, val online: Boolean) : ChatEvent
+    /** A contact (or you, elsewhere) changed their avatar; [user] is the profile now. */
+    data class Profile(val user: User) : ChatEvent
 
     /**
      * The server stored an outbox message: reported once per message, even after resends.

@@ -22,10 +22,11 @@ class CodecTest {
         "hello", "send", "history", "sync", "open_direct", "create_group", "add_member", "remove_member",
         "leave", "typing", "read", "list_conversations", "search_users", "ping",
         "edit_message", "delete_message", "react", "unreact", "update_group", "set_role", "search",
+        "set_profile", "get_profiles",
     )
     private val frameTypes = setOf(
         "welcome", "ack", "event", "history", "sync_done", "conversation", "conversations", "users", "search_results",
-        "typing", "read", "presence", "ok", "pong", "error",
+        "typing", "read", "presence", "ok", "pong", "error", "profile",
     )
 
     private fun examples(): List<JsonObject> {
@@ -68,7 +69,7 @@ class CodecTest {
         assertTrue(Codec.decode("""{"type":"ack","ref":"1"}""") is Codec.Decoded.Malformed)
         val future = Codec.decode("""{"type":"reaction","emoji":"x"}""") as Codec.Decoded.Frame
         assertEquals(Unknown("reaction"), future.frame)
-        val extra = Codec.decode("""{"type":"welcome","ref":"1","version":1,"user":{"id":1,"username":"a","avatar":{"x":1}},"new":true}""")
+        val extra = Codec.decode("""{"type":"welcome","ref":"1","version":1,"user":{"id":1,"username":"a","halo":{"x":1}},"new":true}""")
         assertEquals("a", ((extra as Codec.Decoded.Frame).frame as Welcome).user.username)
         val err = Codec.decode("""{"type":"error","code":"brand_new","message":"m"}""") as Codec.Decoded.Frame
         assertEquals(ErrorCode.UNKNOWN, (err.frame as ErrorFrame).errorCode)

@@ -28,6 +28,7 @@ object Codec {
         "typing" to TypingPush.serializer(),
         "read" to ReadPush.serializer(),
         "presence" to PresencePush.serializer(),
+        "profile" to ProfilePush.serializer(),
         "ok" to OkReply.serializer(),
         "pong" to Pong.serializer(),
         "error" to ErrorFrame.serializer(),

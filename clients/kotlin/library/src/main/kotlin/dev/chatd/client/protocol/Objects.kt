@@ -5,8 +5,15 @@ import kotlinx.serialization.Serializable
 
 // The shared objects of docs/protocol.md section 4.1. Unknown fields are ignored by the codec.
 
+/** [avatarColor] and [avatar] are set only where the user is a profile (docs/protocol.md 4.1). */
 @Serializable
-data class User(val id: Long, val username: String)
+data class User(
+    val id: Long,
+    val username: String,
+    @SerialName("avatar_color") val avatarColor: String? = null,
+    /** An avatar image id: `GET /api/avatars/<id>`. */
+    val avatar: String? = null,
+)
 
 /** One entry of a conversation's log (`event` frames, `history` pages, `last_event`). */
 @Serializable

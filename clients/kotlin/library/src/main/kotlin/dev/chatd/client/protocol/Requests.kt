@@ -87,7 +87,21 @@ sealed class Request {
         val title: String? = null,
         val description: String? = null,
         @SerialName("avatar_color") val avatarColor: String? = null,
+        /** An avatar image id from `POST /api/avatars`, or "" to remove the image. */
+        val avatar: String? = null,
     ) : Request()
+
+    /** Your own avatar colour ("#rrggbb" or "") and image id (or ""); null stays as it is. */
+    @Serializable @SerialName("set_profile")
+    data class SetProfile(
+        override val id: String,
+        @SerialName("avatar_color") val avatarColor: String? = null,
+        val avatar: String? = null,
+    ) : Request()
+
+    /** Profiles of one conversation's members, or (null) of all your contacts. */
+    @Serializable @SerialName("get_profiles")
+    data class GetProfiles(override val id: String, val conversation: Long? = null) : Request()
 
     /** `role`: `admin` or `member`. */
     @Serializable @SerialName("set_role")

@@ -77,6 +77,10 @@ data class ReadPush(val conversation: Long, val user: User, val seq: Long) : Ser
 @Serializable
 data class PresencePush(val user: User, val online: Boolean) : ServerFrame
 
+/** A contact (or you, on another connection) changed their avatar: [user] is the profile now. */
+@Serializable
+data class ProfilePush(val user: User) : ServerFrame
+
 @Serializable
 data class OkReply(override val ref: String) : Reply
 
