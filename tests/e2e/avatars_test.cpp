@@ -197,7 +197,6 @@ CHAT_E2E_CASE(avatar_profiles, "A user's avatar colour and image reach their con
   auto text = upload_avatar(port, alice, "just text, claimed to be a GIF\n");
   CHECK(text.status == 415);
   CHECK(body_of(text)["message"].get<std::string>().find("text/plain") != std::string::npos);
-  CHECK(upload_avatar(port, alice, "").status == 400);
   CHECK(upload_avatar(port, alice, std::string(5 * 1024 * 1024 + 1, 'x')).status == 413);
 
   // get_profiles: contacts (Carol is not one of Alice's), one conversation's members.
