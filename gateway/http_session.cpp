@@ -253,6 +253,9 @@ void http_session<Stream>::read_upload_chunk() {
   auto& body = upload_parser_->get().body();
   body.data = chunk_.data();
   body.size = chunk_.size();
+  // An empty body (Content-Length: 0, or neither length nor chunking) is complete with the header;
+  // reading on would wait for bytes that never come.
+  if (upload_parser_->is_done()) return on_upload_chunk({});
   lowest().expires_after(st_.cfg.http_timeout);
   http::async_read_some(
       stream_, buffer_, *upload_parser_,

@@ -345,6 +345,13 @@ CHAT_E2E_CASE(
   CHECK(short_body.status == 0);
   raw_http(port, upload_head(port, alice, "Content-Length: 200000"), {bytes.substr(0, 50'000)},
            true);
+  // An empty body, by Content-Length or by having none: a prompt 400, never a wait for bytes.
+  for (const char* head : {"Content-Length: 0\r\nConnection: close", "Connection: close"}) {
+    auto empty = raw_http(port, upload_head(port, alice, head), {});
+    INFO(head << ": " << empty.text.substr(0, 400));
+    CHECK(empty.status == 400);
+    CHECK(empty.text.find("empty") != std::string::npos);
+  }
   // Without a session nothing is written at all: 401 before the body is read.
   auto anon = raw_http(port,
                        "POST /api/attachments?name=x HTTP/1.1\r\nHost: 127.0.0.1\r\n"

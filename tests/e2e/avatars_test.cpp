@@ -198,6 +198,7 @@ CHAT_E2E_CASE(avatar_profiles, "A user's avatar colour and image reach their con
   CHECK(text.status == 415);
   CHECK(body_of(text)["message"].get<std::string>().find("text/plain") != std::string::npos);
   CHECK(upload_avatar(port, alice, std::string(5 * 1024 * 1024 + 1, 'x')).status == 413);
+  CHECK(upload_avatar(port, alice, "").status == 400);  // an empty body is answered, not awaited
 
   // get_profiles: contacts (Carol is not one of Alice's), one conversation's members.
   auto contacts = ask_users(*b, protocol::get_profiles_req{b->next_id(), 0});
