@@ -225,7 +225,7 @@ std::optional<attachment_reply> attachment_service::append(pending_upload& up,
 
 attachment_reply attachment_service::too_large() const {
   return json_error(auth::http_error::body_too_large,
-                    fmt::format("attachments are at most {} bytes", cfg_.max_bytes));
+                    fmt::format("files here are at most {} bytes", cfg_.max_bytes));
 }
 
 attachment_reply attachment_service::storage_error(const blob_store::error& e) const {

@@ -67,7 +67,7 @@ std::optional<blob_store::error> upload_file::append(std::string_view bytes) {
   if (fd_ < 0) return blob_store::error{blob_store::failure::io_error, "the upload file is closed"};
   if (bytes.size() > max_ - size_)
     return blob_store::error{blob_store::failure::too_large,
-                             fmt::format("attachments are at most {} bytes", max_)};
+                             fmt::format("files here are at most {} bytes", max_)};
   EVP_DigestUpdate(md_, bytes.data(), bytes.size());
   std::size_t done = 0;
   while (done < bytes.size()) {
