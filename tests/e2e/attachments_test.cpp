@@ -5,7 +5,6 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <vips/vips.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -13,6 +12,7 @@
 #include <thread>
 
 #include "tests/e2e/harness.hpp"
+#include "tests/support/test_images.hpp"
 
 using namespace chat;
 using namespace chat::e2e;
@@ -21,28 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A real image encoded by libvips: a gradient, `suffix` ".png" or ".jpg".
-std::string make_image(int w, int h, const char* suffix) {
-  static bool ready = VIPS_INIT("e2e") == 0;
-  REQUIRE(ready);
-  std::vector<unsigned char> px(static_cast<std::size_t>(w * h * 3));
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      auto* p = &px[static_cast<std::size_t>((y * w + x) * 3)];
-      p[0] = static_cast<unsigned char>(x * 255 / w);
-      p[1] = static_cast<unsigned char>(y * 255 / h);
-      p[2] = 128;
-    }
-  VipsImage* img = vips_image_new_from_memory(px.data(), px.size(), w, h, 3, VIPS_FORMAT_UCHAR);
-  REQUIRE(img != nullptr);
-  void* buf = nullptr;
-  size_t len = 0;
-  REQUIRE(vips_image_write_to_buffer(img, suffix, &buf, &len, nullptr) == 0);
-  std::string out(static_cast<const char*>(buf), len);
-  g_free(buf);
-  g_object_unref(img);
-  return out;
-}
+using chat::test::make_image;
 
 headers cookie(const account& a, headers more = {}) {
   more.emplace_back("Cookie", "chatd_session=" + a.cookie);

@@ -6,6 +6,7 @@
 
 #include "protocol/parser.hpp"
 #include "tests/e2e/harness.hpp"
+#include "tests/support/test_images.hpp"
 
 using namespace chat;
 using namespace chat::e2e;
@@ -13,30 +14,7 @@ using json = nlohmann::json;
 
 namespace {
 
-/// A real image encoded by libvips: `w` x `h`, `bands` 3 (RGB) or 4 (RGBA), `suffix` ".png" or
-/// ".jpg".
-std::string make_image(int w, int h, const char* suffix, int bands = 3) {
-  static bool ready = VIPS_INIT("e2e") == 0;
-  REQUIRE(ready);
-  std::vector<unsigned char> px(static_cast<std::size_t>(w * h * bands));
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      auto* p = &px[static_cast<std::size_t>((y * w + x) * bands)];
-      p[0] = static_cast<unsigned char>(x * 255 / w);
-      p[1] = static_cast<unsigned char>(y * 255 / h);
-      p[2] = 99;
-      if (bands == 4) p[3] = static_cast<unsigned char>(x % 256);
-    }
-  VipsImage* img = vips_image_new_from_memory(px.data(), px.size(), w, h, bands, VIPS_FORMAT_UCHAR);
-  REQUIRE(img != nullptr);
-  void* buf = nullptr;
-  size_t len = 0;
-  REQUIRE(vips_image_write_to_buffer(img, suffix, &buf, &len, nullptr) == 0);
-  std::string out(static_cast<const char*>(buf), len);
-  g_free(buf);
-  g_object_unref(img);
-  return out;
-}
+using chat::test::make_image;
 
 /// Width and height of an encoded image (0, 0 when libvips cannot read it).
 std::pair<int, int> size_of(const std::string& bytes) {

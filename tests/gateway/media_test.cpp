@@ -1,6 +1,5 @@
 // probe_image on real files of each accepted image type: whole ones decode and get a thumbnail;
 // truncated, corrupted or mislabelled ones are undecodable (the upload answers 415).
-#include <vips/vips.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -10,6 +9,7 @@
 
 #include "gateway/media.hpp"
 #include "tests/support/scratch_database.hpp"
+#include "tests/support/test_images.hpp"
 
 using chat::gateway::image_info;
 using chat::gateway::is_inline_image;
@@ -19,22 +19,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// Noise (so the encoders cannot squeeze it into a few bytes), encoded by libvips as `suffix`.
+/// Noise, so the encoders cannot squeeze it into a few bytes.
 std::string make_image(int w, int h, const char* suffix, int bands = 3) {
-  static bool ready = VIPS_INIT("media_test") == 0;
-  REQUIRE(ready);
-  std::vector<unsigned char> px(static_cast<std::size_t>(w * h * bands));
-  unsigned x = 12345;
-  for (auto& p : px) p = static_cast<unsigned char>((x = x * 1103515245u + 12345u) >> 24);
-  VipsImage* img = vips_image_new_from_memory(px.data(), px.size(), w, h, bands, VIPS_FORMAT_UCHAR);
-  REQUIRE(img != nullptr);
-  void* buf = nullptr;
-  size_t len = 0;
-  REQUIRE(vips_image_write_to_buffer(img, suffix, &buf, &len, nullptr) == 0);
-  std::string out(static_cast<const char*>(buf), len);
-  g_free(buf);
-  g_object_unref(img);
-  return out;
+  return chat::test::make_image(w, h, suffix, bands, chat::test::pixels::noise);
 }
 
 struct temp_file {
