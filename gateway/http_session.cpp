@@ -224,6 +224,7 @@ void http_session<Stream>::start_upload() {
     return send_error(auth::http_error::forbidden_origin, version,
                       "uploads from this Origin are refused", false);
   }
+  expect_continue_ = beast::iequals(h[http::field::expect], "100-continue");
   auto areq = to_auth_request(h, lowest().socket(), st_.cfg, is_tls);
   // The header is in; the body comes in chunks of 64 KiB (Beast's body_limit, max_bytes, still
   // counts them, and so does the file: a missing or lying Content-Length cannot pass it).
@@ -239,13 +240,31 @@ void http_session<Stream>::start_upload() {
       auto begun = svc.begin_upload(who->user, areq.target);
       if (auto* up = std::get_if<pending_upload>(&begun)) {
         self->upload_ = std::make_shared<pending_upload>(std::move(*up));
-        return net::post(self->stream_.get_executor(), [self] { self->read_upload_chunk(); });
+        return net::post(self->stream_.get_executor(), [self] { self->begin_upload_body(); });
       }
       res = std::move(std::get<attachment_reply>(begun));
     }
     net::post(self->stream_.get_executor(),
               [self, res = std::move(res)]() mutable { self->end_upload(std::move(res)); });
   });
+}
+
+template <class Stream>
+void http_session<Stream>::begin_upload_body() {
+  // A client that sent "Expect: 100-continue" (curl does for bodies over 1 MiB) holds the body
+  // back until told to go on, or for a second. Refusals (401, 413) are answered instead of it.
+  if (!expect_continue_) return read_upload_chunk();
+  expect_continue_ = false;
+  auto go_on = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
+                                                                  upload_parser_->get().version());
+  lowest().expires_after(st_.cfg.http_timeout);
+  http::async_write(stream_, *go_on,
+                    [self = this->shared_from_this(), go_on](error_code ec, std::size_t) {
+                      if (!ec) return self->read_upload_chunk();
+                      self->st_.attachments->post([up = std::move(self->upload_)] {});
+                      self->upload_parser_.reset();
+                      fail(ec, "upload continue");
+                    });
 }
 
 template <class Stream>

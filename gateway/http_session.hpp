@@ -59,6 +59,7 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
   // through chunk_ into a temporary file, one chunk at a time (read, then written on the pool,
   // then the next read), so an upload holds one chunk of memory whatever its size.
   void start_upload();
+  void begin_upload_body();
   void read_upload_chunk();
   void on_upload_chunk(error_code ec);
   // Answers the upload; an answer before the whole body was read closes the connection.
@@ -95,6 +96,7 @@ class http_session : public std::enable_shared_from_this<http_session<Stream>> {
   std::shared_ptr<pending_upload> upload_;  // touched by one pool job at a time, between reads
   std::vector<char> chunk_;
   bool drain_on_close_ = false;
+  bool expect_continue_ = false;  // the upload's header asked for "100 Continue"
   std::size_t drained_ = 0;
 };
 
