@@ -1,5 +1,6 @@
 #include "bench/chat/scenarios.hpp"
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cmath>
@@ -46,9 +47,11 @@ struct account {
 };
 
 std::vector<account> register_users(std::uint16_t port, int n, const std::string& kind) {
-  // Unique per run: a MariaDB database given with --db outlives the run.
+  // Unique per run and per call: a MariaDB database given with --db outlives the run, and
+  // --repeat registers the same kind again in it.
   static const std::string run = std::to_string(std::time(nullptr) % 1000000);
-  const std::string prefix = kind + run + "u";
+  static std::atomic<int> calls{0};
+  const std::string prefix = kind + run + "r" + std::to_string(calls++) + "u";
   std::vector<account> out(static_cast<std::size_t>(n));
   std::mutex mu;
   std::string failure;
