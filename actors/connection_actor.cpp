@@ -161,7 +161,8 @@ void ask_db(self_ptr self, Job job, std::string ref, std::function<void(T&)> on_
 void on_push(self_ptr self, push_msg& m) {
   auto& st = self->state;
   if (st.closed) return;
-  std::vector<shared_frame> out;
+  // One scratch list per scheduler thread: a push allocates nothing of its own.
+  thread_local std::vector<shared_frame> out;
   st.tracker.on_live(m.conversation, m.seq, std::move(m.frame), out);
   send_all(self, out);
 }

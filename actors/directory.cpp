@@ -38,7 +38,12 @@ struct entry {
 };
 
 using conv_entry_t = entry<conversation_actor, conv_cmd, frame_reply>;
-using user_entry_t = entry<user_actor, attach_req, caf::ok_atom>;
+
+/// A user's entry also keeps the connections its user actor last listed: live events go to them
+/// from here, without a hop through the user actor.
+struct user_entry_t : entry<user_actor, attach_req, caf::ok_atom> {
+  std::vector<connection_actor> connections;
+};
 
 struct shard_state {
   runtime_ptr rt;
@@ -183,14 +188,25 @@ directory_shard::behavior_type shard(self_ptr self, runtime_ptr rt, std::size_t 
       },
       [=](deliver_msg& d) {
         // Users without an actor have no connection: nothing to do (they sync on reconnect).
-        // A passivating user actor still gets it: it refuses passivation while it has
-        // connections, and one that quits had none.
+        // A passivating user actor refuses passivation while it has connections, and one that
+        // quits had none.
         auto& users = self->state.users;
         for (auto u : d.users) {
           auto i = users.find(u);
-          if (i != users.end())
-            self->send(i->second.actor, push_msg{d.conversation, d.seq, d.frame});
+          if (i == users.end()) continue;
+          for (auto& c : i->second.connections)
+            self->send(c, push_msg{d.conversation, d.seq, d.frame});
         }
+      },
+      [=](connections_atom, persistence::user_id user, std::vector<caf::strong_actor_ptr>& list) {
+        // Only from the user's current actor: a list from one that was replaced is stale.
+        auto i = self->state.users.find(user);
+        if (i == self->state.users.end() ||
+            caf::actor_cast<caf::strong_actor_ptr>(i->second.actor) != self->current_sender())
+          return;
+        auto& conns = i->second.connections;
+        conns.clear();
+        for (auto& p : list) conns.push_back(caf::actor_cast<connection_actor>(std::move(p)));
       },
       [=](tick_atom) {
         auto now = clock_type::now();

@@ -36,7 +36,7 @@ using connection_actor = caf::typed_actor<
     caf::reacts_to<frame_atom, std::string>,
     // gateway: the socket is gone; leave the user registry and stop.
     caf::reacts_to<closed_atom>,
-    // user actor: a live event (seq > 0) or an unsequenced frame (typing, read) to write.
+    // shard: a live event (seq > 0) or an unsequenced frame (typing, read) to write.
     caf::reacts_to<push_msg>,
     // internal: a sync replay waited for the client to read; fetch the next page (op, sync ref,
     // conversation, cursor, the client's last_seq).
@@ -58,8 +58,6 @@ using user_actor = caf::typed_actor<
                     std::string>::with<caf::ok_atom>,
     // connection (through the shard): forget this connection.
     caf::reacts_to<detach_atom, persistence::user_id, connection_actor>,
-    // shard: write this frame to every connection of the user.
-    caf::reacts_to<push_msg>,
     // shard: stop if idle; error actor_errc::busy while connections are attached.
     caf::replies_to<passivate_atom>::with<caf::ok_atom>,
     // shard (admin): close every connection with this code and reason; how many there were.
@@ -89,8 +87,11 @@ using directory_shard = caf::typed_actor<
                     std::string>::with<caf::ok_atom>,
     // connection: route to the user actor, if it is alive.
     caf::reacts_to<detach_atom, persistence::user_id, connection_actor>,
-    // conversation, user: push the frame to each listed user that has an actor here.
+    // conversation, user: push the frame to every connection of each listed user (as its user
+    // actor last listed them).
     caf::reacts_to<deliver_msg>,
+    // user actor: its connections changed; these are all of them now.
+    caf::reacts_to<connections_atom, persistence::user_id, std::vector<caf::strong_actor_ptr>>,
     // internal: passivation sweep.
     caf::reacts_to<tick_atom>,
     // server::stop: answer once every conversation of this shard drained.

@@ -65,7 +65,7 @@ struct deliver_msg {
   shared_frame frame;
 };
 
-/// The same frame, for every connection of one user.
+/// The same frame, for one connection of a listed user (the shard sends it to each).
 struct push_msg {
   persistence::conversation_id conversation = 0;
   persistence::seq_t seq = 0;
@@ -189,12 +189,13 @@ CAF_ADD_ATOM(chat_actors, chat::actors, shutdown_atom, "shutdown")    ///< stop 
 CAF_ADD_ATOM(chat_actors, chat::actors, attach_atom, "attach")        ///< connection -> user actor
 CAF_ADD_ATOM(chat_actors, chat::actors, detach_atom, "detach")        ///< connection -> user actor
 CAF_ADD_ATOM(chat_actors, chat::actors, sync_hold_atom, "synchold")   ///< connection -> itself
-CAF_ADD_ATOM(chat_actors, chat::actors, inspect_atom, "inspect")  ///< admin -> any actor: report
-CAF_ADD_ATOM(chat_actors, chat::actors, list_atom, "list")        ///< admin -> shard: children
-CAF_ADD_ATOM(chat_actors, chat::actors, kick_atom, "kick")        ///< admin -> ... -> connection
-CAF_ADD_ATOM(chat_actors, chat::actors, status_atom, "status")    ///< server -> admin: rates
-CAF_ADD_ATOM(chat_actors, chat::actors, resume_atom, "resume")    ///< connection: next sync page
-CAF_ADD_ATOM(chat_actors, chat::actors, index_atom, "index")      ///< search indexer -> itself
+CAF_ADD_ATOM(chat_actors, chat::actors, inspect_atom, "inspect")    ///< admin -> any actor: report
+CAF_ADD_ATOM(chat_actors, chat::actors, list_atom, "list")          ///< admin -> shard: children
+CAF_ADD_ATOM(chat_actors, chat::actors, kick_atom, "kick")          ///< admin -> ... -> connection
+CAF_ADD_ATOM(chat_actors, chat::actors, status_atom, "status")      ///< server -> admin: rates
+CAF_ADD_ATOM(chat_actors, chat::actors, resume_atom, "resume")      ///< connection: next sync page
+CAF_ADD_ATOM(chat_actors, chat::actors, index_atom, "index")        ///< search indexer -> itself
+CAF_ADD_ATOM(chat_actors, chat::actors, connections_atom, "conns")  ///< user actor -> its shard
 
 CAF_END_TYPE_ID_BLOCK(chat_actors)
 

@@ -57,13 +57,27 @@ void broadcast_presence(self_ptr self, bool online) {
           });
 }
 
+/// Live events skip this actor: the shard pushes them to the connections straight away, from
+/// the list sent here after every change (one actor hop less per delivery). A connection added
+/// here is welcomed only after this list is on its way, and its sync reads everything committed
+/// before the shard saw the list, so no event falls between the two.
+void publish_connections(self_ptr self) {
+  auto& st = self->state;
+  std::vector<caf::strong_actor_ptr> list;
+  list.reserve(st.connections.size());
+  for (auto& c : st.connections) list.push_back(caf::actor_cast<caf::strong_actor_ptr>(c));
+  self->send(st.rt->shard_of_user(st.id), connections_atom_v, st.id, std::move(list));
+}
+
 void drop(self_ptr self, const caf::actor_addr& conn) {
   auto& c = self->state.connections;
   auto before = c.size();
   c.erase(std::remove_if(c.begin(), c.end(),
                          [&](const connection_actor& a) { return a.address() == conn; }),
           c.end());
-  if (before > 0 && c.empty()) broadcast_presence(self, false);
+  if (c.size() == before) return;
+  publish_connections(self);
+  if (c.empty()) broadcast_presence(self, false);
 }
 
 user_actor::behavior_type user(self_ptr self, persistence::user_id id, runtime_ptr rt) {
@@ -82,6 +96,7 @@ user_actor::behavior_type user(self_ptr self, persistence::user_id id, runtime_p
                                  "too many connections for this user");
         c.push_back(conn);
         self->monitor(conn);
+        publish_connections(self);
         self->state.username = std::move(username);
         if (c.size() == 1) broadcast_presence(self, true);
         return caf::ok_atom_v;
@@ -89,9 +104,6 @@ user_actor::behavior_type user(self_ptr self, persistence::user_id id, runtime_p
       [=](detach_atom, persistence::user_id, connection_actor& conn) {
         self->demonitor(conn.address());
         drop(self, conn.address());
-      },
-      [=](push_msg& m) {
-        for (auto& c : self->state.connections) self->send(c, m);
       },
       [=](passivate_atom) -> caf::result<caf::ok_atom> {
         if (!self->state.connections.empty())
