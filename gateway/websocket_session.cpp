@@ -33,7 +33,6 @@ websocket_session<Stream>::websocket_session(Stream&& stream, shared_state& st,
     : ws_(std::move(stream)),
       st_(st),
       slot_(std::move(slot)),
-      hello_timer_(ws_.get_executor()),
       auth_timer_(ws_.get_executor()),
       guard_timer_(ws_.get_executor()),
       backlog_(st.cfg.backlog) {
@@ -53,18 +52,20 @@ websocket_session<Stream>::~websocket_session() {
 
 template <class Stream>
 void websocket_session<Stream>::run(http_request req) {
-  req_ = std::move(req);
+  req_ = std::make_unique<http_request>(std::move(req));
   // Every write (the 101 answer too) goes through the coalescing layer (see pump()).
   layer().set_owner(this->weak_from_this());
   layer().on_flushed([this](error_code ec) { on_flushed(ec); });
-  bool has_cookie =
-      !util::cookie_value(sv(req_[http::field::cookie]), auth::session_cookie).value_or("").empty();
-  bool has_bearer = !req_[http::field::authorization].empty();
+  layer().end_idle_reads(!is_tls);
+  bool has_cookie = !util::cookie_value(sv((*req_)[http::field::cookie]), auth::session_cookie)
+                         .value_or("")
+                         .empty();
+  bool has_bearer = !(*req_)[http::field::authorization].empty();
   if (!has_cookie && !has_bearer) {
     do_accept(std::nullopt);
     return;
   }
-  auto areq = to_auth_request(req_, beast::get_lowest_layer(ws_).socket(), st_.cfg, is_tls);
+  auto areq = to_auth_request(*req_, beast::get_lowest_layer(ws_).socket(), st_.cfg, is_tls);
   // The auth service blocks on the database: ask it on the pool, answer on our strand, and
   // answer 503 if that takes longer than auth_wait (a stalled database or a full pool).
   start_auth_timer(
@@ -140,7 +141,7 @@ void websocket_session<Stream>::reject_http(auth::http_error code) {
   else
     st_.stats.ws_rejected_401.Increment();
   auto res = std::make_shared<http::response<http::string_body>>(
-      static_cast<http::status>(auth::status_of(code)), req_.version());
+      static_cast<http::status>(auth::status_of(code)), req_->version());
   res->set(http::field::server, "chatd");
   res->set(http::field::content_type, "application/json");
   res->set(http::field::cache_control, "no-store");
@@ -171,8 +172,8 @@ void websocket_session<Stream>::do_accept(std::optional<auth::identity> who) {
   // Our own check in on_read enforces max_frame_bytes (so an error frame can go out first);
   // this is the backstop should a message slip past it.
   ws_.read_message_max(2 * protocol::limits::max_frame_bytes);
-  ws_.async_accept(req_, [self = this->shared_from_this(), who = std::move(who)](
-                             error_code ec) mutable { self->on_accept(ec, std::move(who)); });
+  ws_.async_accept(*req_, [self = this->shared_from_this(), who = std::move(who)](
+                              error_code ec) mutable { self->on_accept(ec, std::move(who)); });
 }
 
 template <class Stream>
@@ -182,14 +183,15 @@ void websocket_session<Stream>::on_accept(error_code ec, std::optional<auth::ide
   registry_id_ = st_.add_session([weak = this->weak_from_this()] {
     if (auto s = weak.lock()) s->post_close(1001, "server shutting down");
   });
-  req_ = {};
+  req_.reset();
   if (who) {
     connect_actor(*who);
   } else {
     // Non-browser clients: the first frame must be a hello carrying a token, within the limit.
-    hello_timer_.expires_after(st_.cfg.hello_timeout);
-    hello_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
-      if (ec || self->conn_ || self->closing_) return;
+    auth_timer_.expires_after(st_.cfg.hello_timeout);
+    auth_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      // A hello being checked (auth_answered_ false) has its own bound.
+      if (ec || self->conn_ || self->closing_ || !self->auth_answered_) return;
       self->reject_4001("", "no hello with a token within the time limit");
     });
   }
@@ -211,6 +213,22 @@ void websocket_session<Stream>::do_read() {
     read_paused_ = true;
     return;
   }
+  if (is_tls || !layer().at_rest()) return start_read();
+  // Idle between messages: hold no read operation and no buffer until the client sends a byte
+  // (Beast's keep-alive timer runs on its own meanwhile; its ping's pong wakes us like data).
+  buffer_.shrink_to_fit();
+  beast::get_lowest_layer(ws_).socket().async_wait(net::socket_base::wait_read,
+                                                   [self = this->shared_from_this()](error_code) {
+                                                     // An error (the socket closed by a timeout) is
+                                                     // the read's to report.
+                                                     if (!self->closing_ && !self->finished_)
+                                                       self->start_read();
+                                                   });
+}
+
+template <class Stream>
+void websocket_session<Stream>::start_read() {
+  layer().read_started();
   // Read in pieces so an oversized message is noticed before it is buffered whole.
   ws_.async_read_some(
       buffer_, 16 * 1024,
@@ -236,6 +254,8 @@ void websocket_session<Stream>::on_read(error_code ec, std::size_t) {
     return;
   }
   if (!ws_.is_message_done()) return do_read();
+  layer().message_taken();
+  if (layer().take_synthetic()) return do_read();  // the layer ended a control-frame-only read
   if (!ws_.got_text()) {
     st_.stats.ws_binary_refused.Increment();
     buffer_.consume(buffer_.size());
@@ -278,7 +298,7 @@ void websocket_session<Stream>::on_hello_frame(std::string text) {
   parser_.reset();
   // Stop reading until the token is checked: frames after hello wait in the socket. The
   // check has its own bound (auth_wait), so the hello timer is done.
-  hello_timer_.cancel();
+  auth_timer_.cancel();
   start_auth_timer([self = this->shared_from_this(), ref] { self->reject_1013(ref); });
   net::post(*st_.pool, [self = this->shared_from_this(), token = std::move(token),
                         text = std::move(text), ref = std::move(ref),
@@ -290,7 +310,7 @@ void websocket_session<Stream>::on_hello_frame(std::string text) {
       if (self->closing_ || self->finished_) return;
       if (who.unavailable()) return self->reject_1013(ref);
       if (!who) return self->reject_4001(ref, "invalid or expired token");
-      self->hello_timer_.cancel();
+      self->auth_timer_.cancel();
       self->connect_actor(who.who);
       self->conn_->on_frame(std::move(text));  // the connection answers the hello (welcome)
       self->do_read();
@@ -436,8 +456,10 @@ template <class Stream>
 void websocket_session<Stream>::begin_close(std::uint16_t code, std::string_view reason) {
   if (closing_ || finished_) return;
   closing_ = true;
-  hello_timer_.cancel();
-  close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), bsv(reason));
+  layer().stop_idle_reads();
+  auth_timer_.cancel();
+  close_reason_ = std::make_unique<websocket::close_reason>(
+      static_cast<websocket::close_code>(code), bsv(reason));
   stall_armed_ = false;
   guard_timer_.expires_after(st_.cfg.backlog.close_grace);
   guard_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
@@ -464,7 +486,7 @@ template <class Stream>
 void websocket_session<Stream>::finish() {
   if (finished_) return;
   finished_ = true;
-  hello_timer_.cancel();
+  auth_timer_.cancel();
   guard_timer_.cancel();
   queue_.clear();
   recount();

@@ -8,7 +8,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,6 +28,7 @@
 #include "gateway/backlog.hpp"
 #include "gateway/beast.hpp"
 #include "gateway/coalescing_stream.hpp"
+#include "gateway/frame_queue.hpp"
 
 namespace chat::protocol {
 class parser;
@@ -101,7 +101,10 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
 
   void connect_actor(const auth::identity& who);
 
+  // Reads the next message, or (idle, nothing buffered) first waits for the socket to be readable.
   void do_read();
+
+  void start_read();
 
   void on_read(error_code ec, std::size_t);
 
@@ -158,16 +161,16 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   std::atomic<std::int64_t> queued_frames_{0}, queued_bytes_{0};
   shared_state& st_;
   std::shared_ptr<void> slot_;  // this socket's place in the per-address count
-  net::steady_timer hello_timer_;
+  // The hello wait, then the session check: one at a time, so one timer (each costs ~180 bytes).
   net::steady_timer auth_timer_;
   std::chrono::steady_clock::time_point auth_deadline_{};
   bool auth_answered_ = true;
   net::steady_timer guard_timer_;  ///< stall checks while congested, then the close grace
   backlog backlog_;
   std::atomic<bool> congested_{false};  ///< read by the actor side (sync replay waits)
-  http_request req_;
+  std::unique_ptr<http_request> req_;   ///< the upgrade request, until accepted
   beast::flat_buffer buffer_;
-  std::deque<std::shared_ptr<const std::string>> queue_;
+  frame_queue queue_;
   std::mutex inbox_mu_;  ///< guards the two below (CAF threads add, the strand drains)
   std::vector<std::shared_ptr<const std::string>> inbox_;
   bool inbox_posted_ = false;
@@ -175,7 +178,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   std::shared_ptr<actors::connection> conn_;
   std::unique_ptr<protocol::parser> parser_;  // only while waiting for hello
   std::uint64_t registry_id_ = 0;
-  std::optional<websocket::close_reason> close_reason_;
+  std::unique_ptr<websocket::close_reason> close_reason_;  ///< set once closing (152 bytes)
   std::size_t batch_bytes_ = 0;  ///< frame bytes in the batch being handed to the layer
   std::size_t in_flight_ = 0;    ///< frame bytes in the socket write now running
   bool pumping_ = false;

@@ -155,6 +155,7 @@ struct ws_client::impl {
   beast::flat_buffer buffer;
   bool read_pending = false;
   std::optional<ws_read> read_result;
+  int pongs = 0, pings = 0;
 };
 
 ws_client::ws_client(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -178,6 +179,10 @@ ws_client::result ws_client::connect(std::uint16_t port, headers extra,
     for (const auto& [k, v] : extra) req.set(k, v);
   }));
   p->ws.read_message_max(64 * 1024 * 1024);
+  p->ws.control_callback([q = p.get()](websocket::frame_type kind, beast::string_view) {
+    if (kind == websocket::frame_type::pong) ++q->pongs;
+    if (kind == websocket::frame_type::ping) ++q->pings;
+  });
   websocket::response_type res;
   error_code ec;
   bool done = false;
@@ -223,6 +228,28 @@ bool ws_client::send_text(std::string_view text, std::chrono::milliseconds timeo
 
 bool ws_client::send_binary(std::string_view data, std::chrono::milliseconds timeout) {
   return write_frame(*impl_, data, false, timeout);
+}
+
+bool ws_client::send_ping(std::chrono::milliseconds timeout) {
+  auto& p = *impl_;
+  error_code ec;
+  bool done = false;
+  p.ws.async_ping({}, [&](error_code e) {
+    ec = e;
+    done = true;
+  });
+  if (!run_until(
+          p.ioc, [&] { return done; }, std::chrono::steady_clock::now() + timeout))
+    return false;
+  return !ec;
+}
+
+int ws_client::pongs_seen() const {
+  return impl_->pongs;
+}
+
+int ws_client::pings_seen() const {
+  return impl_->pings;
 }
 
 ws_read ws_client::read(std::chrono::milliseconds timeout) {

@@ -54,6 +54,11 @@ class ws_client {
 
   bool send_text(std::string_view text, std::chrono::milliseconds timeout = 10s);
   bool send_binary(std::string_view data, std::chrono::milliseconds timeout = 10s);
+  /// A WebSocket ping frame (control frame, not a protocol request).
+  bool send_ping(std::chrono::milliseconds timeout = 10s);
+  /// Pongs and pings received so far (seen only while a read runs, as with any Beast client).
+  int pongs_seen() const;
+  int pings_seen() const;
   /// Waits for the next message; a timeout leaves the read pending for the next call.
   ws_read read(std::chrono::milliseconds timeout);
   /// Sends a close frame (1000) and waits briefly for the handshake to finish.
