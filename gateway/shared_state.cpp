@@ -1,6 +1,8 @@
 #include "gateway/shared_state.hpp"
 
+#include <malloc.h>
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <vector>
 
 #include "actors/server.hpp"
@@ -24,8 +26,24 @@ std::uint64_t shared_state::add_session(std::function<void()> closer) {
 }
 
 void shared_state::remove_session(std::uint64_t id) {
-  std::lock_guard lock(sessions_mutex_);
-  session_closers_.erase(id);
+  {
+    std::lock_guard lock(sessions_mutex_);
+    session_closers_.erase(id);
+    if (++closed_since_trim_ < trim_after_closes) return;
+    closed_since_trim_ = 0;
+  }
+  trim_after_burst();
+}
+
+void shared_state::trim_after_burst() {
+#ifdef __GLIBC__
+  // One trim at a time, off the I/O threads (it walks every arena under its lock, a few ms).
+  if (!pool || trimming_.exchange(true)) return;
+  boost::asio::post(*pool, [this] {
+    ::malloc_trim(0);
+    trimming_.store(false);
+  });
+#endif
 }
 
 void shared_state::close_all_sessions() {

@@ -46,6 +46,7 @@ class shared_state {
 
   /// Registers an open WebSocket session; `closer` posts a close onto its strand.
   std::uint64_t add_session(std::function<void()> closer);
+  /// Every trim_after_closes removals, the allocator's free pages go back to the system.
   void remove_session(std::uint64_t id);
   /// Closes every registered session (each closer runs outside the lock).
   void close_all_sessions();
@@ -57,10 +58,18 @@ class shared_state {
   /// A fault answered `unavailable` by the gateway itself: counted, logged at most every 5 s.
   void note_outage(std::string_view source, std::string_view message);
 
+  /// glibc keeps what a burst of connections freed in its arenas (their peak stays resident):
+  /// after this many closes, malloc_trim on the blocking pool returns the free pages.
+  static constexpr std::uint64_t trim_after_closes = 1000;
+
  private:
+  void trim_after_burst();
+
   std::mutex sessions_mutex_;
   std::uint64_t next_session_id_ = 0;
   std::unordered_map<std::uint64_t, std::function<void()>> session_closers_;
+  std::uint64_t closed_since_trim_ = 0;  ///< under sessions_mutex_
+  std::atomic<bool> trimming_{false};
   // Open connections per client address (the TCP peer), capped by cfg.max_connections_per_ip.
   std::mutex per_ip_mutex_;
   std::unordered_map<std::string, int> per_ip_;
