@@ -30,12 +30,7 @@ std::string serialize_error(protocol::error_code code, std::string message, std:
 template <class Stream>
 websocket_session<Stream>::websocket_session(Stream&& stream, shared_state& st,
                                              std::shared_ptr<void> slot)
-    : ws_(std::move(stream)),
-      st_(st),
-      slot_(std::move(slot)),
-      auth_timer_(ws_.get_executor()),
-      guard_timer_(ws_.get_executor()),
-      backlog_(st.cfg.backlog) {
+    : ws_(std::move(stream)), st_(st), slot_(std::move(slot)), backlog_(st.cfg.backlog) {
   st_.stats.ws_sessions.Increment();
   error_code ec;
   auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
@@ -105,8 +100,9 @@ template <class F>
 void websocket_session<Stream>::start_auth_timer(F on_timeout) {
   auth_answered_ = false;
   auth_deadline_ = std::chrono::steady_clock::now() + st_.cfg.auth_wait;
-  auth_timer_.expires_at(auth_deadline_);
-  auth_timer_.async_wait([self = this->shared_from_this(), on_timeout](error_code ec) {
+  auto& t = timer(auth_timer_);
+  t.expires_at(auth_deadline_);
+  t.async_wait([self = this->shared_from_this(), on_timeout](error_code ec) {
     if (ec || !self->take_auth_answer()) return;
     self->st_.note_outage("gateway session check", "no answer within the auth wait");
     on_timeout();
@@ -117,7 +113,7 @@ template <class Stream>
 bool websocket_session<Stream>::take_auth_answer() {
   if (auth_answered_) return false;
   auth_answered_ = true;
-  auth_timer_.cancel();
+  cancel(auth_timer_);
   return true;
 }
 
@@ -188,8 +184,9 @@ void websocket_session<Stream>::on_accept(error_code ec, std::optional<auth::ide
     connect_actor(*who);
   } else {
     // Non-browser clients: the first frame must be a hello carrying a token, within the limit.
-    auth_timer_.expires_after(st_.cfg.hello_timeout);
-    auth_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+    auto& t = timer(auth_timer_);
+    t.expires_after(st_.cfg.hello_timeout);
+    t.async_wait([self = this->shared_from_this()](error_code ec) {
       // A hello being checked (auth_answered_ false) has its own bound.
       if (ec || self->conn_ || self->closing_ || !self->auth_answered_) return;
       self->reject_4001("", "no hello with a token within the time limit");
@@ -200,6 +197,7 @@ void websocket_session<Stream>::on_accept(error_code ec, std::optional<auth::ide
 
 template <class Stream>
 void websocket_session<Stream>::connect_actor(const auth::identity& who) {
+  auth_timer_.reset();  // authenticated: its deadlines are over (a cancelled wait may be queued)
   conn_ = st_.actors.connect(who.user, who.username, std::make_shared<sink>(this->weak_from_this()),
                              who.session_expires_ms);
 }
@@ -298,7 +296,7 @@ void websocket_session<Stream>::on_hello_frame(std::string text) {
   parser_.reset();
   // Stop reading until the token is checked: frames after hello wait in the socket. The
   // check has its own bound (auth_wait), so the hello timer is done.
-  auth_timer_.cancel();
+  cancel(auth_timer_);
   start_auth_timer([self = this->shared_from_this(), ref] { self->reject_1013(ref); });
   net::post(*st_.pool, [self = this->shared_from_this(), token = std::move(token),
                         text = std::move(text), ref = std::move(ref),
@@ -310,7 +308,7 @@ void websocket_session<Stream>::on_hello_frame(std::string text) {
       if (self->closing_ || self->finished_) return;
       if (who.unavailable()) return self->reject_1013(ref);
       if (!who) return self->reject_4001(ref, "invalid or expired token");
-      self->auth_timer_.cancel();
+      cancel(self->auth_timer_);
       self->connect_actor(who.who);
       self->conn_->on_frame(std::move(text));  // the connection answers the hello (welcome)
       self->do_read();
@@ -431,12 +429,14 @@ void websocket_session<Stream>::arm_stall_check() {
   stall_armed_ = true;
   auto period = std::max<std::chrono::milliseconds>(std::chrono::milliseconds(50),
                                                     st_.cfg.backlog.stall_timeout / 4);
-  guard_timer_.expires_after(period);
-  guard_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+  auto& t = timer(guard_timer_);
+  t.expires_after(period);
+  t.async_wait([self = this->shared_from_this()](error_code ec) {
     if (ec || self->closing_ || self->finished_) return;
     self->stall_armed_ = false;
     if (self->backlog_.stalled(std::chrono::steady_clock::now())) return self->slow_consumer();
-    if (self->backlog_.bytes() > 0) self->arm_stall_check();
+    if (self->backlog_.bytes() > 0) return self->arm_stall_check();
+    self->guard_timer_.reset();  // caught up: an idle connection keeps no timer
   });
 }
 
@@ -457,12 +457,13 @@ void websocket_session<Stream>::begin_close(std::uint16_t code, std::string_view
   if (closing_ || finished_) return;
   closing_ = true;
   layer().stop_idle_reads();
-  auth_timer_.cancel();
+  cancel(auth_timer_);
   close_reason_ = std::make_unique<websocket::close_reason>(
       static_cast<websocket::close_code>(code), bsv(reason));
   stall_armed_ = false;
-  guard_timer_.expires_after(st_.cfg.backlog.close_grace);
-  guard_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+  auto& t = timer(guard_timer_);
+  t.expires_after(st_.cfg.backlog.close_grace);
+  t.async_wait([self = this->shared_from_this()](error_code ec) {
     if (ec || self->finished_) return;
     auto& sock = beast::get_lowest_layer(self->ws_).socket();
     error_code ignored;
@@ -486,8 +487,8 @@ template <class Stream>
 void websocket_session<Stream>::finish() {
   if (finished_) return;
   finished_ = true;
-  auth_timer_.cancel();
-  guard_timer_.cancel();
+  cancel(auth_timer_);
+  cancel(guard_timer_);
   queue_.clear();
   recount();
   report_closed();
@@ -500,6 +501,17 @@ void websocket_session<Stream>::report_closed() {
     conn_.reset();
     c->on_closed();
   }
+}
+
+template <class Stream>
+net::steady_timer& websocket_session<Stream>::timer(std::unique_ptr<net::steady_timer>& t) {
+  if (!t) t = std::make_unique<net::steady_timer>(ws_.get_executor());
+  return *t;
+}
+
+template <class Stream>
+void websocket_session<Stream>::cancel(std::unique_ptr<net::steady_timer>& t) {
+  if (t) t->cancel();
 }
 
 template <class Stream>

@@ -152,6 +152,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
 
   void report_closed();
 
+  net::steady_timer& timer(std::unique_ptr<net::steady_timer>& t);
+  static void cancel(std::unique_ptr<net::steady_timer>& t);
+
   /// For chatctl inspect connection (read by the sink from CAF threads).
   void count_queued(std::int64_t frames, std::int64_t bytes);
   void recount();
@@ -161,11 +164,12 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   std::atomic<std::int64_t> queued_frames_{0}, queued_bytes_{0};
   shared_state& st_;
   std::shared_ptr<void> slot_;  // this socket's place in the per-address count
-  // The hello wait, then the session check: one at a time, so one timer (each costs ~180 bytes).
-  net::steady_timer auth_timer_;
+  // Timers exist only while needed (each costs ~180 bytes): the hello wait, then the session
+  // check, one at a time; the guard while writes are congested, and for the close grace.
+  std::unique_ptr<net::steady_timer> auth_timer_;
   std::chrono::steady_clock::time_point auth_deadline_{};
   bool auth_answered_ = true;
-  net::steady_timer guard_timer_;  ///< stall checks while congested, then the close grace
+  std::unique_ptr<net::steady_timer> guard_timer_;
   backlog backlog_;
   std::atomic<bool> congested_{false};  ///< read by the actor side (sync replay waits)
   std::unique_ptr<http_request> req_;   ///< the upgrade request, until accepted
