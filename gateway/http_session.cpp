@@ -136,7 +136,8 @@ void http_session<Stream>::on_read(error_code ec) {
       return send_text(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
                        st_.stats.render(), "no-store");
     case route_kind::websocket:
-      std::make_shared<websocket_session<Stream>>(std::move(stream_), st_, std::move(slot_))
+      std::make_shared<websocket_session<ws_stream_of<Stream>>>(to_ws_stream(std::move(stream_)),
+                                                                st_, std::move(slot_))
           ->run(std::move(req));
       return;
     case route_kind::auth:

@@ -33,7 +33,7 @@ websocket_session<Stream>::websocket_session(Stream&& stream, shared_state& st,
     : ws_(std::move(stream)), st_(st), slot_(std::move(slot)), backlog_(st.cfg.backlog) {
   st_.stats.ws_sessions.Increment();
   error_code ec;
-  auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
+  auto ep = socket().remote_endpoint(ec);
   if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
@@ -60,7 +60,7 @@ void websocket_session<Stream>::run(http_request req) {
     do_accept(std::nullopt);
     return;
   }
-  auto areq = to_auth_request(*req_, beast::get_lowest_layer(ws_).socket(), st_.cfg, is_tls);
+  auto areq = to_auth_request(*req_, socket(), st_.cfg, is_tls);
   // The auth service blocks on the database: ask it on the pool, answer on our strand, and
   // answer 503 if that takes longer than auth_wait (a stalled database or a full pool).
   start_auth_timer(
@@ -146,19 +146,24 @@ void websocket_session<Stream>::reject_http(auth::http_error code) {
   res->body() = auth::error_body(
       code, unavailable ? "cannot check the session now; retry" : "invalid or expired session");
   res->prepare_payload();
-  beast::get_lowest_layer(ws_).expires_after(st_.cfg.http_timeout);
+  // The answer gets http_timeout to go out, then the socket is closed.
+  auto& t = timer(guard_timer_);
+  t.expires_after(st_.cfg.http_timeout);
+  t.async_wait([self = this->shared_from_this()](error_code ec) {
+    if (!ec) self->socket().close(ec);
+  });
   // Through the TLS layer when there is one: ws_.next_layer() is the connection's stream.
   http::async_write(ws_.next_layer().next_layer(), *res,
                     [self = this->shared_from_this(), res](error_code ec, std::size_t) {
-                      auto& s = beast::get_lowest_layer(self->ws_);
-                      s.socket().shutdown(tcp::socket::shutdown_send, ec);
+                      cancel(self->guard_timer_);
+                      self->socket().shutdown(tcp::socket::shutdown_send, ec);
                     });
 }
 
 template <class Stream>
 void websocket_session<Stream>::do_accept(std::optional<auth::identity> who) {
-  auto& stream = beast::get_lowest_layer(ws_);
-  stream.expires_never();  // the websocket stream runs its own timeouts from here on
+  // The websocket stream runs its own timeouts from here on.
+  if constexpr (is_tls) beast::get_lowest_layer(ws_).expires_never();
   auto t = websocket::stream_base::timeout::suggested(beast::role_type::server);
   t.idle_timeout = st_.cfg.ws_idle_timeout;
   t.keep_alive_pings = true;
@@ -215,13 +220,11 @@ void websocket_session<Stream>::do_read() {
   // Idle between messages: hold no read operation and no buffer until the client sends a byte
   // (Beast's keep-alive timer runs on its own meanwhile; its ping's pong wakes us like data).
   buffer_.shrink_to_fit();
-  beast::get_lowest_layer(ws_).socket().async_wait(net::socket_base::wait_read,
-                                                   [self = this->shared_from_this()](error_code) {
-                                                     // An error (the socket closed by a timeout) is
-                                                     // the read's to report.
-                                                     if (!self->closing_ && !self->finished_)
-                                                       self->start_read();
-                                                   });
+  socket().async_wait(net::socket_base::wait_read, [self = this->shared_from_this()](error_code) {
+    // An error (the socket closed by a timeout) is
+    // the read's to report.
+    if (!self->closing_ && !self->finished_) self->start_read();
+  });
 }
 
 template <class Stream>
@@ -465,7 +468,7 @@ void websocket_session<Stream>::begin_close(std::uint16_t code, std::string_view
   t.expires_after(st_.cfg.backlog.close_grace);
   t.async_wait([self = this->shared_from_this()](error_code ec) {
     if (ec || self->finished_) return;
-    auto& sock = beast::get_lowest_layer(self->ws_).socket();
+    auto& sock = self->socket();
     error_code ignored;
     sock.set_option(net::socket_base::linger(true, 0), ignored);
     sock.close(ignored);
@@ -528,7 +531,7 @@ void websocket_session<Stream>::recount() {
   queued_bytes_.store(bytes, std::memory_order_relaxed);
 }
 
-template class websocket_session<beast::tcp_stream>;
+template class websocket_session<tcp::socket>;
 template class websocket_session<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace chat::gateway

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/steady_timer.hpp>
@@ -38,10 +39,22 @@ namespace chat::gateway {
 
 class shared_state;
 
+/// What a WebSocket runs over: plain connections the bare socket (beast::tcp_stream's two timers
+/// are not needed once the WebSocket runs its own: ~600 bytes less per connection), TLS ones the
+/// TLS stream as it is.
+inline tcp::socket to_ws_stream(beast::tcp_stream&& s) {
+  return s.release_socket();
+}
+inline beast::ssl_stream<beast::tcp_stream> to_ws_stream(beast::ssl_stream<beast::tcp_stream>&& s) {
+  return std::move(s);
+}
+template <class HttpStream>
+using ws_stream_of = decltype(to_ws_stream(std::declval<HttpStream>()));
+
 template <class Stream>
 class websocket_session : public std::enable_shared_from_this<websocket_session<Stream>> {
  public:
-  static constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
+  static constexpr bool is_tls = !std::is_same_v<Stream, tcp::socket>;
 
   websocket_session(Stream&& stream, shared_state& st, std::shared_ptr<void> slot);
 
@@ -123,6 +136,12 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   void enqueue(std::shared_ptr<const std::string> frame);
 
   coalescing_stream<Stream>& layer() { return ws_.next_layer(); }
+  tcp::socket& socket() {
+    if constexpr (is_tls)
+      return beast::get_lowest_layer(ws_).socket();
+    else
+      return beast::get_lowest_layer(ws_);
+  }
 
   // Hands queued frames to the coalescing layer (each write completes at once, buffered), up to
   // batch_bytes, then releases them to the socket in one write. One batch in flight at a time.
@@ -193,7 +212,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session<
   bool finished_ = false;
 };
 
-extern template class websocket_session<beast::tcp_stream>;
+extern template class websocket_session<tcp::socket>;
 extern template class websocket_session<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace chat::gateway
