@@ -206,12 +206,12 @@ ws_client::result ws_client::connect(std::uint16_t port, headers extra,
 }
 
 namespace {
-bool write_frame(ws_client::impl& p, std::string_view data, bool text,
-                 std::chrono::milliseconds timeout) {
-  p.ws.text(text);
+/// Starts one operation (its handler gets an error_code first) and waits for it within timeout.
+template <class Start>
+bool run_op(ws_client::impl& p, std::chrono::milliseconds timeout, Start start) {
   error_code ec;
   bool done = false;
-  p.ws.async_write(net::buffer(data.data(), data.size()), [&](error_code e, std::size_t) {
+  start([&](error_code e, auto&&...) {
     ec = e;
     done = true;
   });
@@ -219,6 +219,14 @@ bool write_frame(ws_client::impl& p, std::string_view data, bool text,
           p.ioc, [&] { return done; }, std::chrono::steady_clock::now() + timeout))
     return false;
   return !ec;
+}
+
+bool write_frame(ws_client::impl& p, std::string_view data, bool text,
+                 std::chrono::milliseconds timeout) {
+  p.ws.text(text);
+  return run_op(p, timeout, [&](auto handler) {
+    p.ws.async_write(net::buffer(data.data(), data.size()), std::move(handler));
+  });
 }
 }  // namespace
 
@@ -232,16 +240,7 @@ bool ws_client::send_binary(std::string_view data, std::chrono::milliseconds tim
 
 bool ws_client::send_ping(std::chrono::milliseconds timeout) {
   auto& p = *impl_;
-  error_code ec;
-  bool done = false;
-  p.ws.async_ping({}, [&](error_code e) {
-    ec = e;
-    done = true;
-  });
-  if (!run_until(
-          p.ioc, [&] { return done; }, std::chrono::steady_clock::now() + timeout))
-    return false;
-  return !ec;
+  return run_op(p, timeout, [&](auto handler) { p.ws.async_ping({}, std::move(handler)); });
 }
 
 int ws_client::pongs_seen() const {
