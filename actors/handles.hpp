@@ -112,6 +112,8 @@ using log_writer_actor = caf::typed_actor<
     caf::replies_to<append_atom, append_req>::with<append_outcome>,
     // internal: commit what is pending (queues behind the appends already in the mailbox).
     caf::reacts_to<commit_atom>,
+    // internal: write the activity times held back (no commit came after their interval).
+    caf::reacts_to<touch_atom>,
     // server::stop: answer once nothing is pending.
     caf::replies_to<drain_atom>::with<caf::ok_atom>,
     // admin: pending batch, commit latency percentiles, failures.

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "actors/activity_writes.hpp"
 #include "actors/messages.hpp"
 #include "actors/observed_actor.hpp"
 #include "logging/logger.hpp"
@@ -29,6 +30,8 @@ struct log_writer_state {
   runtime_ptr rt;
   std::vector<pending_append> pending;
   bool commit_scheduled = false;
+  activity_writes activity{std::chrono::milliseconds(0)};
+  bool touch_scheduled = false;
   std::vector<caf::typed_response_promise<caf::ok_atom>> drain_waiters;
   std::int64_t failed_appends = 0;  ///< appends answered with a failure (chatctl inspect)
   std::size_t last_batch_events = 0;
@@ -57,6 +60,7 @@ persistence::status append_with_retry(log_writer_state& st, std::span<const even
   static constexpr std::chrono::milliseconds retry_budget{1500};
   const auto first_try = clock_type::now();
   persistence::status s = persistence::error{errc::unavailable, "not connected"};
+  const auto touched = st.activity.plan(events, first_try);
   for (std::size_t attempt = 0;; ++attempt) {
     if (!st.db) {
       auto opened = persistence::database::open(st.rt->cfg.db_url);
@@ -72,9 +76,10 @@ persistence::status append_with_retry(log_writer_state& st, std::span<const even
       {
         std::unique_lock<std::mutex> turn(st.rt->sqlite_writer, std::defer_lock);
         if (st.db->kind() == persistence::backend::sqlite) turn.lock();
-        s = persistence::event_store{*st.db}.append(events);
+        s = persistence::event_store{*st.db}.append(events, touched);
       }
       if (s) {
+        st.activity.committed(events, touched, first_try);
         st.rt->metrics->observe_commit(
             events.size(),
             std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - started));
@@ -168,6 +173,42 @@ void commit_batch(log_writer_state& st, std::vector<pending_append>& batch) {
 
 using self_ptr = observed_pointer<log_writer_actor, log_writer_state>;
 
+/// Writes the held activity times that are due (all of them for a drain) in their own
+/// transaction. Best effort: on failure they stay held for the next commit or attempt (the list's
+/// order lags a little longer; no event depends on it).
+bool write_held(log_writer_state& st, bool everything) {
+  auto now = clock_type::now();
+  auto due = st.activity.due(now, everything);
+  if (due.empty()) return true;
+  if (!st.db) return false;  // the next commit reconnects
+  persistence::status s = persistence::success();
+  {
+    std::unique_lock<std::mutex> turn(st.rt->sqlite_writer, std::defer_lock);
+    if (st.db->kind() == persistence::backend::sqlite) turn.lock();
+    s = persistence::event_store{*st.db}.touch(due);
+  }
+  if (s) {
+    st.activity.flushed(due, now);
+    return true;
+  }
+  CHAT_LOG_WARN("actors", "log writer: writing {} activity times failed ({}), kept for later",
+                due.size(), s.err().message);
+  if (s.err().code == errc::unavailable) st.db.reset();  // reopened by the next commit
+  return false;
+}
+
+/// Held activity times get a write of their own when no commit takes them first (not sooner
+/// than `at_least`: a failed write waits before the next try).
+void schedule_touch(self_ptr self,
+                    std::chrono::milliseconds at_least = std::chrono::milliseconds(1)) {
+  auto& st = self->state;
+  if (st.touch_scheduled || st.activity.held() == 0) return;
+  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(st.activity.next_due() -
+                                                                    clock_type::now());
+  st.touch_scheduled = true;
+  self->delayed_send(self, std::max(wait, at_least), touch_atom_v);
+}
+
 /// What chatctl inspect shows of the log writer (latency quantiles since start).
 actor_report report_of(self_ptr self) {
   auto& st = self->state;
@@ -203,6 +244,7 @@ log_writer_actor::behavior_type log_writer(self_ptr self, std::shared_ptr<persis
                                            runtime_ptr rt) {
   self->state.db = std::move(db);
   self->state.rt = std::move(rt);
+  self->state.activity = activity_writes{self->state.rt->cfg.activity_interval};
   return {
       [=](append_atom, append_req& r) -> caf::result<append_outcome> {
         auto& st = self->state;
@@ -235,14 +277,25 @@ log_writer_actor::behavior_type log_writer(self_ptr self, std::shared_ptr<persis
         if (!st.pending.empty()) {
           st.commit_scheduled = true;
           self->send(self, commit_atom_v);
-        } else {
+        } else if (!st.drain_waiters.empty()) {
+          write_held(st, true);
           for (auto& w : st.drain_waiters) w.deliver(caf::ok_atom_v);
           st.drain_waiters.clear();
         }
+        schedule_touch(self);
+      },
+      [=](touch_atom) {
+        auto& st = self->state;
+        st.touch_scheduled = false;
+        bool ok = write_held(st, false);
+        schedule_touch(self, ok ? std::chrono::milliseconds(1) : std::chrono::milliseconds(500));
       },
       [=](drain_atom) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
-        if (st.pending.empty() && !st.commit_scheduled) return caf::ok_atom_v;
+        if (st.pending.empty() && !st.commit_scheduled) {
+          write_held(st, true);
+          return caf::ok_atom_v;
+        }
         auto rp = self->make_response_promise<caf::ok_atom>();
         st.drain_waiters.push_back(rp);
         return rp;

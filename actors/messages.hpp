@@ -196,6 +196,7 @@ CAF_ADD_ATOM(chat_actors, chat::actors, status_atom, "status")      ///< server 
 CAF_ADD_ATOM(chat_actors, chat::actors, resume_atom, "resume")      ///< connection: next sync page
 CAF_ADD_ATOM(chat_actors, chat::actors, index_atom, "index")        ///< search indexer -> itself
 CAF_ADD_ATOM(chat_actors, chat::actors, connections_atom, "conns")  ///< user actor -> its shard
+CAF_ADD_ATOM(chat_actors, chat::actors, touch_atom, "touch")        ///< log writer -> itself
 
 CAF_END_TYPE_ID_BLOCK(chat_actors)
 

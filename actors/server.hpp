@@ -81,6 +81,10 @@ struct server_config {
   /// The search indexer waits this long after a commit before indexing it, so one round takes
   /// many commits (docs/operations.md, "Message search": how far search lags the ack).
   std::chrono::milliseconds search_index_delay{50};
+  /// A conversation's activity time (the conversation list's order, one row per member) is
+  /// written with a commit at most this often; a busy conversation's place in the list may lag
+  /// by this much (actors/activity_writes.hpp). 0: with every commit.
+  std::chrono::milliseconds activity_interval{250};
   /// Per-connection request rate limit (token bucket). Defaults are protocol::limits'; tests and
   /// benchmarks raise them to push one connection harder.
   double requests_per_second = protocol::limits::requests_per_second;

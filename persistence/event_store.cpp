@@ -162,19 +162,24 @@ void apply_projection(database& db, const event& e) {
   }
 }
 
-// The conversation list's order (memberships.last_activity, migration 0006): each conversation of
-// the batch now last active at its newest event's time, for every member row (those the batch
-// added included). One statement per batch however many conversations it touches.
-void touch_activity(database& db, std::span<const event> batch) {
-  std::vector<std::pair<conversation_id, std::int64_t>> newest;
+// Each conversation of the batch at its newest event's time.
+std::vector<activity> newest_activity(std::span<const event> batch) {
+  std::vector<activity> newest;
   std::unordered_map<conversation_id, size_t> at;
   for (const auto& e : batch) {  // a batch is in seq order within each conversation
     auto [it, fresh] = at.emplace(e.conversation, newest.size());
     if (fresh)
-      newest.emplace_back(e.conversation, e.created_at_ms);
+      newest.push_back({e.conversation, e.created_at_ms});
     else
-      newest[it->second].second = e.created_at_ms;
+      newest[it->second].at_ms = e.created_at_ms;
   }
+  return newest;
+}
+
+// The conversation list's order (memberships.last_activity, migration 0006): each conversation
+// now last active at the given time, for every member row (those the batch added included). One
+// statement however many conversations.
+void touch_activity(database& db, std::span<const activity> newest) {
   // Chunks keep the statement under SQLite's bound-variable limit whatever --max-batch says.
   constexpr size_t per_statement = 1000;
   for (size_t begin = 0; begin < newest.size(); begin += per_statement) {
@@ -186,10 +191,10 @@ void touch_activity(database& db, std::span<const event> batch) {
     }
     soci::statement st(db.sql());
     for (const auto& n : chunk) {
-      st.exchange(soci::use(n.first));
-      st.exchange(soci::use(n.second));
+      st.exchange(soci::use(n.conversation));
+      st.exchange(soci::use(n.at_ms));
     }
-    for (const auto& n : chunk) st.exchange(soci::use(n.first));
+    for (const auto& n : chunk) st.exchange(soci::use(n.conversation));
     st.alloc();
     st.prepare(fmt::format(
         "UPDATE memberships SET last_activity = CASE conversation_id{} END WHERE conversation_id "
@@ -249,6 +254,10 @@ std::vector<event> read_page(database& db, conversation_id c, seq_t bound, int l
 }  // namespace
 
 status event_store::append(std::span<const event> batch) {
+  return append(batch, newest_activity(batch));
+}
+
+status event_store::append(std::span<const event> batch, std::span<const activity> touched) {
   if (batch.empty()) return success();
   try {
     detail::transaction tx(db_);
@@ -269,7 +278,7 @@ status event_store::append(std::span<const event> batch) {
       apply_projection(db_, e);
     }
     link_attachments(db_, batch);
-    touch_activity(db_, batch);  // last: the member rows stay locked only until the commit
+    touch_activity(db_, touched);  // last: the member rows stay locked only until the commit
     tx.commit();
     return success();
   } catch (...) {
@@ -303,6 +312,18 @@ status event_store::append(std::span<const event> batch) {
                                  shorten(e.client_msg_id), e.sender, e.conversation)};
     }
     return error{errc::duplicate, fmt::format("append: duplicate client_msg_id ({})", err.message)};
+  }
+}
+
+status event_store::touch(std::span<const activity> touched) {
+  if (touched.empty()) return success();
+  try {
+    detail::transaction tx(db_);
+    touch_activity(db_, touched);
+    tx.commit();
+    return success();
+  } catch (...) {
+    return detail::current_error(db_, "touch");
   }
 }
 

@@ -24,6 +24,12 @@ class event_store {
   /// it); errc::seq_conflict when a (conversation, seq) is taken; errc::unavailable on connection
   /// loss.
   status append(std::span<const event> batch);
+  /// The same, writing the activity times `touched` (the conversation list's order) instead of
+  /// every conversation of the batch at its newest event (the log writer spaces these writes out,
+  /// actors/activity_writes.hpp).
+  status append(std::span<const event> batch, std::span<const activity> touched);
+  /// Writes these activity times in their own transaction.
+  status touch(std::span<const activity> touched);
 
   /// Events with seq > after, ascending, at most limit.
   result<std::vector<event>> read_after(conversation_id c, seq_t after, int limit);

@@ -41,6 +41,14 @@ struct event {
   std::vector<std::string> attachment_ids{};
 };
 
+/// A conversation last active at `at_ms` (memberships.last_activity: the conversation list's
+/// order).
+struct activity {
+  conversation_id conversation = 0;
+  std::int64_t at_ms = 0;
+  bool operator==(const activity&) const = default;
+};
+
 struct user {
   user_id id = 0;
   std::string username;  ///< as chosen; uniqueness is on the lower-cased form

@@ -189,6 +189,9 @@ parsed_settings parse_settings(int argc, const char* const* argv) {
   app.add_option("--max-batch", s.actors.max_batch, "most events the log writer commits at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  add_duration(app, "--activity-interval", s.actors.activity_interval,
+               "a conversation's place in the conversation list (one row per member) is written at "
+               "most this often (a busy conversation's place lags by at most this much)");
   add_duration(app, "--search-index-delay", s.actors.search_index_delay,
                "the search indexer waits this long after a commit, so a round takes many "
                "(search lags the ack by about this much)");

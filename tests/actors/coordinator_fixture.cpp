@@ -30,6 +30,7 @@ log_writer_actor::behavior_type held_log_writer(log_writer_actor::pointer self,
         book->held.push_back({std::move(r), rp, std::move(from)});
         return rp;
       },
+      [](touch_atom) {},  // this writer writes activity with every append (event_store::append)
       [=](commit_atom) {
         if (book->held.empty()) return;  // commit_next REQUIREs one
         auto a = std::move(book->held.front());

@@ -26,7 +26,8 @@ log_writer_actor::behavior_type writer(log_writer_actor::pointer self) {
 #else
     [](append_atom, append_req&) -> caf::result<append_outcome> { return append_outcome{}; },
 #endif
-        [](commit_atom) {}, [=](drain_atom) -> caf::result<caf::ok_atom> {
+        [](commit_atom) {}, [](touch_atom) {},
+        [=](drain_atom) -> caf::result<caf::ok_atom> {
           auto rp = self->make_response_promise<caf::ok_atom>();
 #if CHAT_CASE == 3
           rp.deliver(append_outcome{});  // a typed promise takes only its own reply type
