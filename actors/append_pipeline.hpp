@@ -6,6 +6,7 @@
 //
 // One batch at a time keeps seqs gap-free when a batch fails: the events after a failed one have
 // not been written, so they go back to the front of the queue and are renumbered.
+#include <algorithm>
 #include <cstddef>
 #include <deque>
 #include <optional>
@@ -62,6 +63,8 @@ class append_pipeline {
   std::optional<std::vector<persistence::event>> next_batch(std::size_t max_batch) {
     if (!in_flight_.empty() || queue_.empty()) return std::nullopt;
     std::vector<persistence::event> events;
+    events.reserve(std::min(queue_.size(), max_batch));
+    in_flight_.reserve(events.capacity());
     auto next = last_seq_;
     while (!queue_.empty() && in_flight_.size() < max_batch) {
       auto e = std::move(queue_.front());
@@ -79,6 +82,7 @@ class append_pipeline {
     result r;
     auto batch = std::move(in_flight_);
     in_flight_.clear();
+    r.committed.reserve(batch.size());
     std::size_t i = 0;
     for (; i < batch.size() && batch[i].ev.seq <= committed_upto; ++i) {
       last_seq_ = batch[i].ev.seq;

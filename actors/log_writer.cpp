@@ -1,6 +1,7 @@
 #include "actors/log_writer.hpp"
 
 #include <chrono>
+#include <iterator>
 #include <mutex>
 #include <span>
 #include <thread>
@@ -113,42 +114,57 @@ append_outcome failed_at(const append_req& r, std::size_t index, const persisten
 
 /// Fallback for one conversation's append after the group commit failed: its own transaction,
 /// then event by event, so one bad event fails only itself and what follows it in that
-/// conversation (later seqs must not be written after a hole).
-append_outcome commit_alone(log_writer_state& st, const append_req& r) {
-  auto s = append_with_retry(st, r.events);
+/// conversation (later seqs must not be written after a hole). `events` are `r`'s (moved out of
+/// it into the batch; `r` keeps their seqs).
+append_outcome commit_alone(log_writer_state& st, const append_req& r,
+                            std::span<const event> events) {
+  auto s = append_with_retry(st, events);
   if (s) return all_committed(r);
-  if (s.err().code == errc::unavailable || r.events.size() == 1) return failed_at(r, 0, s.err());
-  for (std::size_t i = 0; i < r.events.size(); ++i) {
-    auto one = append_with_retry(st, std::span<const event>(&r.events[i], 1));
+  if (s.err().code == errc::unavailable || events.size() == 1) return failed_at(r, 0, s.err());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    auto one = append_with_retry(st, events.subspan(i, 1));
     if (!one) return failed_at(r, i, one.err());
   }
   return all_committed(r);
 }
 
 /// Tells the search indexer how far a conversation's messages, edits and deletes are
-/// committed (an append of none of those, e.g. a reaction, needs no indexing).
-void note_committed(index_note& note, const append_req& r, persistence::seq_t upto) {
-  if (r.events.empty() || upto < r.events.front().seq) return;
-  for (const auto& e : r.events) {
+/// committed, handing it those events (an append of none of those, e.g. a reaction, needs no
+/// indexing). `events` were committed and are not needed here any more: they are moved.
+void note_committed(index_note& note, std::span<event> events, persistence::seq_t upto) {
+  if (events.empty() || upto < events.front().seq) return;
+  index_note::part part{events.front().conversation, events.front().seq - 1, upto, {}};
+  for (auto& e : events) {
     if (e.seq > upto) break;
     if (e.type == persistence::kind::message || e.type == persistence::kind::message_edited ||
-        e.type == persistence::kind::message_deleted) {
-      note.committed.emplace_back(r.events.front().conversation, upto);
-      return;
-    }
+        e.type == persistence::kind::message_deleted)
+      part.events.push_back(std::move(e));
   }
+  if (!part.events.empty()) note.committed.push_back(std::move(part));
 }
 
 void commit_batch(log_writer_state& st, std::vector<pending_append>& batch) {
+  // One vector for the transaction, the events moved in (each append's part stays addressable
+  // for the fallback; the reqs keep their seqs, which is all the answers need).
+  std::size_t n = 0;
+  for (auto& p : batch) n += p.req.events.size();
   std::vector<event> all;
-  for (auto& p : batch) all.insert(all.end(), p.req.events.begin(), p.req.events.end());
+  all.reserve(n);
+  std::vector<std::span<event>> parts;
+  parts.reserve(batch.size());
+  for (auto& p : batch) {
+    const auto begin = all.size();
+    all.insert(all.end(), std::make_move_iterator(p.req.events.begin()),
+               std::make_move_iterator(p.req.events.end()));
+    parts.emplace_back(all.data() + begin, p.req.events.size());
+  }
   auto s = append_with_retry(st, all);
   index_note note;
   if (s) {
-    for (auto& p : batch) {
-      auto o = all_committed(p.req);
-      note_committed(note, p.req, o.committed_upto);
-      p.rp.deliver(std::move(o));
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      auto o = all_committed(batch[i].req);
+      note_committed(note, parts[i], o.committed_upto);
+      batch[i].rp.deliver(std::move(o));
     }
     if (!note.committed.empty() && st.rt->indexer) caf::anon_send(st.rt->indexer, std::move(note));
     return;
@@ -163,10 +179,10 @@ void commit_batch(log_writer_state& st, std::vector<pending_append>& batch) {
     for (auto& p : batch) answer(st, p, failed_at(p.req, 0, s.err()));
     return;
   }
-  for (auto& p : batch) {
-    auto o = commit_alone(st, p.req);
-    note_committed(note, p.req, o.committed_upto);
-    answer(st, p, std::move(o));
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto o = commit_alone(st, batch[i].req, parts[i]);
+    note_committed(note, parts[i], o.committed_upto);
+    answer(st, batch[i], std::move(o));
   }
   if (!note.committed.empty() && st.rt->indexer) caf::anon_send(st.rt->indexer, std::move(note));
 }

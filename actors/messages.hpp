@@ -87,9 +87,17 @@ struct append_outcome {
   std::string message;
 };
 
-/// Log writer -> search indexer: these conversations are committed up to these seqs.
+/// Log writer -> search indexer: these conversations are committed from `after` up to `upto`,
+/// with the message, edit and delete events of those seqs (so the indexer need not read them
+/// back from the log).
 struct index_note {
-  std::vector<std::pair<persistence::conversation_id, persistence::seq_t>> committed;
+  struct part {
+    persistence::conversation_id conversation = 0;
+    persistence::seq_t after = 0;
+    persistence::seq_t upto = 0;
+    std::vector<persistence::event> events;
+  };
+  std::vector<part> committed;
 };
 
 /// Blocking work for a database worker (a detached actor that owns one connection). The job

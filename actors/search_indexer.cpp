@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "actors/index_backlog.hpp"
+#include "actors/index_feed.hpp"
 #include "actors/messages.hpp"
 #include "actors/observed_actor.hpp"
 #include "logging/logger.hpp"
@@ -21,6 +22,9 @@ using clock_type = std::chrono::steady_clock;
 /// writer waits for it (one writer at a time), so it stays at a few milliseconds.
 constexpr std::size_t round_events = 1000;
 constexpr std::size_t round_conversations = 64;
+/// Committed events held in memory for the next rounds at most (a few seconds of full load;
+/// beyond it rounds read the log).
+constexpr std::size_t feed_events = 50'000;
 /// After a failed round (the database is gone), the next try.
 constexpr std::chrono::milliseconds retry_after{500};
 
@@ -28,9 +32,11 @@ struct search_indexer_state {
   std::shared_ptr<persistence::database> db;
   runtime_ptr rt;
   index_backlog backlog;
-  bool started = false;  ///< the previous run's backlog has been read from the log
+  index_feed feed{feed_events};  ///< the committed events the log writer handed over
+  bool started = false;          ///< the previous run's backlog has been read from the log
   bool round_scheduled = false;
   std::int64_t rounds = 0, indexed = 0, failures = 0;
+  std::int64_t read_back = 0;  ///< ranges a round read from the log (not handed over)
   static inline const char* name = "search_indexer";
 };
 
@@ -92,14 +98,20 @@ bool run_round(search_indexer_state& st) {
   }
   auto round = st.backlog.plan(round_events, round_conversations);
   if (round.empty()) return true;
+  // The events the log writer handed over serve their ranges; the rest is read back.
+  std::vector<persistence::event> known;
+  std::vector<index_range> to_read;
+  for (const auto& r : round)
+    if (!st.feed.take(r, known)) to_read.push_back(r);
   persistence::result<std::size_t> done = std::size_t{0};
   {
     std::unique_lock<std::mutex> turn(st.rt->sqlite_writer, std::defer_lock);
     if (st.db->kind() == persistence::backend::sqlite) turn.lock();
-    done = index.index_ranges(round);
+    done = index.index_ranges(round, known, to_read);
   }
   if (!done) return fail(done.err());
   st.backlog.done(round);
+  st.read_back += static_cast<std::int64_t>(to_read.size());
   ++st.rounds;
   st.indexed += static_cast<std::int64_t>(*done);
   st.rt->metrics->search_indexed.Increment(static_cast<double>(*done));
@@ -115,6 +127,8 @@ actor_report report_of(self_ptr self) {
                               .count()},
                {"rounds", st.rounds},
                {"indexed_events", st.indexed},
+               {"read_back_ranges", st.read_back},
+               {"held_events", static_cast<std::int64_t>(st.feed.size())},
                {"failed_rounds", st.failures}};
   return r;
 }
@@ -129,7 +143,10 @@ search_indexer_actor::behavior_type search_indexer(self_ptr self,
       [=](index_note& n) {
         auto& st = self->state;
         const auto now = clock_type::now();
-        for (auto [c, upto] : n.committed) st.backlog.committed(c, upto, now);
+        for (auto& p : n.committed) {
+          st.backlog.committed(p.conversation, p.upto, now);
+          st.feed.committed(p.conversation, p.after, p.upto, std::move(p.events));
+        }
         publish_lag(st);
         schedule(self, st.rt->cfg.search_index_delay);
       },

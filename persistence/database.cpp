@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <mutex>
 
 #include "persistence/sql_error.hpp"
 
@@ -21,6 +22,15 @@ std::string lower(std::string_view s) {
   std::string out(s);
   for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return out;
+}
+
+/// SQLite counts every allocation under one process-wide mutex unless told not to; nothing here
+/// reads those counts (SOCI's header declares SQLite's API in `sqlite_api`), and the log writer,
+/// the search indexer and the workers allocate on every row. Must run before SQLite initialises
+/// (the first open).
+void configure_sqlite_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
 }
 
 bool ends_with(std::string_view s, std::string_view suffix) {
@@ -166,6 +176,7 @@ result<std::unique_ptr<database>> database::open(std::string_view url) {
 result<std::unique_ptr<database>> database::open(const db_config& cfg) {
   std::unique_ptr<database> db(new database(cfg));
   if (cfg.kind == backend::sqlite) {
+    configure_sqlite_once();
     try {
       db->sql_->open(soci::sqlite3, cfg.sqlite_path);
       auto& sql = *db->sql_;

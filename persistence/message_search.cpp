@@ -429,14 +429,26 @@ void write_watermarks(database& db, std::span<const seq_range> ranges) {
 }  // namespace
 
 result<std::size_t> message_search::index_ranges(std::span<const seq_range> ranges) {
+  return index_ranges(ranges, {}, ranges);
+}
+
+result<std::size_t> message_search::index_ranges(std::span<const seq_range> ranges,
+                                                 std::span<const event> known,
+                                                 std::span<const seq_range> to_read) {
   if (ranges.empty()) return std::size_t{0};
   try {
     detail::transaction tx(db_);
-    auto events = read_indexable(db_, ranges);
-    detail::index_events(db_, events);
+    // Order across conversations does not matter; within one, each source is in seq order.
+    detail::index_events(db_, known);
+    std::size_t n = known.size();
+    if (!to_read.empty()) {
+      auto events = read_indexable(db_, to_read);
+      detail::index_events(db_, events);
+      n += events.size();
+    }
     write_watermarks(db_, ranges);
     tx.commit();
-    return events.size();
+    return n;
   } catch (...) {
     return detail::current_error(db_, "search index");
   }

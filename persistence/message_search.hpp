@@ -54,6 +54,11 @@ class message_search {
   /// Indexes the message, edit and delete events of each range (read from the log) and moves
   /// the ranges' watermarks to their `upto`, all in one transaction. How many events it indexed.
   result<std::size_t> index_ranges(std::span<const seq_range> ranges);
+  /// The same, with some ranges' events at hand: `known` are the message, edit and delete
+  /// events of every range not in `to_read` (in seq order per conversation), so only `to_read`
+  /// is read from the log. Every range of `ranges` gets its watermark.
+  result<std::size_t> index_ranges(std::span<const seq_range> ranges, std::span<const event> known,
+                                   std::span<const seq_range> to_read);
   /// The watermarks of these conversations (0 for one never indexed), in the same order.
   result<std::vector<seq_t>> watermarks(std::span<const conversation_id> conversations);
   /// Every conversation whose log goes past its watermark, as (conversation, watermark, last

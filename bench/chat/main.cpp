@@ -150,6 +150,9 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   app.add_option("--perf", o.target.perf_dir,
                  "record the server's measured part with `perf record -g` into this folder");
+  app.add_option("--perf-call-graph", o.target.perf_call_graph,
+                 "--perf's call graphs: fp (frame pointers) or dwarf (through SQLite, libc)")
+      ->check(CLI::IsMember({"fp", "dwarf"}));
   app.add_option("--out", out_dir, "results folder (results.jsonl, plots, server logs)");
   app.add_flag("--smoke", smoke, "seconds-long form (CI): tiny counts and rates");
   bool pin = true;

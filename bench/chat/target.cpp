@@ -106,7 +106,8 @@ std::string build_beast_chat(const std::string& dir) {
   return bin;
 }
 
-target::target(server_kind kind, const target_config& cfg) : kind_(kind), perf_dir_(cfg.perf_dir) {
+target::target(server_kind kind, const target_config& cfg)
+    : kind_(kind), perf_dir_(cfg.perf_dir), perf_call_graph_(cfg.perf_call_graph) {
   port_ = free_port();
   fs::create_directories(cfg.work_dir);
   log_path_ = (fs::path(cfg.work_dir) / (std::string(name_of(kind)) + ".log")).string();
@@ -232,8 +233,8 @@ void target::start_profile(const std::string& label) {
     int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, 1);
     ::dup2(null, 2);
-    ::execlp("perf", "perf", "record", "-F", "999", "-g", "-p", pid.c_str(), "-o", file.c_str(),
-             static_cast<char*>(nullptr));
+    ::execlp("perf", "perf", "record", "-F", "999", "--call-graph", perf_call_graph_.c_str(), "-p",
+             pid.c_str(), "-o", file.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   std::this_thread::sleep_for(300ms);  // perf attaches

@@ -24,6 +24,9 @@ struct target_config {
   std::vector<std::string> chatd_args;  ///< extra flags
   int server_cpu = -1;                  ///< >= 0: the server runs on this CPU only
   std::string perf_dir;  ///< non-empty: `perf record -g` the measured part into this folder
+  /// perf's --call-graph: "fp" (frame pointers) or "dwarf" (stacks through libraries built
+  /// without them, such as SQLite; bigger files)
+  std::string perf_call_graph = "fp";
 };
 
 class target {
@@ -59,6 +62,7 @@ class target {
   std::uint16_t metrics_port_ = 0;
   std::string log_path_;
   std::string perf_dir_;
+  std::string perf_call_graph_;
   pid_t perf_pid_ = -1;
 };
 
