@@ -37,55 +37,69 @@ class idempotency_window {
   explicit idempotency_window(std::size_t capacity) : capacity_(capacity) {}
 
   lookup find(user_id sender, const std::string& client_msg_id) const {
-    auto key = key_of(sender, client_msg_id);
-    if (auto i = stored_.find(key); i != stored_.end()) return i->second;
-    if (waiting_.count(key)) return pending{};
-    return fresh{};
+    auto i = slots_.find(key_of(sender, client_msg_id));
+    if (i == slots_.end()) return fresh{};
+    if (!i->second.durable) return pending{};
+    return stored{i->second.seq, i->second.ts};
   }
 
   /// A new message is queued: resends of it wait from now on.
   void begin(user_id sender, const std::string& client_msg_id) {
-    waiting_.emplace(key_of(sender, client_msg_id), std::vector<Waiter>{});
+    slots_.try_emplace(key_of(sender, client_msg_id));
   }
   /// A resend of a pending message; false when the original is not pending.
   bool wait(user_id sender, const std::string& client_msg_id, Waiter w) {
-    auto i = waiting_.find(key_of(sender, client_msg_id));
-    if (i == waiting_.end()) return false;
-    i->second.push_back(std::move(w));
+    auto i = slots_.find(key_of(sender, client_msg_id));
+    if (i == slots_.end() || i->second.durable) return false;
+    i->second.waiters.push_back(std::move(w));
     return true;
   }
-  /// The original became durable or failed: the resends that waited for it (no longer pending).
+  /// The original became durable (remembered first) or failed: the resends that waited for it.
+  /// A failed one is no longer pending: its next resend is a new message.
   std::vector<Waiter> finish(user_id sender, const std::string& client_msg_id) {
-    auto i = waiting_.find(key_of(sender, client_msg_id));
-    if (i == waiting_.end()) return {};
-    auto w = std::move(i->second);
-    waiting_.erase(i);
+    auto i = slots_.find(key_of(sender, client_msg_id));
+    if (i == slots_.end()) return {};
+    auto w = std::move(i->second.waiters);
+    i->second.waiters.clear();
+    if (!i->second.durable) slots_.erase(i);
     return w;
   }
 
   /// A durable message (a new one, or one read on activation). The oldest falls out when full.
   void remember(user_id sender, const std::string& client_msg_id, seq_t seq, std::int64_t ts) {
     if (client_msg_id.empty()) return;
-    auto key = key_of(sender, client_msg_id);
-    if (!stored_.emplace(key, stored{seq, ts}).second) return;
-    order_.push_back(std::move(key));
+    auto [i, added] = slots_.try_emplace(key_of(sender, client_msg_id));
+    auto& s = i->second;
+    if (!added && s.durable) return;
+    s.durable = true;  // a pending one keeps its waiters for finish()
+    s.seq = seq;
+    s.ts = ts;
+    order_.push_back(&i->first);  // node keys never move
     if (order_.size() > capacity_) {
-      stored_.erase(order_.front());
+      slots_.erase(slots_.find(*order_.front()));  // by iterator: the key is the node's own
       order_.pop_front();
     }
   }
 
-  std::size_t size() const { return stored_.size(); }
+  std::size_t size() const { return order_.size(); }
 
  private:
   static std::string key_of(user_id sender, const std::string& client_msg_id) {
     return std::to_string(sender) + '\x1f' + client_msg_id;
   }
 
+  /// One entry per (sender, client_msg_id): pending (with its resends) until durable, then
+  /// stored; one lookup per step of a message's way.
+  struct slot {
+    bool durable = false;
+    seq_t seq = 0;
+    std::int64_t ts = 0;
+    std::vector<Waiter> waiters;
+  };
+
   std::size_t capacity_;
-  std::unordered_map<std::string, stored> stored_;
-  std::deque<std::string> order_;  ///< stored keys, oldest first
-  std::unordered_map<std::string, std::vector<Waiter>> waiting_;
+  std::unordered_map<std::string, slot> slots_;
+  std::deque<const std::string*> order_;  ///< stored keys (in slots_), oldest first
 };
 
 }  // namespace chat::actors
