@@ -10,7 +10,7 @@ bench=$build/bench/chat/chat-bench
 out=$build/bench-smoke  # keeps the built Beast example between runs
 rm -f "$out/results.jsonl"
 (cd "$root/bench/reference" && npm ci --no-audit --no-fund --silent)
-for s in fanout storm dm; do "$bench" "$s" --smoke --servers chatd,node,beast --out "$out"; done
+for s in fanout burst storm dm; do "$bench" "$s" --smoke --servers chatd,node,beast --out "$out"; done
 for s in durable sync day; do "$bench" "$s" --smoke --out "$out"; done
 if [[ -n ${CHAT_TEST_MYSQL_URL:-} ]]; then
   "$bench" durable --smoke --db "$CHAT_TEST_MYSQL_URL" --out "$out"
@@ -20,7 +20,7 @@ import json, os, sys
 out = sys.argv[1]
 runs = [json.loads(line) for line in open(os.path.join(out, "results.jsonl"))]
 want = {("fanout", s) for s in ("chatd", "node-ws", "beast-chat")}
-want |= {(x, s) for x in ("storm", "dm") for s in ("chatd", "node-ws", "beast-chat")}
+want |= {(x, s) for x in ("burst", "storm", "dm") for s in ("chatd", "node-ws", "beast-chat")}
 want |= {(x, "chatd") for x in ("durable", "sync", "day")}
 seen = {(r["scenario"], r["server"]) for r in runs}
 missing = want - seen

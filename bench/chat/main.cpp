@@ -124,17 +124,18 @@ int main(int argc, char** argv) {
   scenario_options o;
   o.target.chatd_binary = CHATD_BINARY;
   o.target.source_dir = CHAT_SOURCE_DIR;
-  app.add_option("scenario", scenario, "fanout | storm | durable | dm | sync | day")
+  app.add_option("scenario", scenario, "fanout | burst | storm | durable | dm | sync | day")
       ->required()
-      ->check(CLI::IsMember({"fanout", "storm", "durable", "dm", "sync", "day"}));
+      ->check(CLI::IsMember({"fanout", "burst", "storm", "durable", "dm", "sync", "day"}));
   app.add_option("--servers", servers, "comma list of chatd, node, beast (interleaved per run)");
   app.add_option("--rates", rates, "fanout: comma list of offered deliveries/s (one run each)");
   app.add_option("--rate", o.rate,
                  "offered rate: deliveries/s (fanout), round trips/s (dm), "
                  "actions/s (day)");
   app.add_option("--seconds", o.seconds, "measured seconds of timed scenarios");
-  app.add_option("--members", o.members, "fanout: connections in the room");
-  app.add_option("--senders", o.senders, "fanout, durable: sending connections");
+  app.add_option("--members", o.members, "fanout, burst: connections in the room");
+  app.add_option("--senders", o.senders, "fanout, burst, durable: sending connections");
+  app.add_option("--messages", o.messages, "burst: messages sent at once into the room");
   app.add_option("--body-bytes", o.body_bytes, "message body size");
   app.add_option("--connections", o.connections, "storm: connections");
   app.add_option("--concurrency", o.concurrency, "storm: handshakes in flight");
@@ -175,6 +176,7 @@ int main(int argc, char** argv) {
     o.connections = 40;
     o.concurrency = 20;
     o.missed = 300;
+    o.messages = 100;
     o.users = 12;
     if (rates.empty() && scenario == "fanout") rates = "200,500";
   }
@@ -209,6 +211,7 @@ int main(int argc, char** argv) {
         try {
           run_result r;
           if (scenario == "fanout") r = run_fanout(kind, opts);
+          if (scenario == "burst") r = run_burst(kind, opts);
           if (scenario == "storm") r = run_storm(kind, opts);
           if (scenario == "durable") r = run_durable(opts);
           if (scenario == "dm") r = run_dm(kind, opts);

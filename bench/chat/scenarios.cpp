@@ -140,6 +140,29 @@ std::string send_frame(std::int64_t conv, const std::string& id, const std::stri
          R"(,"client_msg_id":")" + id + R"(","body":")" + body + R"("})";
 }
 
+/// Message k of a room scenario: a durable send for chatd, the bare body ("k:xxx…") for the
+/// references' room protocol.
+std::string room_message(bool chat, std::int64_t conv, std::int64_t k, int body_bytes) {
+  auto body = padded(std::to_string(k) + ":", body_bytes);
+  return chat ? send_frame(conv, std::to_string(k), body) : body;
+}
+
+/// Reads what a room member receives: the number of the message a frame delivers (-1 for
+/// none), counting chatd's acks and errors on the way.
+struct room_reader {
+  bool chat;
+  std::int64_t acked = 0, errors = 0;
+  std::int64_t message_of(std::string_view text) {
+    if (!chat) return leading_int(text);
+    if (starts_with(text, R"({"type":"event")")) return leading_int(body_of(text));
+    if (starts_with(text, R"({"type":"ack")"))
+      ++acked;
+    else if (starts_with(text, R"({"type":"error")"))
+      ++errors;
+    return -1;
+  }
+};
+
 /// Opens `n` connections (at most `concurrency` handshakes at a time); for chatd each says hello,
 /// syncs after its welcome and counts as ready at its sync_done. Returns the time each took (open →
 /// ready), µs.
@@ -367,23 +390,12 @@ run_result run_fanout(server_kind kind, const scenario_options& o) {
   const std::int64_t expected = total * o.members;
   pacer p(d.ioc, msg_rate, total);
   latencies lat;
-  std::int64_t delivered = 0, acked = 0, errors = 0;
+  std::int64_t delivered = 0;
   auto last_delivery = clock_type::now();
-  bool chat = t.chat_protocol();
+  room_reader reader{t.chat_protocol()};
   for (auto& c : d.conns) {
-    c->on_text = [&, chat](ws_conn&, std::string_view text) {
-      std::int64_t k = -1;
-      if (chat) {
-        if (starts_with(text, R"({"type":"event")")) {
-          k = leading_int(body_of(text));
-        } else if (starts_with(text, R"({"type":"ack")")) {
-          ++acked;
-        } else if (starts_with(text, R"({"type":"error")")) {
-          ++errors;
-        }
-      } else {
-        k = leading_int(text);
-      }
+    c->on_text = [&](ws_conn&, std::string_view text) {
+      auto k = reader.message_of(text);
       if (k < 0) return;
       ++delivered;
       last_delivery = clock_type::now();
@@ -392,9 +404,8 @@ run_result run_fanout(server_kind kind, const scenario_options& o) {
     };
   }
   p.send = [&](std::int64_t k) {
-    auto& c = d.conns[static_cast<std::size_t>(k % o.senders)];
-    auto body = padded(std::to_string(k) + ":", o.body_bytes);
-    c->send(chat ? send_frame(conv, std::to_string(k), body) : body);
+    d.conns[static_cast<std::size_t>(k % o.senders)]->send(
+        room_message(reader.chat, conv, k, o.body_bytes));
   };
   batch_probe batches(t);
   t.start_profile("fanout-" + std::to_string(static_cast<long>(o.rate)));
@@ -416,9 +427,91 @@ run_result run_fanout(server_kind kind, const scenario_options& o) {
   r.figure("cpu_s_per_1k",
            delivered > 0 ? (cpu1 - cpu0) / static_cast<double>(delivered) * 1000 : 0);
   r.figure("closed", d.closed());
-  r.figure("errors", static_cast<double>(errors));
+  r.figure("errors", static_cast<double>(reader.errors));
   batches.report(r, t);
   if (delivered < expected) r.note = std::to_string(expected - delivered) + " deliveries missing";
+  finish_server(r, t);
+  return r;
+}
+
+// ---- burst: a room's messages all sent at once; every member gets each once, nobody closed ----
+
+run_result run_burst(server_kind kind, const scenario_options& o) {
+  auto r = new_run("burst", kind, o);
+  r.param("members", o.members);
+  r.param("senders", o.senders);
+  r.param("messages", o.messages);
+  r.param("body_bytes", o.body_bytes);
+  target t(kind, o.target);
+  std::vector<int> room(static_cast<std::size_t>(o.members));
+  std::iota(room.begin(), room.end(), 0);
+  const cast people(t, {"bu", o.members, {}, {room}});
+  const std::int64_t conv = people.groups[0];
+  driver d;
+  people.connect(d, t, o.members, 100, 120s);
+  const std::int64_t n = o.messages, expected = n * o.members;
+  // Which messages each member has had: a second copy is a duplicate, not a delivery.
+  std::vector<std::vector<char>> seen(static_cast<std::size_t>(o.members),
+                                      std::vector<char>(static_cast<std::size_t>(n), 0));
+  std::int64_t delivered = 0, duplicates = 0;
+  room_reader reader{t.chat_protocol()};
+  latencies lat;  // burst start -> arrival at a member
+  auto t0 = clock_type::now(), last_delivery = t0;
+  for (auto& c : d.conns) {
+    c->on_text = [&](ws_conn& self, std::string_view text) {
+      auto k = reader.message_of(text);
+      if (k < 0 || k >= n) return;
+      auto& s = seen[static_cast<std::size_t>(self.index)][static_cast<std::size_t>(k)];
+      if (s) {
+        ++duplicates;
+        return;
+      }
+      s = 1;
+      ++delivered;
+      last_delivery = clock_type::now();
+      lat.add(us_since(t0));
+    };
+  }
+  batch_probe batches(t);
+  t.start_profile("burst");
+  double cpu0 = t.cpu_seconds();
+  t0 = clock_type::now();
+  for (std::int64_t k = 0; k < n; ++k)
+    d.conns[static_cast<std::size_t>(k % o.senders)]->send(
+        room_message(reader.chat, conv, k, o.body_bytes));
+  auto everything = [&] {
+    return (delivered >= expected && (!reader.chat || reader.acked >= n)) ||
+           d.closed() == o.members;
+  };
+  d.run_until(everything, 120s);
+  double cpu1 = t.cpu_seconds();
+  t.stop_profile();
+  d.run_until([] { return false; }, 200ms);  // a late duplicate or close still counts
+  int closed_4008 = 0;
+  for (auto& c : d.conns) closed_4008 += c->is_closed && c->close_code == 4008 ? 1 : 0;
+  double took = std::chrono::duration<double>(last_delivery - t0).count();
+  r.figure("delivered", static_cast<double>(delivered));
+  r.figure("expected", static_cast<double>(expected));
+  r.figure("duplicates", static_cast<double>(duplicates));
+  r.figure("all_delivered_ms", took * 1000);
+  r.figure("delivered_per_s", took > 0 ? static_cast<double>(delivered) / took : 0);
+  r.figure("p50_ms", lat.ms(0.50));
+  r.figure("p99_ms", lat.ms(0.99));
+  r.figure("max_ms", lat.max_ms());
+  r.figure("cpu_s_per_1k",
+           delivered > 0 ? (cpu1 - cpu0) / static_cast<double>(delivered) * 1000 : 0);
+  if (reader.chat) r.figure("acked", static_cast<double>(reader.acked));
+  r.figure("closed", d.closed());
+  r.figure("closed_4008", closed_4008);
+  r.figure("errors", static_cast<double>(reader.errors));
+  batches.report(r, t);
+  std::string note;
+  if (delivered < expected) note = std::to_string(expected - delivered) + " deliveries missing";
+  if (duplicates > 0)
+    note += (note.empty() ? "" : "; ") + std::to_string(duplicates) + " duplicate deliveries";
+  if (reader.chat && reader.acked < n)
+    note += (note.empty() ? "" : "; ") + std::to_string(n - reader.acked) + " sends never acked";
+  r.note = note;
   finish_server(r, t);
   return r;
 }

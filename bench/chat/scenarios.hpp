@@ -21,9 +21,13 @@ struct scenario_options {
   int missed = 10000;      ///< sync: messages sent while the reader was away
   int users = 200;         ///< day
   int pairs = 1;           ///< dm
+  int messages = 1000;     ///< burst: messages sent at once into the room
 };
 
 run_result run_fanout(server_kind kind, const scenario_options& o);
+/// All of `messages` sent at once into a room of `members` (spread over `senders`): every member
+/// gets every message once, nobody is closed, and how long until the last arrives.
+run_result run_burst(server_kind kind, const scenario_options& o);
 run_result run_storm(server_kind kind, const scenario_options& o);
 run_result run_durable(const scenario_options& o);  ///< chatd only (the references persist nothing)
 run_result run_dm(server_kind kind, const scenario_options& o);
