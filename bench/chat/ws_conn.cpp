@@ -41,8 +41,8 @@ class conn final : public ws_conn, public std::enable_shared_from_this<conn> {
         if (ec) return self->fail_open("handshake: " + ec.message());
         self->opened = clock::now();
         self->is_open = true;
-        if (self->on_open) self->on_open(*self, {});
-        if (!self->queue_.empty()) self->do_write();
+        if (self->on_open) self->on_open(*self, {});  // may send, and so start the write
+        if (!self->queue_.empty() && !self->writing_) self->do_write();
         self->do_read();
       });
     });
@@ -51,7 +51,7 @@ class conn final : public ws_conn, public std::enable_shared_from_this<conn> {
   void send(std::string text) override {
     if (is_closed) return;
     queue_.push_back(std::move(text));
-    if (queue_.size() == 1 && is_open) do_write();
+    if (is_open && !writing_) do_write();  // one write in flight: it takes the rest in turn
   }
 
   void close() override {
@@ -84,9 +84,12 @@ class conn final : public ws_conn, public std::enable_shared_from_this<conn> {
   }
 
   void do_write() {
+    writing_ = true;
     ws_.async_write(net::buffer(queue_.front()),
                     [self = shared_from_this()](error_code ec, std::size_t) {
+                      self->writing_ = false;
                       if (ec) return self->ended(ec);
+                      if (self->is_closed) return self->queue_.clear();
                       self->queue_.pop_front();
                       if (!self->queue_.empty()) self->do_write();
                     });
@@ -96,7 +99,8 @@ class conn final : public ws_conn, public std::enable_shared_from_this<conn> {
     if (is_closed) return;
     is_closed = true;
     close_code = ws_.reason().code;
-    queue_.clear();
+    // A write in flight still reads the front frame: it lets go of the queue when it completes.
+    if (!writing_) queue_.clear();
     if (on_closed) on_closed(*this, close_code);
   }
 
@@ -104,7 +108,7 @@ class conn final : public ws_conn, public std::enable_shared_from_this<conn> {
   beast::flat_buffer buffer_;
   std::deque<std::string> queue_;
   std::string host_, path_, cookie_;
-  bool paused_ = false, reading_ = false;
+  bool paused_ = false, reading_ = false, writing_ = false;
 };
 
 }  // namespace
