@@ -367,6 +367,16 @@ struct cast {
   int users() const { return static_cast<int>(accounts.size()); }
 };
 
+/// The room of the fan-out scenarios: `members` accounts in one group (chatd), every one of them
+/// online through `d`. Returns the group's id (0 for the references' single room).
+std::int64_t open_room(driver& d, const target& t, const char* kind, int members) {
+  std::vector<int> room(static_cast<std::size_t>(members));
+  std::iota(room.begin(), room.end(), 0);
+  const cast people(t, {kind, members, {}, {room}});
+  people.connect(d, t, members, 100, 120s);
+  return people.groups[0];
+}
+
 }  // namespace
 
 // ---- fan-out: N connections in one room, S of them sending at a fixed total rate ----
@@ -379,12 +389,8 @@ run_result run_fanout(server_kind kind, const scenario_options& o) {
   r.param("seconds", o.seconds);
   r.param("body_bytes", o.body_bytes);
   target t(kind, o.target);
-  std::vector<int> room(static_cast<std::size_t>(o.members));
-  std::iota(room.begin(), room.end(), 0);
-  const cast people(t, {"fan", o.members, {}, {room}});
-  const std::int64_t conv = people.groups[0];
   driver d;
-  people.connect(d, t, o.members, 100, 120s);
+  const std::int64_t conv = open_room(d, t, "fan", o.members);
   const double msg_rate = o.rate / o.members;
   const auto total = static_cast<std::int64_t>(std::llround(msg_rate * o.seconds));
   const std::int64_t expected = total * o.members;
@@ -443,12 +449,8 @@ run_result run_burst(server_kind kind, const scenario_options& o) {
   r.param("messages", o.messages);
   r.param("body_bytes", o.body_bytes);
   target t(kind, o.target);
-  std::vector<int> room(static_cast<std::size_t>(o.members));
-  std::iota(room.begin(), room.end(), 0);
-  const cast people(t, {"bu", o.members, {}, {room}});
-  const std::int64_t conv = people.groups[0];
   driver d;
-  people.connect(d, t, o.members, 100, 120s);
+  const std::int64_t conv = open_room(d, t, "bu", o.members);
   const std::int64_t n = o.messages, expected = n * o.members;
   // Which messages each member has had: a second copy is a duplicate, not a delivery.
   std::vector<std::vector<char>> seen(static_cast<std::size_t>(o.members),
