@@ -163,6 +163,13 @@ struct runtime {
   /// SQLite has one writer at a time: the log writer and the indexer take turns here instead of
   /// meeting in SQLite's busy handler, which sleeps (1, 2, 5 ms...) before it retries.
   std::mutex sqlite_writer;
+  /// A writer's turn before it writes through `db`: held for SQLite, empty for MariaDB (which
+  /// takes concurrent writers itself).
+  std::unique_lock<std::mutex> writer_turn(const persistence::database& db) {
+    std::unique_lock<std::mutex> turn(sqlite_writer, std::defer_lock);
+    if (db.kind() == persistence::backend::sqlite) turn.lock();
+    return turn;
+  }
   db_pool_actor db;
   std::vector<caf::actor> db_workers;  ///< behind `db`; stop() waits for them
   /// The workers' connections; stop() closes them once the workers are gone.

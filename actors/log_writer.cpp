@@ -75,8 +75,7 @@ persistence::status append_with_retry(log_writer_state& st, std::span<const even
     if (st.db) {
       auto started = clock_type::now();
       {
-        std::unique_lock<std::mutex> turn(st.rt->sqlite_writer, std::defer_lock);
-        if (st.db->kind() == persistence::backend::sqlite) turn.lock();
+        auto turn = st.rt->writer_turn(*st.db);
         s = persistence::event_store{*st.db}.append(events, touched);
       }
       if (s) {
@@ -199,8 +198,7 @@ bool write_held(log_writer_state& st, bool everything) {
   if (!st.db) return false;  // the next commit reconnects
   persistence::status s = persistence::success();
   {
-    std::unique_lock<std::mutex> turn(st.rt->sqlite_writer, std::defer_lock);
-    if (st.db->kind() == persistence::backend::sqlite) turn.lock();
+    auto turn = st.rt->writer_turn(*st.db);
     s = persistence::event_store{*st.db}.touch(due);
   }
   if (s) {

@@ -105,8 +105,7 @@ bool run_round(search_indexer_state& st) {
     if (!st.feed.take(r, known)) to_read.push_back(r);
   persistence::result<std::size_t> done = std::size_t{0};
   {
-    std::unique_lock<std::mutex> turn(st.rt->sqlite_writer, std::defer_lock);
-    if (st.db->kind() == persistence::backend::sqlite) turn.lock();
+    auto turn = st.rt->writer_turn(*st.db);
     done = index.index_ranges(round, known, to_read);
   }
   if (!done) return fail(done.err());
