@@ -2,29 +2,13 @@
 
 #include <algorithm>
 
+#include "persistence/event_store.hpp"
+
 namespace chat::actors {
-
-namespace {
-
-/// Each conversation of the batch once, at its newest event's time (first appearance order).
-std::vector<persistence::activity> newest_of(std::span<const persistence::event> batch) {
-  std::vector<persistence::activity> out;
-  for (const auto& e : batch) {
-    auto i = std::find_if(out.begin(), out.end(),
-                          [&](const auto& a) { return a.conversation == e.conversation; });
-    if (i == out.end())
-      out.push_back({e.conversation, e.created_at_ms});
-    else
-      i->at_ms = std::max(i->at_ms, e.created_at_ms);
-  }
-  return out;
-}
-
-}  // namespace
 
 std::vector<persistence::activity> activity_writes::plan(std::span<const persistence::event> batch,
                                                          time_point now) const {
-  auto out = newest_of(batch);
+  auto out = persistence::newest_activity(batch);
   std::erase_if(out, [&](persistence::activity& a) {
     auto i = convs_.find(a.conversation);
     if (i == convs_.end()) return false;
@@ -44,7 +28,7 @@ std::vector<persistence::activity> activity_writes::plan(std::span<const persist
 void activity_writes::committed(std::span<const persistence::event> batch,
                                 std::span<const persistence::activity> written, time_point now) {
   for (const auto& w : written) wrote(w.conversation, now);
-  for (const auto& a : newest_of(batch)) {
+  for (const auto& a : persistence::newest_activity(batch)) {
     auto was_written = std::any_of(written.begin(), written.end(),
                                    [&](const auto& w) { return w.conversation == a.conversation; });
     if (was_written) continue;

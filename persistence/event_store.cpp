@@ -162,20 +162,6 @@ void apply_projection(database& db, const event& e) {
   }
 }
 
-// Each conversation of the batch at its newest event's time.
-std::vector<activity> newest_activity(std::span<const event> batch) {
-  std::vector<activity> newest;
-  std::unordered_map<conversation_id, size_t> at;
-  for (const auto& e : batch) {  // a batch is in seq order within each conversation
-    auto [it, fresh] = at.emplace(e.conversation, newest.size());
-    if (fresh)
-      newest.push_back({e.conversation, e.created_at_ms});
-    else
-      newest[it->second].at_ms = e.created_at_ms;
-  }
-  return newest;
-}
-
 // The conversation list's order (memberships.last_activity, migration 0006): each conversation
 // now last active at the given time, for every member row (those the batch added included). One
 // statement however many conversations.
@@ -252,6 +238,19 @@ std::vector<event> read_page(database& db, conversation_id c, seq_t bound, int l
 }
 
 }  // namespace
+
+std::vector<activity> newest_activity(std::span<const event> batch) {
+  std::vector<activity> newest;
+  std::unordered_map<conversation_id, size_t> at;
+  for (const auto& e : batch) {
+    auto [it, fresh] = at.emplace(e.conversation, newest.size());
+    if (fresh)
+      newest.push_back({e.conversation, e.created_at_ms});
+    else
+      newest[it->second].at_ms = std::max(newest[it->second].at_ms, e.created_at_ms);
+  }
+  return newest;
+}
 
 status event_store::append(std::span<const event> batch) {
   return append(batch, newest_activity(batch));

@@ -47,6 +47,10 @@ class event_store {
   database& db_;
 };
 
+/// Each conversation of `batch` once, at its newest event's time, in order of first appearance
+/// (what an append writes as the conversations' activity unless told otherwise).
+std::vector<activity> newest_activity(std::span<const event> batch);
+
 /// "7,9" <-> {7, 9} (the mentions column).
 std::string encode_ids(const std::vector<user_id>& ids);
 std::vector<user_id> decode_ids(std::string_view text);
